@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Differences between the kernels secgroup supports (Debian's 6.1 and 6.12),
+ * kept here rather than as #ifdefs through the code.
+ */
+#ifndef _SG_COMPAT_H
+#define _SG_COMPAT_H
+
+#include <linux/version.h>
+#include <net/genetlink.h>
+
+/* 6.2 moved the parsed request of a dump into genl_dumpit_info.info */
+static inline struct nlattr **sg_dump_attrs(struct netlink_callback *cb)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	return genl_dumpit_info(cb)->attrs;
+#else
+	return genl_dumpit_info(cb)->info.attrs;
+#endif
+}
+
+#endif

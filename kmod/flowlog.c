@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Flow records: the datapath writes each logged new connection into a
+ * per-CPU ring of its netns (no allocation, no lock), rate-limited per CPU;
+ * a work item drains the rings into SECGROUP_CMD_FLOW events.  Records over
+ * the rate are counted and reported with the next one that gets through.
+ */
+#include <linux/slab.h>
+#include <linux/percpu.h>
+#include <linux/jiffies.h>
+#include <linux/moduleparam.h>
+
+#include "sg.h"
+
+#define SG_FLOW_RING 64		/* power of two */
+
+static unsigned int sg_flowlog_rate = 200;
+module_param_named(flowlog_rate, sg_flowlog_rate, uint, 0644);
+MODULE_PARM_DESC(flowlog_rate, "flow records per second and CPU (default 200)");
+
+struct sg_flow_ring {
+	u32 head;			/* written by the CPU's producer */
+	u32 tail;			/* written by the work */
+	unsigned long window;		/* jiffies when the second began */
+	u32 count;			/* records this second */
+	u32 suppressed;
+	struct sg_flow rec[SG_FLOW_RING];
+};
+
+struct sg_flowlog {
+	struct sg_net *sn;
+	struct work_struct work;
+	struct sg_flow_ring __percpu *ring;
+};
+
+static void sg_flowlog_drain(struct work_struct *work)
+{
+	struct sg_flowlog *fl = container_of(work, struct sg_flowlog, work);
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct sg_flow_ring *r = per_cpu_ptr(fl->ring, cpu);
+		u32 head = smp_load_acquire(&r->head);
+		u32 tail = r->tail;
+
+		while (tail != head) {
+			sg_notify_flow(fl->sn, &r->rec[tail % SG_FLOW_RING]);
+			tail++;
+		}
+		smp_store_release(&r->tail, tail);
+	}
+}
+
+void sg_flowlog_record(struct sg_net *sn, const struct sg_flow *f)
+{
+	struct sg_flowlog *fl = sn->flowlog;
+	struct sg_flow_ring *r;
+	u32 head;
+
+	local_bh_disable();
+	r = this_cpu_ptr(fl->ring);
+	if (time_after(jiffies, r->window + HZ)) {
+		r->window = jiffies;
+		r->count = 0;
+	}
+	head = r->head;
+	if (r->count >= sg_flowlog_rate ||
+	    head - smp_load_acquire(&r->tail) >= SG_FLOW_RING) {
+		r->suppressed++;
+		goto out;
+	}
+	r->count++;
+	r->rec[head % SG_FLOW_RING] = *f;
+	r->rec[head % SG_FLOW_RING].suppressed = r->suppressed;
+	r->suppressed = 0;
+	smp_store_release(&r->head, head + 1);
+	schedule_work(&fl->work);
+out:
+	local_bh_enable();
+}
+
+int sg_flowlog_init(struct sg_net *sn)
+{
+	struct sg_flowlog *fl = kzalloc(sizeof(*fl), GFP_KERNEL);
+
+	if (!fl)
+		return -ENOMEM;
+	fl->ring = alloc_percpu(struct sg_flow_ring);
+	if (!fl->ring) {
+		kfree(fl);
+		return -ENOMEM;
+	}
+	fl->sn = sn;
+	INIT_WORK(&fl->work, sg_flowlog_drain);
+	sn->flowlog = fl;
+	return 0;
+}
+
+/* After the hooks are gone: no producer is left. */
+void sg_flowlog_exit(struct sg_net *sn)
+{
+	struct sg_flowlog *fl = sn->flowlog;
+
+	cancel_work_sync(&fl->work);
+	free_percpu(fl->ring);
+	kfree(fl);
+	sn->flowlog = NULL;
+}

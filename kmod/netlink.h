@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Shared by the generic netlink files: netlink.c and nl_*.c. */
+#ifndef _SG_NETLINK_H
+#define _SG_NETLINK_H
+
+#include <net/genetlink.h>
+#include "sg.h"
+
+extern struct genl_family sg_genl_family;
+
+extern const struct nla_policy sg_group_policy[SECGROUP_GROUP_A_MAX + 1];
+extern const struct nla_policy sg_rule_policy[SECGROUP_RULE_A_MAX + 1];
+extern const struct nla_policy sg_attach_policy[SECGROUP_ATTACH_A_MAX + 1];
+extern const struct nla_policy sg_member_policy[SECGROUP_MEMBER_A_MAX + 1];
+
+int sg_fill_group(struct sk_buff *skb, const struct sg_group *g, u32 portid,
+		  u32 seq, int flags, u8 cmd);
+int sg_fill_rule(struct sk_buff *skb, const struct sg_rule *r, u32 portid,
+		 u32 seq, int flags, u8 cmd);
+int sg_fill_attach(struct sk_buff *skb, struct sg_net *sn,
+		   const struct sg_attach *att, u32 portid, u32 seq, int flags,
+		   u8 cmd);
+
+/* Parse the object nest @type of a request into @tb; -EINVAL if missing. */
+int sg_nl_parse_nest(struct genl_info *info, int type, struct nlattr **tb,
+		     int max, const struct nla_policy *policy);
+/* An address from IPV4/IPV6 attributes @a4/@a6; exactly one must be there. */
+int sg_nl_addr(struct nlattr *a4, struct nlattr *a6, struct sg_addr *out,
+	       struct nlattr *nest, struct netlink_ext_ack *extack);
+/* The group named by ID or NAME in @tb. */
+struct sg_group *sg_nl_group(struct sg_net *sn, struct nlattr **tb, int id_attr,
+			     int name_attr, struct nlattr *nest,
+			     struct netlink_ext_ack *extack);
+bool sg_nl_flush(struct genl_info *info);
+int sg_nl_reply(struct genl_info *info, struct sk_buff *msg);
+
+int sg_nl_group_new(struct sk_buff *skb, struct genl_info *info);
+int sg_nl_group_del(struct sk_buff *skb, struct genl_info *info);
+int sg_nl_group_get(struct sk_buff *skb, struct genl_info *info);
+int sg_nl_group_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int sg_nl_group_set(struct sk_buff *skb, struct genl_info *info);
+int sg_nl_member_new(struct sk_buff *skb, struct genl_info *info);
+int sg_nl_member_del(struct sk_buff *skb, struct genl_info *info);
+int sg_nl_rule_new(struct sk_buff *skb, struct genl_info *info);
+int sg_nl_rule_del(struct sk_buff *skb, struct genl_info *info);
+int sg_nl_rule_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int sg_nl_attach_new(struct sk_buff *skb, struct genl_info *info);
+int sg_nl_attach_del(struct sk_buff *skb, struct genl_info *info);
+int sg_nl_attach_get(struct sk_buff *skb, struct genl_info *info);
+int sg_nl_attach_dump(struct sk_buff *skb, struct netlink_callback *cb);
+
+#endif

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Netlink handlers for attachments. */
+#include <linux/slab.h>
+#include <linux/cgroup.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+
+#include "netlink.h"
+
+static int sg_attach_parse_groups(struct sg_net *sn, struct nlattr *list,
+				  struct sg_attach *t, struct netlink_ext_ack *extack)
+{
+	struct nlattr *a;
+	int rem;
+	u32 id;
+
+	if (!list) {
+		t->groups[0] = sn->def->id;
+		t->ngroups = 1;
+		return 0;
+	}
+	nla_for_each_nested(a, list, rem) {
+		id = nla_get_u32(a);
+		if (t->ngroups >= sg_max_groups_per_attach) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "too many groups for one instance (module parameter max_groups_per_attach)");
+			return -ENOSPC;
+		}
+		if (sg_attach_uses(t, id)) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "group listed twice");
+			return -EINVAL;
+		}
+		if (!sg_group_find(sn, id, NULL)) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "no such group");
+			return -ENOENT;
+		}
+		t->groups[t->ngroups++] = id;
+	}
+	if (!t->ngroups) {
+		NL_SET_ERR_MSG_ATTR(extack, list, "at least one group is required");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int sg_attach_parse_addrs(struct nlattr *list, struct sg_attach *t,
+				 struct netlink_ext_ack *extack)
+{
+	struct nlattr *a;
+	u32 i;
+	int rem;
+
+	if (!list)
+		return 0;
+	t->addrs = kcalloc(SECGROUP_ATTACH_ADDRS_MAX, sizeof(*t->addrs), GFP_KERNEL);
+	if (!t->addrs)
+		return -ENOMEM;
+	nla_for_each_nested(a, list, rem) {
+		struct sg_addr x;
+
+		if (t->naddrs == SECGROUP_ATTACH_ADDRS_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "too many addresses (at most 64)");
+			return -ENOSPC;
+		}
+		x = nla_type(a) == SECGROUP_ADDR_A_IPV4 ?
+		    sg_addr_v4(nla_get_in_addr(a)) :
+		    sg_addr_v6((const struct in6_addr *)nla_data(a));
+		for (i = 0; i < t->naddrs; i++) {
+			if (sg_addr_eq(&t->addrs[i], &x)) {
+				NL_SET_ERR_MSG_ATTR(extack, a, "address listed twice");
+				return -EINVAL;
+			}
+		}
+		t->addrs[t->naddrs++] = x;
+	}
+	return 0;
+}
+
+/* The instance named by @tb: a device of the netns or a cgroup v2. */
+static int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,
+			       struct nlattr *nest, struct sg_attach *t,
+			       bool need_fd, struct netlink_ext_ack *extack)
+{
+	struct nlattr *ifi = tb[SECGROUP_ATTACH_A_IFINDEX];
+	struct nlattr *fd = tb[SECGROUP_ATTACH_A_CGROUP_FD];
+	struct nlattr *cgid = tb[SECGROUP_ATTACH_A_CGROUP_ID];
+	struct cgroup *cgrp;
+
+	if (!!ifi + !!fd + !!cgid != 1) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "name one instance: an ifindex or a cgroup");
+		return -EINVAL;
+	}
+	if (ifi) {
+		ASSERT_RTNL();
+		if (!__dev_get_by_index(sn->net, nla_get_u32(ifi))) {
+			NL_SET_ERR_MSG_ATTR(extack, ifi, "no such device in this netns");
+			return -ENODEV;
+		}
+		t->key.kind = SG_ATTACH_DEV;
+		t->key.id = nla_get_u32(ifi);
+		return 0;
+	}
+	t->key.kind = SG_ATTACH_CGROUP;
+	if (cgid) {
+		if (need_fd) {
+			NL_SET_ERR_MSG_ATTR(extack, cgid, "attach a cgroup by an open fd");
+			return -EINVAL;
+		}
+		t->key.id = nla_get_u64(cgid);
+		return 0;
+	}
+	cgrp = cgroup_get_from_fd(nla_get_s32(fd));
+	if (IS_ERR(cgrp)) {
+		NL_SET_ERR_MSG_ATTR(extack, fd, "not an open cgroup v2 directory");
+		return PTR_ERR(cgrp);
+	}
+	t->key.id = cgroup_id(cgrp);
+	if (need_fd)
+		t->cgrp = cgrp;
+	else
+		cgroup_put(cgrp);
+	return 0;
+}
+
+static int sg_attach_reply(struct genl_info *info, struct sg_net *sn,
+			   const struct sg_attach *att)
+{
+	struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	int err;
+
+	if (!msg)
+		return -ENOMEM;
+	err = sg_fill_attach(msg, sn, att, info->snd_portid, info->snd_seq, 0,
+			     info->genlhdr->cmd);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* Devices need RTNL, taken before sg_net.lock as the notifier does. */
+static void sg_attach_lock(struct sg_net *sn)
+{
+	rtnl_lock();
+	mutex_lock(&sn->lock);
+}
+
+static void sg_attach_unlock(struct sg_net *sn)
+{
+	mutex_unlock(&sn->lock);
+	rtnl_unlock();
+}
+
+int sg_nl_attach_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct nlattr *tb[SECGROUP_ATTACH_A_MAX + 1];
+	struct nlattr *nest = info->attrs[SECGROUP_A_ATTACH];
+	struct sg_attach *t, *att;
+	bool created;
+	int err;
+
+	err = sg_nl_parse_nest(info, SECGROUP_A_ATTACH, tb, SECGROUP_ATTACH_A_MAX,
+			       sg_attach_policy);
+	if (err)
+		return err;
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	if (tb[SECGROUP_ATTACH_A_FLAGS])
+		t->flags = nla_get_u32(tb[SECGROUP_ATTACH_A_FLAGS]);
+
+	sg_attach_lock(sn);
+	err = sg_attach_parse_key(sn, tb, nest, t, true, info->extack);
+	if (!err)
+		err = sg_attach_parse_groups(sn, tb[SECGROUP_ATTACH_A_GROUPS], t,
+					     info->extack);
+	if (!err)
+		err = sg_attach_parse_addrs(tb[SECGROUP_ATTACH_A_ADDRS], t, info->extack);
+	if (!err)
+		err = sg_attach_set(sn, t, &created, info->extack);
+	if (err)
+		goto out;
+	att = sg_attach_find(sn, t->key.kind, t->key.id);
+	if (sg_nl_flush(info))
+		sg_ct_flush(sn);
+	sg_notify_attach(sn, SECGROUP_CMD_ATTACH_NEW, att);
+	err = sg_attach_reply(info, sn, att);
+out:
+	sg_attach_unlock(sn);
+	if (t->cgrp)
+		cgroup_put(t->cgrp);
+	kfree(t->addrs);
+	kfree(t);
+	return err;
+}
+
+static struct sg_attach *sg_nl_attach_find(struct sg_net *sn, struct genl_info *info,
+					   int *err)
+{
+	struct nlattr *tb[SECGROUP_ATTACH_A_MAX + 1];
+	struct nlattr *nest = info->attrs[SECGROUP_A_ATTACH];
+	struct sg_attach t = {}, *att;
+
+	*err = sg_nl_parse_nest(info, SECGROUP_A_ATTACH, tb, SECGROUP_ATTACH_A_MAX,
+				sg_attach_policy);
+	if (*err)
+		return NULL;
+	*err = sg_attach_parse_key(sn, tb, nest, &t, false, info->extack);
+	if (*err)
+		return NULL;
+	att = sg_attach_find(sn, t.key.kind, t.key.id);
+	if (!att) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest, "the instance is not attached");
+		*err = -ENOENT;
+	}
+	return att;
+}
+
+int sg_nl_attach_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct sg_attach *att;
+	int err;
+
+	sg_attach_lock(sn);
+	att = sg_nl_attach_find(sn, info, &err);
+	if (att) {
+		sg_notify_attach(sn, SECGROUP_CMD_ATTACH_DEL, att);
+		sg_attach_remove(sn, att);
+	}
+	sg_attach_unlock(sn);
+	return err;
+}
+
+int sg_nl_attach_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct sg_attach *att;
+	int err;
+
+	sg_attach_lock(sn);
+	att = sg_nl_attach_find(sn, info, &err);
+	if (att)
+		err = sg_attach_reply(info, sn, att);
+	sg_attach_unlock(sn);
+	return err;
+}
+
+int sg_nl_attach_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct sg_net *sn = sg_pernet(sock_net(skb->sk));
+	long idx = 0, start = cb->args[0];
+	struct sg_attach *att;
+
+	mutex_lock(&sn->lock);
+	list_for_each_entry(att, &sn->attachments, node) {
+		if (idx++ < start)
+			continue;
+		if (sg_fill_attach(skb, sn, att, NETLINK_CB(cb->skb).portid,
+				   cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				   SECGROUP_CMD_ATTACH_GET)) {
+			idx--;
+			break;
+		}
+	}
+	mutex_unlock(&sn->lock);
+	cb->args[0] = idx;
+	return skb->len;
+}

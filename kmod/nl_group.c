@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Netlink handlers for groups and their remote members. */
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "netlink.h"
+
+static void sg_tags_free(struct sg_tag *tags, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		kfree(tags[i].key);
+		kfree(tags[i].value);
+	}
+	kfree(tags);
+}
+
+static s32 sg_tag_index(const struct sg_tag *tags, u32 n, const char *key)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(tags[i].key, key))
+			return i;
+	return -1;
+}
+
+/*
+ * The tags of @g after setting @set and removing @unset, as a new array:
+ * nothing of @g changes until the caller swaps it in.
+ */
+static int sg_tags_build(const struct sg_group *g, struct nlattr *set,
+			 struct nlattr *unset, struct sg_tag **out, u32 *nout,
+			 struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[SECGROUP_TAG_A_MAX + 1];
+	struct sg_tag *tags;
+	struct nlattr *a;
+	u32 n = 0, i;
+	s32 at;
+	int rem, err = -ENOMEM;
+
+	tags = kcalloc(SECGROUP_TAGS_MAX + 1, sizeof(*tags), GFP_KERNEL);
+	if (!tags)
+		return -ENOMEM;
+	for (i = 0; g && i < g->ntags; i++) {
+		tags[n].key = kstrdup(g->tags[i].key, GFP_KERNEL);
+		tags[n].value = kstrdup(g->tags[i].value, GFP_KERNEL);
+		n++;
+		if (!tags[n - 1].key || !tags[n - 1].value)
+			goto fail;
+	}
+	if (unset) {
+		nla_for_each_nested(a, unset, rem) {
+			at = sg_tag_index(tags, n, nla_data(a));
+			if (at < 0)
+				continue;	/* as AWS DeleteTags */
+			kfree(tags[at].key);
+			kfree(tags[at].value);
+			tags[at] = tags[--n];
+		}
+	}
+	if (set) {
+		nla_for_each_nested(a, set, rem) {
+			err = nla_parse_nested(tb, SECGROUP_TAG_A_MAX, a, NULL, extack);
+			if (err)
+				goto fail;
+			err = -EINVAL;
+			if (!tb[SECGROUP_TAG_A_KEY] || !nla_len(tb[SECGROUP_TAG_A_KEY]) ||
+			    !*(char *)nla_data(tb[SECGROUP_TAG_A_KEY])) {
+				NL_SET_ERR_MSG_ATTR(extack, a, "tag: a non-empty key is required");
+				goto fail;
+			}
+			at = sg_tag_index(tags, n, nla_data(tb[SECGROUP_TAG_A_KEY]));
+			if (at < 0) {
+				if (n == SECGROUP_TAGS_MAX) {
+					NL_SET_ERR_MSG_ATTR(extack, a, "too many tags (at most 50)");
+					err = -ENOSPC;
+					goto fail;
+				}
+				at = n++;
+			} else {
+				kfree(tags[at].key);
+				kfree(tags[at].value);
+			}
+			err = -ENOMEM;
+			tags[at].key = kstrdup(nla_data(tb[SECGROUP_TAG_A_KEY]), GFP_KERNEL);
+			tags[at].value = kstrdup(tb[SECGROUP_TAG_A_VALUE] ?
+						 nla_data(tb[SECGROUP_TAG_A_VALUE]) : "",
+						 GFP_KERNEL);
+			if (!tags[at].key || !tags[at].value)
+				goto fail;
+		}
+	}
+	*out = tags;
+	*nout = n;
+	return 0;
+fail:
+	sg_tags_free(tags, n);
+	return err;
+}
+
+static int sg_group_reply(struct genl_info *info, const struct sg_group *g)
+{
+	struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	int err;
+
+	if (!msg)
+		return -ENOMEM;
+	err = sg_fill_group(msg, g, info->snd_portid, info->snd_seq, 0,
+			    info->genlhdr->cmd);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+static bool sg_name_ok(struct nlattr *a, struct netlink_ext_ack *extack)
+{
+	const char *name = nla_data(a);
+
+	if (!*name) {
+		NL_SET_ERR_MSG_ATTR(extack, a, "group name is empty");
+		return false;
+	}
+	if (!strncmp(name, "sg-", 3)) {
+		NL_SET_ERR_MSG_ATTR(extack, a, "group names cannot start with \"sg-\"");
+		return false;
+	}
+	return true;
+}
+
+int sg_nl_group_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct nlattr *tb[SECGROUP_GROUP_A_MAX + 1];
+	struct nlattr *nest = info->attrs[SECGROUP_A_GROUP];
+	struct sg_group *g;
+	u32 flags = 0;
+	int err;
+
+	err = sg_nl_parse_nest(info, SECGROUP_A_GROUP, tb, SECGROUP_GROUP_A_MAX,
+			       sg_group_policy);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, SECGROUP_GROUP_A_NAME))
+		return -EINVAL;
+	if (!sg_name_ok(tb[SECGROUP_GROUP_A_NAME], info->extack))
+		return -EINVAL;
+	if (tb[SECGROUP_GROUP_A_ID] || tb[SECGROUP_GROUP_A_UNTAGS]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[SECGROUP_GROUP_A_ID] ?:
+				    tb[SECGROUP_GROUP_A_UNTAGS],
+				    "not allowed when creating a group");
+		return -EINVAL;
+	}
+	if (tb[SECGROUP_GROUP_A_FLAGS])
+		flags = nla_get_u32(tb[SECGROUP_GROUP_A_FLAGS]);
+
+	mutex_lock(&sn->lock);
+	if (sg_group_find(sn, 0, nla_data(tb[SECGROUP_GROUP_A_NAME]))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[SECGROUP_GROUP_A_NAME],
+				    "a group with this name exists");
+		err = -EEXIST;
+		goto out;
+	}
+	if (sn->ngroups >= sg_max_groups) {
+		NL_SET_ERR_MSG(info->extack, "group quota of the netns reached (module parameter max_groups)");
+		err = -ENOSPC;
+		goto out;
+	}
+	g = sg_group_create(sn, nla_data(tb[SECGROUP_GROUP_A_NAME]),
+			    tb[SECGROUP_GROUP_A_DESCRIPTION] ?
+			    nla_data(tb[SECGROUP_GROUP_A_DESCRIPTION]) : "",
+			    !(flags & SECGROUP_GROUP_F_NO_DEFAULT_EGRESS), info->extack);
+	if (IS_ERR(g)) {
+		err = PTR_ERR(g);
+		goto out;
+	}
+	if (tb[SECGROUP_GROUP_A_TAGS]) {
+		err = sg_tags_build(NULL, tb[SECGROUP_GROUP_A_TAGS], NULL,
+				    &g->tags, &g->ntags, info->extack);
+		if (err) {
+			sg_group_free(g);
+			goto out;
+		}
+	}
+	err = sg_group_reply(info, g);
+	if (err) {
+		sg_group_free(g);
+		goto out;
+	}
+	list_add_tail(&g->node, &sn->groups);
+	sn->ngroups++;
+	sg_notify_group(sn, SECGROUP_CMD_GROUP_NEW, g);
+out:
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+/* The first group other than @g with a rule referencing @g. */
+static struct sg_group *sg_group_referrer(struct sg_net *sn, const struct sg_group *g)
+{
+	struct sg_group *o;
+	struct sg_rule *r;
+	int d;
+
+	list_for_each_entry(o, &sn->groups, node) {
+		if (o == g)
+			continue;
+		for (d = 0; d < SG_DIRS; d++)
+			list_for_each_entry(r, &o->rules[d], node)
+				if (r->peer_type == SGC_PEER_GROUP && r->peer_group == g->id)
+					return o;
+	}
+	return NULL;
+}
+
+int sg_nl_group_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct nlattr *tb[SECGROUP_GROUP_A_MAX + 1];
+	struct nlattr *nest = info->attrs[SECGROUP_A_GROUP];
+	struct sg_rmember *m;
+	struct sg_group *g, *ref;
+	int err;
+
+	err = sg_nl_parse_nest(info, SECGROUP_A_GROUP, tb, SECGROUP_GROUP_A_MAX,
+			       sg_group_policy);
+	if (err)
+		return err;
+	mutex_lock(&sn->lock);
+	g = sg_nl_group(sn, tb, SECGROUP_GROUP_A_ID, SECGROUP_GROUP_A_NAME, nest,
+			info->extack);
+	if (IS_ERR(g)) {
+		err = PTR_ERR(g);
+		goto out;
+	}
+	err = -EBUSY;
+	if (g->is_default) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest, "the default group cannot be deleted");
+		goto out;
+	}
+	if (g->attached) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "group is attached to an instance (DependencyViolation)");
+		goto out;
+	}
+	ref = sg_group_referrer(sn, g);
+	if (ref) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "group is referenced by a rule of another group (DependencyViolation)");
+		goto out;
+	}
+	err = 0;
+	sg_notify_group(sn, SECGROUP_CMD_GROUP_DEL, g);
+	list_for_each_entry(m, &g->members, node)
+		sg_member_put(sn, &m->addr, g->id);
+	list_del(&g->node);
+	sn->ngroups--;
+	sg_group_free(g);
+out:
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+int sg_nl_group_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct nlattr *tb[SECGROUP_GROUP_A_MAX + 1];
+	struct sg_group *g;
+	int err;
+
+	err = sg_nl_parse_nest(info, SECGROUP_A_GROUP, tb, SECGROUP_GROUP_A_MAX,
+			       sg_group_policy);
+	if (err)
+		return err;
+	mutex_lock(&sn->lock);
+	g = sg_nl_group(sn, tb, SECGROUP_GROUP_A_ID, SECGROUP_GROUP_A_NAME,
+			info->attrs[SECGROUP_A_GROUP], info->extack);
+	err = IS_ERR(g) ? PTR_ERR(g) : sg_group_reply(info, g);
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+int sg_nl_group_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct sg_net *sn = sg_pernet(sock_net(skb->sk));
+	struct sg_group *g;
+	long idx = 0, start = cb->args[0];
+
+	mutex_lock(&sn->lock);
+	list_for_each_entry(g, &sn->groups, node) {
+		if (idx++ < start)
+			continue;
+		if (sg_fill_group(skb, g, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				  SECGROUP_CMD_GROUP_GET)) {
+			idx--;
+			break;
+		}
+	}
+	mutex_unlock(&sn->lock);
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+int sg_nl_group_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct nlattr *tb[SECGROUP_GROUP_A_MAX + 1];
+	struct sg_tag *tags = NULL;
+	char *desc = NULL;
+	struct sg_group *g;
+	u32 ntags = 0;
+	int err;
+
+	err = sg_nl_parse_nest(info, SECGROUP_A_GROUP, tb, SECGROUP_GROUP_A_MAX,
+			       sg_group_policy);
+	if (err)
+		return err;
+	if (tb[SECGROUP_GROUP_A_FLAGS]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[SECGROUP_GROUP_A_FLAGS],
+				    "group flags are set at creation only");
+		return -EINVAL;
+	}
+	if (tb[SECGROUP_GROUP_A_ID] && tb[SECGROUP_GROUP_A_NAME]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[SECGROUP_GROUP_A_NAME],
+				    "a group cannot be renamed");
+		return -EINVAL;
+	}
+	mutex_lock(&sn->lock);
+	g = sg_nl_group(sn, tb, SECGROUP_GROUP_A_ID, SECGROUP_GROUP_A_NAME,
+			info->attrs[SECGROUP_A_GROUP], info->extack);
+	if (IS_ERR(g)) {
+		err = PTR_ERR(g);
+		goto out;
+	}
+	if (tb[SECGROUP_GROUP_A_DESCRIPTION]) {
+		desc = kstrdup(nla_data(tb[SECGROUP_GROUP_A_DESCRIPTION]), GFP_KERNEL);
+		if (!desc) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	if (tb[SECGROUP_GROUP_A_TAGS] || tb[SECGROUP_GROUP_A_UNTAGS]) {
+		err = sg_tags_build(g, tb[SECGROUP_GROUP_A_TAGS],
+				    tb[SECGROUP_GROUP_A_UNTAGS], &tags, &ntags,
+				    info->extack);
+		if (err) {
+			kfree(desc);
+			goto out;
+		}
+		sg_tags_free(g->tags, g->ntags);
+		g->tags = tags;
+		g->ntags = ntags;
+	}
+	if (desc) {
+		kfree(g->desc);
+		g->desc = desc;
+	}
+	sg_notify_group(sn, SECGROUP_CMD_GROUP_SET, g);
+	err = sg_group_reply(info, g);
+out:
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+/* ---- remote members ---- */
+
+static struct sg_rmember *sg_rmember_find(struct sg_group *g, const struct sg_addr *a)
+{
+	struct sg_rmember *m;
+
+	list_for_each_entry(m, &g->members, node)
+		if (sg_addr_eq(&m->addr, a))
+			return m;
+	return NULL;
+}
+
+static int sg_nl_member(struct genl_info *info, bool add)
+{
+	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct nlattr *tb[SECGROUP_MEMBER_A_MAX + 1];
+	struct nlattr *nest = info->attrs[SECGROUP_A_MEMBER];
+	struct sg_rmember *m;
+	struct sg_group *g;
+	struct sg_addr a;
+	int err;
+
+	err = sg_nl_parse_nest(info, SECGROUP_A_MEMBER, tb, SECGROUP_MEMBER_A_MAX,
+			       sg_member_policy);
+	if (err)
+		return err;
+	err = sg_nl_addr(tb[SECGROUP_MEMBER_A_IPV4], tb[SECGROUP_MEMBER_A_IPV6],
+			 &a, nest, info->extack);
+	if (err)
+		return err;
+	mutex_lock(&sn->lock);
+	g = sg_nl_group(sn, tb, SECGROUP_MEMBER_A_GROUP, 0, nest, info->extack);
+	if (IS_ERR(g)) {
+		err = PTR_ERR(g);
+		goto out;
+	}
+	m = sg_rmember_find(g, &a);
+	if (add) {
+		if (m) {
+			NL_SET_ERR_MSG_ATTR(info->extack, nest, "address is already a member");
+			err = -EEXIST;
+			goto out;
+		}
+		if (g->nmembers >= sg_max_members) {
+			NL_SET_ERR_MSG_ATTR(info->extack, nest,
+					    "member quota of the group reached (module parameter max_members)");
+			err = -ENOSPC;
+			goto out;
+		}
+		m = kzalloc(sizeof(*m), GFP_KERNEL);
+		if (!m) {
+			err = -ENOMEM;
+			goto out;
+		}
+		m->addr = a;
+		err = sg_member_get(sn, &a, g->id, info->extack);
+		if (err) {
+			kfree(m);
+			goto out;
+		}
+		list_add_tail(&m->node, &g->members);
+		g->nmembers++;
+		sg_notify_member(sn, SECGROUP_CMD_MEMBER_NEW, g->id, &a);
+	} else {
+		if (!m) {
+			NL_SET_ERR_MSG_ATTR(info->extack, nest, "address is not a remote member");
+			err = -ENOENT;
+			goto out;
+		}
+		sg_member_put(sn, &a, g->id);
+		list_del(&m->node);
+		g->nmembers--;
+		kfree(m);
+		if (sg_nl_flush(info))
+			sg_ct_flush(sn);
+		sg_notify_member(sn, SECGROUP_CMD_MEMBER_DEL, g->id, &a);
+	}
+out:
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+int sg_nl_member_new(struct sk_buff *skb, struct genl_info *info)
+{
+	return sg_nl_member(info, true);
+}
+
+int sg_nl_member_del(struct sk_buff *skb, struct genl_info *info)
+{
+	return sg_nl_member(info, false);
+}

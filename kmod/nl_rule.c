@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Netlink handlers for rules. */
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "netlink.h"
+
+static int sg_rule_parse_l4(struct nlattr **tb, struct sg_rule *r,
+			    struct netlink_ext_ack *extack)
+{
+	struct nlattr *pmin = tb[SECGROUP_RULE_A_PORT_MIN];
+	struct nlattr *pmax = tb[SECGROUP_RULE_A_PORT_MAX];
+	struct nlattr *type = tb[SECGROUP_RULE_A_ICMP_TYPE];
+	struct nlattr *code = tb[SECGROUP_RULE_A_ICMP_CODE];
+	bool ports = !r->proto_all && sgc_proto_has_ports(r->proto);
+	bool icmp = !r->proto_all && sgc_proto_is_icmp(r->proto);
+
+	if ((pmin || pmax) && !ports) {
+		NL_SET_ERR_MSG_ATTR(extack, pmin ?: pmax,
+				    "ports need protocol tcp, udp, sctp or udplite");
+		return -EINVAL;
+	}
+	if ((type || code) && !icmp) {
+		NL_SET_ERR_MSG_ATTR(extack, type ?: code,
+				    "icmp type and code need protocol icmp or icmpv6");
+		return -EINVAL;
+	}
+	if (pmax && !pmin) {
+		NL_SET_ERR_MSG_ATTR(extack, pmax, "port range without its first port");
+		return -EINVAL;
+	}
+	if (code && !type) {
+		NL_SET_ERR_MSG_ATTR(extack, code, "icmp code without icmp type");
+		return -EINVAL;
+	}
+	if (ports) {
+		r->port_min = pmin ? nla_get_u16(pmin) : 0;
+		r->port_max = pmax ? nla_get_u16(pmax) : pmin ? r->port_min : 65535;
+		if (r->port_min > r->port_max) {
+			NL_SET_ERR_MSG_ATTR(extack, pmax, "port range ends before it starts");
+			return -EINVAL;
+		}
+	}
+	if (type)
+		r->icmp_type = nla_get_u8(type);
+	if (code)
+		r->icmp_code = nla_get_u8(code);
+	return 0;
+}
+
+static int sg_rule_parse_peer(struct sg_net *sn, struct nlattr **tb,
+			      struct nlattr *nest, struct sg_rule *r,
+			      struct netlink_ext_ack *extack)
+{
+	struct nlattr *a4 = tb[SECGROUP_RULE_A_PEER_IPV4];
+	struct nlattr *a6 = tb[SECGROUP_RULE_A_PEER_IPV6];
+	struct nlattr *pfx = tb[SECGROUP_RULE_A_PEER_PREFIX];
+	struct nlattr *grp = tb[SECGROUP_RULE_A_PEER_GROUP];
+	struct sgc_addr c;
+	u8 family;
+	int err;
+
+	if (grp) {
+		if (a4 || a6 || pfx) {
+			NL_SET_ERR_MSG_ATTR(extack, grp, "a peer is a CIDR or a group, not both");
+			return -EINVAL;
+		}
+		if (!sg_group_find(sn, nla_get_u32(grp), NULL)) {
+			NL_SET_ERR_MSG_ATTR(extack, grp, "no such peer group");
+			return -ENOENT;
+		}
+		r->peer_type = SGC_PEER_GROUP;
+		r->peer_group = nla_get_u32(grp);
+		return 0;
+	}
+	err = sg_nl_addr(a4, a6, &r->peer, nest, extack);
+	if (err)
+		return err;
+	if (!pfx) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "the peer's prefix length is required");
+		return -EINVAL;
+	}
+	r->prefix = nla_get_u8(pfx);
+	family = r->peer.family == AF_INET ? 4 : 6;
+	if (family == 4 && r->prefix > 32) {
+		NL_SET_ERR_MSG_ATTR(extack, pfx, "IPv4 prefix length over 32");
+		return -EINVAL;
+	}
+	if (!r->proto_all && ((r->proto == IPPROTO_ICMP && family == 6) ||
+			      (r->proto == IPPROTO_ICMPV6 && family == 4))) {
+		NL_SET_ERR_MSG_ATTR(extack, a4 ?: a6,
+				    "icmp goes with IPv4 peers, icmpv6 with IPv6 peers");
+		return -EINVAL;
+	}
+	r->peer_type = family == 4 ? SGC_PEER_V4 : SGC_PEER_V6;
+	/* canonical, as AWS: 10.1.2.3/16 is 10.1.0.0/16 */
+	c = sgc_addr_mask(sg_addr_to_sgc(&r->peer), r->prefix, family);
+	if (family == 4) {
+		r->peer.v4 = htonl((u32)c.lo);
+	} else {
+		r->peer.v6.s6_addr32[0] = htonl(c.hi >> 32);
+		r->peer.v6.s6_addr32[1] = htonl((u32)c.hi);
+		r->peer.v6.s6_addr32[2] = htonl(c.lo >> 32);
+		r->peer.v6.s6_addr32[3] = htonl((u32)c.lo);
+	}
+	return 0;
+}
+
+/* A rule never published: no grace period needed. */
+static void sg_rule_drop(struct sg_rule *r)
+{
+	free_percpu(r->stats);
+	kfree(r->desc);
+	kfree(r);
+}
+
+/* A rule from its attributes, validated; not linked anywhere. */
+static struct sg_rule *sg_rule_parse(struct sg_net *sn, struct nlattr **tb,
+				     struct nlattr *nest,
+				     struct netlink_ext_ack *extack)
+{
+	struct sg_rule *r;
+	int err;
+
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, SECGROUP_RULE_A_DIRECTION))
+		return ERR_PTR(-EINVAL);
+	r = sg_rule_alloc();
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	r->dir = nla_get_u8(tb[SECGROUP_RULE_A_DIRECTION]);
+	r->proto_all = !tb[SECGROUP_RULE_A_PROTOCOL];
+	if (!r->proto_all)
+		r->proto = nla_get_u8(tb[SECGROUP_RULE_A_PROTOCOL]);
+	err = sg_rule_parse_l4(tb, r, extack);
+	if (!err)
+		err = sg_rule_parse_peer(sn, tb, nest, r, extack);
+	if (!err && tb[SECGROUP_RULE_A_DESCRIPTION]) {
+		r->desc = kstrdup(nla_data(tb[SECGROUP_RULE_A_DESCRIPTION]), GFP_KERNEL);
+		if (!r->desc)
+			err = -ENOMEM;
+	}
+	if (err) {
+		sg_rule_drop(r);
+		return ERR_PTR(err);
+	}
+	return r;
+}
+
+static int sg_rule_reply(struct genl_info *info, const struct sg_rule *r)
+{
+	struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	int err;
+
+	if (!msg)
+		return -ENOMEM;
+	err = sg_fill_rule(msg, r, info->snd_portid, info->snd_seq, 0,
+			   info->genlhdr->cmd);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+int sg_nl_rule_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct nlattr *tb[SECGROUP_RULE_A_MAX + 1];
+	struct nlattr *nest = info->attrs[SECGROUP_A_RULE];
+	struct sg_group *g;
+	struct sg_rule *r;
+	int err;
+
+	err = sg_nl_parse_nest(info, SECGROUP_A_RULE, tb, SECGROUP_RULE_A_MAX,
+			       sg_rule_policy);
+	if (err)
+		return err;
+	if (tb[SECGROUP_RULE_A_ID]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[SECGROUP_RULE_A_ID],
+				    "rule ids are assigned by the kernel");
+		return -EINVAL;
+	}
+	mutex_lock(&sn->lock);
+	g = sg_nl_group(sn, tb, SECGROUP_RULE_A_GROUP, 0, nest, info->extack);
+	if (IS_ERR(g)) {
+		err = PTR_ERR(g);
+		goto out;
+	}
+	r = sg_rule_parse(sn, tb, nest, info->extack);
+	if (IS_ERR(r)) {
+		err = PTR_ERR(r);
+		goto out;
+	}
+	if (sg_rule_find_same(g, r)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "the group has this rule already (InvalidPermission.Duplicate)");
+		err = -EEXIST;
+		goto drop;
+	}
+	if (g->nrules[r->dir] >= sg_max_rules) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[SECGROUP_RULE_A_DIRECTION],
+				    "rule quota of the group in this direction reached (module parameter max_rules)");
+		err = -ENOSPC;
+		goto drop;
+	}
+	r->id = sg_rule_new_id(sn);
+	sg_group_add_rule(g, r);
+	err = sg_rebuild_group(sn, g->id);
+	if (!err)
+		err = sg_rule_reply(info, r);
+	if (err) {
+		sg_group_del_rule(g, r);
+		sg_rebuild_group(sn, g->id);	/* back to the old rules */
+		NL_SET_ERR_MSG(info->extack, "out of memory compiling the policies");
+		goto drop;
+	}
+	if (sg_nl_flush(info))
+		sg_ct_flush(sn);
+	sg_notify_rule(sn, SECGROUP_CMD_RULE_NEW, r);
+	goto out;
+drop:
+	sg_rule_drop(r);
+out:
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+int sg_nl_rule_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct nlattr *tb[SECGROUP_RULE_A_MAX + 1];
+	struct nlattr *nest = info->attrs[SECGROUP_A_RULE];
+	struct sg_rule *r, *match;
+	struct list_head *prev;
+	struct sg_group *g;
+	int err;
+
+	err = sg_nl_parse_nest(info, SECGROUP_A_RULE, tb, SECGROUP_RULE_A_MAX,
+			       sg_rule_policy);
+	if (err)
+		return err;
+	mutex_lock(&sn->lock);
+	g = sg_nl_group(sn, tb, SECGROUP_RULE_A_GROUP, 0, nest, info->extack);
+	if (IS_ERR(g)) {
+		err = PTR_ERR(g);
+		goto out;
+	}
+	if (tb[SECGROUP_RULE_A_ID]) {
+		r = sg_rule_find_id(g, nla_get_u32(tb[SECGROUP_RULE_A_ID]));
+		if (!r)
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[SECGROUP_RULE_A_ID],
+					    "the group has no rule with this id");
+	} else {
+		match = sg_rule_parse(sn, tb, nest, info->extack);
+		if (IS_ERR(match)) {
+			err = PTR_ERR(match);
+			goto out;
+		}
+		r = sg_rule_find_same(g, match);
+		sg_rule_drop(match);
+		if (!r)
+			NL_SET_ERR_MSG_ATTR(info->extack, nest, "the group has no such rule");
+	}
+	if (!r) {
+		err = -ENOENT;
+		goto out;
+	}
+	prev = r->node.prev;
+	sg_group_del_rule(g, r);
+	err = sg_rebuild_group(sn, g->id);
+	if (err) {
+		list_add(&r->node, prev);	/* where it was */
+		g->nrules[r->dir]++;
+		NL_SET_ERR_MSG(info->extack, "out of memory compiling the policies");
+		goto out;
+	}
+	if (sg_nl_flush(info))
+		sg_ct_flush(sn);
+	sg_notify_rule(sn, SECGROUP_CMD_RULE_DEL, r);
+	sg_rule_free(r);
+out:
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+int sg_nl_rule_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct sg_net *sn = sg_pernet(sock_net(skb->sk));
+	struct nlattr **attrs = sg_dump_attrs(cb);
+	struct nlattr *tb[SECGROUP_RULE_A_MAX + 1];
+	long idx = 0, start = cb->args[0];
+	u32 only = 0;
+	struct sg_group *g;
+	struct sg_rule *r;
+	int d, err;
+
+	if (attrs && attrs[SECGROUP_A_RULE]) {
+		err = nla_parse_nested(tb, SECGROUP_RULE_A_MAX, attrs[SECGROUP_A_RULE],
+				       sg_rule_policy, cb->extack);
+		if (err)
+			return err;
+		if (tb[SECGROUP_RULE_A_GROUP])
+			only = nla_get_u32(tb[SECGROUP_RULE_A_GROUP]);
+	}
+	mutex_lock(&sn->lock);
+	list_for_each_entry(g, &sn->groups, node) {
+		if (only && g->id != only)
+			continue;
+		for (d = 0; d < SG_DIRS; d++) {
+			list_for_each_entry(r, &g->rules[d], node) {
+				if (idx++ < start)
+					continue;
+				if (sg_fill_rule(skb, r, NETLINK_CB(cb->skb).portid,
+						 cb->nlh->nlmsg_seq, NLM_F_MULTI,
+						 SECGROUP_CMD_RULE_GET)) {
+					idx--;
+					goto done;
+				}
+			}
+		}
+	}
+done:
+	mutex_unlock(&sn->lock);
+	cb->args[0] = idx;
+	return skb->len;
+}

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * secgroup internals shared by the module's files.
+ *
+ * Writers (netlink, notifiers) hold sg_net.lock; the datapath reads under RCU
+ * only: the attachment hash, each attachment's compiled sg_policy and the
+ * member map.  Everything the datapath reads is immutable once published.
+ */
+#ifndef _SG_H
+#define _SG_H
+
+#include <linux/types.h>
+#include <linux/in6.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/rhashtable.h>
+#include <linux/workqueue.h>
+#include <linux/netlink.h>
+#include <net/net_namespace.h>
+#include <net/ipv6.h>
+#include <linux/secgroup.h>
+
+#include "compat.h"
+#include "classifier.h"
+
+#define SG_DIRS		2
+#define SG_PEER_GROUPS_MAX 64	/* groups one address can be a member of */
+
+extern unsigned int sg_max_rules;		/* per group and direction */
+extern unsigned int sg_max_groups_per_attach;
+extern unsigned int sg_max_groups;		/* per netns */
+extern unsigned int sg_max_members;		/* remote members per group */
+
+/* An address as the store and the member map key it. */
+struct sg_addr {
+	u8 family;			/* AF_INET or AF_INET6 */
+	u8 pad[3];
+	union {
+		__be32 v4;
+		struct in6_addr v6;
+	};
+};
+
+struct sg_tag {
+	char *key;
+	char *value;
+};
+
+struct sg_rule_stats {
+	u64 hits;
+	u64 last;			/* unix seconds */
+};
+
+struct sg_rule {
+	struct list_head node;		/* group->rules[dir] */
+	struct rcu_head rcu;
+	u32 id;
+	u32 group;			/* id of the group holding it */
+	u8 dir;
+	bool proto_all;
+	u8 proto;
+	u8 peer_type;			/* enum sgc_peer_type */
+	u16 port_min, port_max;
+	s16 icmp_type, icmp_code;	/* -1: any */
+	u8 prefix;
+	struct sg_addr peer;		/* CIDR peers, canonical */
+	u32 peer_group;			/* SGC_PEER_GROUP */
+	char *desc;
+	struct sg_rule_stats __percpu *stats;
+};
+
+struct sg_rmember {
+	struct list_head node;
+	struct sg_addr addr;
+};
+
+struct sg_group {
+	struct list_head node;		/* sg_net.groups, creation order */
+	u32 id;
+	bool is_default;
+	char *name;
+	char *desc;
+	struct sg_tag *tags;
+	u32 ntags;
+	struct list_head rules[SG_DIRS];
+	u32 nrules[SG_DIRS];
+	struct list_head members;	/* remote members */
+	u32 nmembers;
+	u32 attached;			/* attachments naming it */
+};
+
+struct sg_attach_stats {
+	u64 new_accepted;
+	u64 drop_policy;
+	u64 drop_spoof;
+	u64 drop_invalid;
+};
+
+/* The compiled, immutable view of one attachment the datapath reads. */
+struct sg_policy {
+	struct rcu_head rcu;
+	struct sgc_policy *cls[SG_DIRS];
+	struct sg_rule **rules[SG_DIRS];	/* classifier index -> rule */
+	u32 flags;				/* SECGROUP_ATTACH_F_* */
+	u32 naddrs;
+	struct sg_addr addrs[];			/* anti-spoofing; none: off */
+};
+
+enum sg_attach_kind {
+	SG_ATTACH_DEV,
+	SG_ATTACH_CGROUP,
+};
+
+struct sg_attach_key {
+	u64 id;				/* ifindex or cgroup id */
+	u8 kind;
+	u8 pad[7];
+};
+
+struct sg_attach {
+	struct rhash_head hnode;	/* sg_net.attach_ht */
+	struct list_head node;		/* sg_net.attachments */
+	struct rcu_head rcu;
+	struct sg_attach_key key;
+	struct cgroup *cgrp;		/* held while attached */
+	u32 ngroups;
+	u32 groups[SECGROUP_ATTACH_GROUPS_MAX];
+	u32 naddrs;
+	struct sg_addr *addrs;		/* writer side copy */
+	u32 flags;
+	struct sg_policy __rcu *policy;
+	struct sg_attach_stats __percpu *stats;
+};
+
+struct sg_flowlog;
+
+struct sg_net {
+	struct net *net;
+	struct mutex lock;
+	struct list_head groups;
+	u32 ngroups;
+	struct sg_group *def;
+	struct list_head attachments;
+	u32 nattach[2];			/* by enum sg_attach_kind */
+	struct rhashtable attach_ht;
+	struct rhashtable members;
+	bool hooks[2];			/* registered, by kind */
+	struct nf_hook_ops *ops[2];
+	struct sg_flowlog *flowlog;
+};
+
+struct sg_net *sg_pernet(const struct net *net);
+
+/* store.c: groups, rules, remote members */
+struct sg_group *sg_group_find(struct sg_net *sn, u32 id, const char *name);
+struct sg_group *sg_group_create(struct sg_net *sn, const char *name,
+				 const char *desc, bool default_egress,
+				 struct netlink_ext_ack *extack);
+void sg_group_free(struct sg_group *g);
+void sg_rule_free(struct sg_rule *r);
+void sg_group_add_rule(struct sg_group *g, struct sg_rule *r);
+void sg_group_del_rule(struct sg_group *g, struct sg_rule *r);
+struct sg_rule *sg_rule_find_id(struct sg_group *g, u32 id);
+struct sg_rule *sg_rule_find_same(struct sg_group *g, const struct sg_rule *r);
+u32 sg_rule_new_id(struct sg_net *sn);
+struct sg_rule *sg_rule_alloc(void);
+int sg_store_init(struct sg_net *sn);
+void sg_store_exit(struct sg_net *sn);
+
+/* members.c: address -> groups map for referenced groups */
+int sg_members_init(struct sg_net *sn);
+void sg_members_exit(struct sg_net *sn);
+int sg_member_get(struct sg_net *sn, const struct sg_addr *a, u32 group,
+		  struct netlink_ext_ack *extack);
+void sg_member_put(struct sg_net *sn, const struct sg_addr *a, u32 group);
+u32 sg_member_groups(struct sg_net *sn, const struct sg_addr *a, u32 *out, u32 max);
+
+/* policy.c: compile an attachment's rules */
+struct sg_policy *sg_policy_build(struct sg_net *sn, const struct sg_attach *att);
+void sg_policy_free(struct sg_policy *p);
+void sg_policy_free_rcu(struct sg_policy *p);
+int sg_policy_match(struct sg_net *sn, const struct sg_policy *pol, u8 dir,
+		    const struct sg_addr *peer, u8 proto, u16 l4);
+int sg_rebuild_group(struct sg_net *sn, u32 group);
+int sg_rebuild_all(struct sg_net *sn);
+
+/* attach.c */
+int sg_attach_init(struct sg_net *sn);
+void sg_attach_exit(struct sg_net *sn);
+struct sg_attach *sg_attach_lookup(struct sg_net *sn, u8 kind, u64 id);
+struct sg_attach *sg_attach_find(struct sg_net *sn, u8 kind, u64 id);
+int sg_attach_set(struct sg_net *sn, struct sg_attach *tmpl, bool *created,
+		  struct netlink_ext_ack *extack);
+void sg_attach_remove(struct sg_net *sn, struct sg_attach *att);
+bool sg_attach_uses(const struct sg_attach *att, u32 group);
+int sg_attach_notifier_init(void);
+void sg_attach_notifier_exit(void);
+void sg_attach_stats_sum(const struct sg_attach *att, struct sg_attach_stats *out);
+
+/* hooks.c */
+int sg_hooks_update(struct sg_net *sn);
+void sg_hooks_exit(struct sg_net *sn);
+
+/* conntrack.c: flush connections the current policies no longer allow */
+void sg_ct_flush(struct sg_net *sn);
+
+/* flowlog.c */
+int sg_flowlog_init(struct sg_net *sn);
+void sg_flowlog_exit(struct sg_net *sn);
+struct sg_flow;
+void sg_flowlog_record(struct sg_net *sn, const struct sg_flow *f);
+
+/* netlink.c */
+int sg_genl_init(void);
+void sg_genl_exit(void);
+void sg_notify_group(struct sg_net *sn, u8 cmd, const struct sg_group *g);
+void sg_notify_rule(struct sg_net *sn, u8 cmd, const struct sg_rule *r);
+void sg_notify_attach(struct sg_net *sn, u8 cmd, const struct sg_attach *att);
+void sg_notify_member(struct sg_net *sn, u8 cmd, u32 group, const struct sg_addr *a);
+void sg_notify_flow(struct sg_net *sn, const struct sg_flow *f);
+
+/* A new connection as the datapath saw it (flow logs). */
+struct sg_flow {
+	u8 verdict;
+	u8 dir;
+	u8 kind;
+	u8 proto;
+	u8 family;
+	u8 icmp_type, icmp_code;
+	u16 sport, dport;
+	u64 id;				/* ifindex or cgroup id */
+	struct sg_addr src, dst;
+	u32 group, rule;
+	u32 suppressed;			/* records lost to the rate limit before */
+};
+
+static inline bool sg_addr_eq(const struct sg_addr *a, const struct sg_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET)
+		return a->v4 == b->v4;
+	return ipv6_addr_equal(&a->v6, &b->v6);
+}
+
+static inline struct sg_addr sg_addr_v4(__be32 a)
+{
+	struct sg_addr x = { .family = AF_INET };
+
+	x.v4 = a;
+	return x;
+}
+
+static inline struct sg_addr sg_addr_v6(const struct in6_addr *a)
+{
+	struct sg_addr x = { .family = AF_INET6 };
+
+	x.v6 = *a;
+	return x;
+}
+
+/* The classifier's host-order view of an address. */
+static inline struct sgc_addr sg_addr_to_sgc(const struct sg_addr *a)
+{
+	struct sgc_addr c = { 0, 0 };
+
+	if (a->family == AF_INET) {
+		c.lo = ntohl(a->v4);
+	} else {
+		c.hi = (u64)ntohl(a->v6.s6_addr32[0]) << 32 | ntohl(a->v6.s6_addr32[1]);
+		c.lo = (u64)ntohl(a->v6.s6_addr32[2]) << 32 | ntohl(a->v6.s6_addr32[3]);
+	}
+	return c;
+}
+
+#endif

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The group and rule store of a netns.  All callers hold sg_net.lock.
+ */
+#include <linux/slab.h>
+#include <linux/random.h>
+#include <linux/percpu.h>
+#include <linux/string.h>
+
+#include "sg.h"
+
+struct sg_group *sg_group_find(struct sg_net *sn, u32 id, const char *name)
+{
+	struct sg_group *g;
+
+	lockdep_assert_held(&sn->lock);
+	list_for_each_entry(g, &sn->groups, node)
+		if (id ? g->id == id : !strcmp(g->name, name))
+			return g;
+	return NULL;
+}
+
+static bool sg_group_id_used(struct sg_net *sn, u32 id)
+{
+	struct sg_group *g;
+
+	list_for_each_entry(g, &sn->groups, node)
+		if (g->id == id)
+			return true;
+	return false;
+}
+
+static bool sg_rule_id_used(struct sg_net *sn, u32 id)
+{
+	struct sg_group *g;
+	struct sg_rule *r;
+	int d;
+
+	list_for_each_entry(g, &sn->groups, node)
+		for (d = 0; d < SG_DIRS; d++)
+			list_for_each_entry(r, &g->rules[d], node)
+				if (r->id == id)
+					return true;
+	return false;
+}
+
+/* Ids look like AWS's: random, never 0, unique in the netns. */
+u32 sg_rule_new_id(struct sg_net *sn)
+{
+	u32 id;
+
+	do {
+		id = get_random_u32();
+	} while (!id || sg_rule_id_used(sn, id));
+	return id;
+}
+
+struct sg_rule *sg_rule_alloc(void)
+{
+	struct sg_rule *r = kzalloc(sizeof(*r), GFP_KERNEL);
+
+	if (!r)
+		return NULL;
+	r->stats = alloc_percpu(struct sg_rule_stats);
+	if (!r->stats) {
+		kfree(r);
+		return NULL;
+	}
+	r->icmp_type = -1;
+	r->icmp_code = -1;
+	return r;
+}
+
+static void sg_rule_free_rcu(struct rcu_head *head)
+{
+	struct sg_rule *r = container_of(head, struct sg_rule, rcu);
+
+	free_percpu(r->stats);
+	kfree(r->desc);
+	kfree(r);
+}
+
+/* The datapath may still count a hit on it: free after a grace period. */
+void sg_rule_free(struct sg_rule *r)
+{
+	if (r)
+		call_rcu(&r->rcu, sg_rule_free_rcu);
+}
+
+struct sg_rule *sg_rule_find_id(struct sg_group *g, u32 id)
+{
+	struct sg_rule *r;
+	int d;
+
+	for (d = 0; d < SG_DIRS; d++)
+		list_for_each_entry(r, &g->rules[d], node)
+			if (r->id == id)
+				return r;
+	return NULL;
+}
+
+static bool sg_rule_same(const struct sg_rule *a, const struct sg_rule *b)
+{
+	if (a->dir != b->dir || a->proto_all != b->proto_all ||
+	    a->peer_type != b->peer_type)
+		return false;
+	if (!a->proto_all && a->proto != b->proto)
+		return false;
+	if (a->port_min != b->port_min || a->port_max != b->port_max ||
+	    a->icmp_type != b->icmp_type || a->icmp_code != b->icmp_code)
+		return false;
+	if (a->peer_type == SGC_PEER_GROUP)
+		return a->peer_group == b->peer_group;
+	return a->prefix == b->prefix && sg_addr_eq(&a->peer, &b->peer);
+}
+
+/* The rule of @g that matches the same traffic as @r (descriptions aside). */
+struct sg_rule *sg_rule_find_same(struct sg_group *g, const struct sg_rule *r)
+{
+	struct sg_rule *x;
+
+	list_for_each_entry(x, &g->rules[r->dir], node)
+		if (sg_rule_same(x, r))
+			return x;
+	return NULL;
+}
+
+static struct sg_rule *sg_rule_all_to(struct sg_net *sn, u8 dir, u8 family,
+				      u32 peer_group)
+{
+	struct sg_rule *r = sg_rule_alloc();
+
+	if (!r)
+		return NULL;
+	r->id = sg_rule_new_id(sn);
+	r->dir = dir;
+	r->proto_all = true;
+	if (peer_group) {
+		r->peer_type = SGC_PEER_GROUP;
+		r->peer_group = peer_group;
+	} else {
+		r->peer_type = family == AF_INET ? SGC_PEER_V4 : SGC_PEER_V6;
+		r->peer.family = family;
+		r->prefix = 0;
+	}
+	return r;
+}
+
+void sg_group_add_rule(struct sg_group *g, struct sg_rule *r)
+{
+	r->group = g->id;
+	list_add_tail(&r->node, &g->rules[r->dir]);
+	g->nrules[r->dir]++;
+}
+
+void sg_group_del_rule(struct sg_group *g, struct sg_rule *r)
+{
+	list_del(&r->node);
+	g->nrules[r->dir]--;
+}
+
+void sg_group_free(struct sg_group *g)
+{
+	struct sg_rmember *m, *mt;
+	struct sg_rule *r, *rt;
+	u32 i;
+	int d;
+
+	if (!g)
+		return;
+	for (d = 0; d < SG_DIRS; d++)
+		list_for_each_entry_safe(r, rt, &g->rules[d], node) {
+			list_del(&r->node);
+			sg_rule_free(r);
+		}
+	list_for_each_entry_safe(m, mt, &g->members, node)
+		kfree(m);
+	for (i = 0; i < g->ntags; i++) {
+		kfree(g->tags[i].key);
+		kfree(g->tags[i].value);
+	}
+	kfree(g->tags);
+	kfree(g->desc);
+	kfree(g->name);
+	kfree(g);
+}
+
+/*
+ * A new group, not yet linked: default egress rules (all traffic to 0.0.0.0/0
+ * and ::/0) unless opted out.  The caller links it with list_add_tail.
+ */
+struct sg_group *sg_group_create(struct sg_net *sn, const char *name,
+				 const char *desc, bool default_egress,
+				 struct netlink_ext_ack *extack)
+{
+	struct sg_group *g;
+	struct sg_rule *r;
+	int d;
+
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		goto nomem;
+	for (d = 0; d < SG_DIRS; d++)
+		INIT_LIST_HEAD(&g->rules[d]);
+	INIT_LIST_HEAD(&g->members);
+	g->name = kstrdup(name, GFP_KERNEL);
+	g->desc = kstrdup(desc ? desc : "", GFP_KERNEL);
+	if (!g->name || !g->desc)
+		goto nomem;
+	do {
+		g->id = get_random_u32();
+	} while (!g->id || sg_group_id_used(sn, g->id));
+
+	if (default_egress) {
+		r = sg_rule_all_to(sn, SECGROUP_EGRESS, AF_INET, 0);
+		if (!r)
+			goto nomem;
+		sg_group_add_rule(g, r);
+		r = sg_rule_all_to(sn, SECGROUP_EGRESS, AF_INET6, 0);
+		if (!r)
+			goto nomem;
+		sg_group_add_rule(g, r);
+	}
+	return g;
+nomem:
+	sg_group_free(g);
+	NL_SET_ERR_MSG(extack, "out of memory creating the group");
+	return ERR_PTR(-ENOMEM);
+}
+
+/* Each netns has a "default" group: ingress from its own members, egress
+ * to anywhere.
+ */
+int sg_store_init(struct sg_net *sn)
+{
+	struct sg_group *g;
+	struct sg_rule *r;
+
+	INIT_LIST_HEAD(&sn->groups);
+	g = sg_group_create(sn, "default", "default security group", true, NULL);
+	if (IS_ERR(g))
+		return PTR_ERR(g);
+	g->is_default = true;
+	r = sg_rule_all_to(sn, SECGROUP_INGRESS, 0, g->id);
+	if (!r) {
+		sg_group_free(g);
+		return -ENOMEM;
+	}
+	sg_group_add_rule(g, r);
+	list_add_tail(&g->node, &sn->groups);
+	sn->ngroups = 1;
+	sn->def = g;
+	return 0;
+}
+
+void sg_store_exit(struct sg_net *sn)
+{
+	struct sg_group *g, *t;
+
+	list_for_each_entry_safe(g, t, &sn->groups, node) {
+		list_del(&g->node);
+		sg_group_free(g);
+	}
+	sn->ngroups = 0;
+	sn->def = NULL;
+}
