@@ -10,7 +10,9 @@
  *
  * Priority NF_IP_PRI_CONNTRACK + 1: conntrack has classified the packet.
  * ESTABLISHED and RELATED pass at once; INVALID is dropped; NEW and untracked
- * packets go to the classifier.  No lock, no allocation.
+ * packets go to the classifier.  No lock, no allocation.  IPv6 neighbour
+ * discovery and MLD, the link's own control traffic, are never filtered (as
+ * the VPC's implicit traffic on AWS).
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -34,7 +36,7 @@ struct sg_pkt {
 	u8 proto;
 	u16 sport, dport;
 	u8 icmp_type, icmp_code;
-	bool nd;		/* IPv6 neighbour discovery: never filtered */
+	bool nd;		/* IPv6 neighbour discovery, MLD: never filtered */
 };
 
 static bool sg_parse_l4(const struct sk_buff *skb, unsigned int thoff, struct sg_pkt *p)
@@ -57,8 +59,11 @@ static bool sg_parse_l4(const struct sk_buff *skb, unsigned int thoff, struct sg
 		p->icmp_type = icmp[0];
 		p->icmp_code = icmp[1];
 		p->nd = p->proto == IPPROTO_ICMPV6 &&
-			p->icmp_type >= NDISC_ROUTER_SOLICITATION &&
-			p->icmp_type <= NDISC_REDIRECT;
+			((p->icmp_type >= NDISC_ROUTER_SOLICITATION &&
+			  p->icmp_type <= NDISC_REDIRECT) ||
+			 (p->icmp_type >= ICMPV6_MGM_QUERY &&
+			  p->icmp_type <= ICMPV6_MGM_REDUCTION) ||
+			 p->icmp_type == ICMPV6_MLD2_REPORT);
 	}
 	return true;
 }
@@ -121,7 +126,6 @@ static unsigned int sg_classify(struct sg_net *sn, const struct sg_attach *att,
 				const struct sg_policy *pol, const struct sg_pkt *p,
 				u8 dir)
 {
-	struct sg_attach_stats *st = this_cpu_ptr(att->stats);
 	const struct sg_addr *peer = dir == SECGROUP_EGRESS ? &p->dst : &p->src;
 	u16 l4 = sgc_proto_is_icmp(p->proto) ?
 		 (u16)p->icmp_type << 8 | p->icmp_code : p->dport;
@@ -130,7 +134,7 @@ static unsigned int sg_classify(struct sg_net *sn, const struct sg_attach *att,
 
 	idx = sg_policy_match(sn, pol, dir, peer, p->proto, l4);
 	if (idx < 0) {
-		this_cpu_inc(st->drop_policy);
+		this_cpu_inc(att->stats->drop_policy);
 		if (unlikely(pol->flags & SECGROUP_ATTACH_F_FLOWLOG))
 			sg_flow_log(sn, att, p, dir, SECGROUP_VERDICT_REJECT, NULL);
 		return NF_DROP;
@@ -138,7 +142,7 @@ static unsigned int sg_classify(struct sg_net *sn, const struct sg_attach *att,
 	r = pol->rules[dir][idx];
 	this_cpu_inc(r->stats->hits);
 	this_cpu_write(r->stats->last, ktime_get_real_seconds());
-	this_cpu_inc(st->new_accepted);
+	this_cpu_inc(att->stats->new_accepted);
 	if (unlikely(pol->flags & SECGROUP_ATTACH_F_FLOWLOG))
 		sg_flow_log(sn, att, p, dir, SECGROUP_VERDICT_ACCEPT, r);
 	return NF_ACCEPT;

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sgnl attach / detach / member / stats. */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sgnl.h"
+
+/* dev IFNAME | cgroup PATH into the ATTACH nest of @m */
+static int put_instance(struct nl_msg *m, struct args *a, const char *what, int *fd)
+{
+	const char *kind = next(a), *name = next(a);
+	char path[4096];
+
+	*fd = -1;
+	if (!kind || !name || (strcmp(kind, "dev") && strcmp(kind, "cgroup")))
+		return usage_err("%s: 'dev IFNAME' or 'cgroup PATH' expected", what);
+	if (!strcmp(kind, "dev")) {
+		unsigned int ifindex = if_nametoindex(name);
+
+		if (!ifindex) {
+			fprintf(stderr, "sgnl: %s: no device '%s'\n", what, name);
+			return 1;
+		}
+		nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, ifindex);
+		return 0;
+	}
+	if (name[0] == '/' && !strncmp(name, "/sys/fs/cgroup", 14))
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "/sys/fs/cgroup/%s", name[0] == '/' ? name + 1 : name);
+	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0) {
+		fprintf(stderr, "sgnl: %s: cgroup %s: %s\n", what, path, strerror(errno));
+		return 1;
+	}
+	nla_put_s32(m, SECGROUP_ATTACH_A_CGROUP_FD, *fd);
+	return 0;
+}
+
+static json_object *attach_json(struct nlattr *nest)
+{
+	struct nlattr *t[SECGROUP_ATTACH_A_MAX + 1], *s[SECGROUP_STATS_A_MAX + 1], *x;
+	json_object *o = json_object_new_object(), *arr, *st;
+	char buf[64];
+	int rem;
+
+	sg_nest(t, SECGROUP_ATTACH_A_MAX, nest);
+	if (t[SECGROUP_ATTACH_A_IFINDEX]) {
+		json_object_object_add(o, "dev", json_object_new_string(
+			t[SECGROUP_ATTACH_A_IFNAME] ? nla_get_string(t[SECGROUP_ATTACH_A_IFNAME]) : "?"));
+		json_object_object_add(o, "ifindex", json_object_new_int(nla_get_u32(t[SECGROUP_ATTACH_A_IFINDEX])));
+	} else {
+		json_object_object_add(o, "cgroup", json_object_new_string(
+			t[SECGROUP_ATTACH_A_CGROUP_PATH] ? nla_get_string(t[SECGROUP_ATTACH_A_CGROUP_PATH]) : "?"));
+		json_object_object_add(o, "cgroup_id", json_object_new_int64(nla_get_u64(t[SECGROUP_ATTACH_A_CGROUP_ID])));
+	}
+	arr = json_object_new_array();
+	nla_for_each_nested(x, t[SECGROUP_ATTACH_A_GROUPS], rem) {
+		snprintf(buf, sizeof(buf), "sg-%08x", nla_get_u32(x));
+		json_object_array_add(arr, json_object_new_string(buf));
+	}
+	json_object_object_add(o, "groups", arr);
+	arr = json_object_new_array();
+	nla_for_each_nested(x, t[SECGROUP_ATTACH_A_ADDRS], rem) {
+		sg_format_ip(nla_type(x) == SECGROUP_ADDR_A_IPV4 ? AF_INET : AF_INET6,
+			     nla_data(x), buf, sizeof(buf));
+		json_object_array_add(arr, json_object_new_string(buf));
+	}
+	json_object_object_add(o, "addrs", arr);
+	json_object_object_add(o, "flowlog", json_object_new_boolean(
+		nla_get_u32(t[SECGROUP_ATTACH_A_FLAGS]) & SECGROUP_ATTACH_F_FLOWLOG));
+	st = json_object_new_object();
+	sg_nest(s, SECGROUP_STATS_A_MAX, t[SECGROUP_ATTACH_A_STATS]);
+	json_object_object_add(st, "new_accepted", json_object_new_int64(nla_get_u64(s[SECGROUP_STATS_A_NEW_ACCEPTED])));
+	json_object_object_add(st, "drop_policy", json_object_new_int64(nla_get_u64(s[SECGROUP_STATS_A_DROP_POLICY])));
+	json_object_object_add(st, "drop_spoof", json_object_new_int64(nla_get_u64(s[SECGROUP_STATS_A_DROP_SPOOF])));
+	json_object_object_add(st, "drop_invalid", json_object_new_int64(nla_get_u64(s[SECGROUP_STATS_A_DROP_INVALID])));
+	json_object_object_add(o, "stats", st);
+	return o;
+}
+
+static int on_attach(struct nlattr **tb, uint8_t cmd, void *arg)
+{
+	if (tb[SECGROUP_A_ATTACH])
+		json_object_array_add(arg, attach_json(tb[SECGROUP_A_ATTACH]));
+	return 0;
+}
+
+json_object *attach_fetch(void)
+{
+	json_object *arr = json_object_new_array();
+
+	if (sg_nl_talk(sg_msg(SECGROUP_CMD_ATTACH_GET, NLM_F_DUMP), on_attach, arr)) {
+		json_object_put(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+int cmd_attach(struct args *a)
+{
+	struct nl_msg *m = sg_msg(SECGROUP_CMD_ATTACH_NEW, 0);
+	struct nlattr *n, *groups = NULL, *addrs = NULL;
+	uint32_t flags = 0;
+	bool flush = false;
+	int fd, err, k;
+
+	n = nla_nest_start(m, SECGROUP_A_ATTACH);
+	err = put_instance(m, a, "attach", &fd);
+	if (err)
+		goto out;
+	/* nests must not interleave: groups, then addresses, then flags */
+	for (k = 0; k < a->argc; k++) {
+		const char *w = a->argv[k], *v = k + 1 < a->argc ? a->argv[k + 1] : NULL;
+
+		if (!strcmp(w, "group")) {
+			if (!v) {
+				err = usage_err("attach: group needs NAME or ID");
+				goto out;
+			}
+			if (!groups)
+				groups = nla_nest_start(m, SECGROUP_ATTACH_A_GROUPS);
+			if (put_group_ref(m, SECGROUP_ATTACH_A_GROUP_ID, v)) {
+				err = 1;
+				goto out;
+			}
+			k++;
+		} else if (!strcmp(w, "addr")) {
+			struct sg_ip ip;
+
+			if (!v || sg_parse_ip(v, &ip, false)) {
+				err = usage_err("attach: bad address '%s'", v ? v : "");
+				goto out;
+			}
+			k++;
+		} else if (!strcmp(w, "flowlog")) {
+			flags |= SECGROUP_ATTACH_F_FLOWLOG;
+		} else if (!strcmp(w, "flush")) {
+			flush = true;
+		} else {
+			err = usage_err("attach: unknown argument '%s'", w);
+			goto out;
+		}
+	}
+	if (groups)
+		nla_nest_end(m, groups);
+	for (k = 0; k + 1 < a->argc; k++) {
+		struct sg_ip ip;
+
+		if (strcmp(a->argv[k], "addr"))
+			continue;
+		sg_parse_ip(a->argv[++k], &ip, false);
+		if (!addrs)
+			addrs = nla_nest_start(m, SECGROUP_ATTACH_A_ADDRS);
+		if (ip.family == AF_INET)
+			nla_put(m, SECGROUP_ADDR_A_IPV4, 4, &ip.v4);
+		else
+			nla_put(m, SECGROUP_ADDR_A_IPV6, 16, &ip.v6);
+	}
+	if (addrs)
+		nla_nest_end(m, addrs);
+	if (flags)
+		nla_put_u32(m, SECGROUP_ATTACH_A_FLAGS, flags);
+	nla_nest_end(m, n);
+	if (flush)
+		nla_put_u32(m, SECGROUP_A_FLAGS, SECGROUP_F_FLUSH);
+	err = sg_nl_talk(m, NULL, NULL);
+	m = NULL;
+	if (err)
+		err = nl_err("attach", err);
+out:
+	if (m)
+		nlmsg_free(m);
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+int cmd_detach(struct args *a)
+{
+	struct nl_msg *m = sg_msg(SECGROUP_CMD_ATTACH_DEL, 0);
+	struct nlattr *n = nla_nest_start(m, SECGROUP_A_ATTACH);
+	int fd, err;
+
+	err = put_instance(m, a, "detach", &fd);
+	if (!err && peek(a))
+		err = usage_err("detach: unknown argument '%s'", peek(a));
+	if (err) {
+		nlmsg_free(m);
+		goto out;
+	}
+	nla_nest_end(m, n);
+	err = sg_nl_talk(m, NULL, NULL);
+	if (err)
+		err = nl_err("detach", err);
+out:
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+int cmd_member(struct args *a)
+{
+	const char *c = next(a), *group = next(a), *addr = next(a);
+	bool flush = match(a, "flush");
+	struct nl_msg *m;
+	struct nlattr *n;
+	struct sg_ip ip;
+	int err;
+
+	if (!c || (strcmp(c, "add") && strcmp(c, "del") && strcmp(c, "create") &&
+		   strcmp(c, "delete")))
+		return usage_err("member: 'add' or 'del' expected");
+	if (!group || !addr || sg_parse_ip(addr, &ip, false))
+		return usage_err("member %s: GROUP and an address are required (got '%s')",
+				 c, addr ? addr : "");
+	if (peek(a))
+		return usage_err("member: unknown argument '%s'", peek(a));
+	m = sg_msg(c[0] == 'a' || c[0] == 'c' ? SECGROUP_CMD_MEMBER_NEW : SECGROUP_CMD_MEMBER_DEL, 0);
+	if (flush)
+		nla_put_u32(m, SECGROUP_A_FLAGS, SECGROUP_F_FLUSH);
+	n = nla_nest_start(m, SECGROUP_A_MEMBER);
+	if (put_group_ref(m, SECGROUP_MEMBER_A_GROUP, group)) {
+		nlmsg_free(m);
+		return 1;
+	}
+	if (ip.family == AF_INET)
+		nla_put(m, SECGROUP_MEMBER_A_IPV4, 4, &ip.v4);
+	else
+		nla_put(m, SECGROUP_MEMBER_A_IPV6, 16, &ip.v6);
+	nla_nest_end(m, n);
+	err = sg_nl_talk(m, NULL, NULL);
+	return err ? nl_err("member", err) : 0;
+}
+
+static void stats_text(json_object *at, json_object *groups)
+{
+	json_object *g = json_object_object_get(at, "groups");
+	json_object *s = json_object_object_get(at, "stats");
+	size_t i;
+
+	if (json_object_object_get(at, "dev"))
+		printf("dev %s", json_object_get_string(json_object_object_get(at, "dev")));
+	else
+		printf("cgroup %s", json_object_get_string(json_object_object_get(at, "cgroup")));
+	printf("  groups");
+	for (i = 0; i < json_object_array_length(g); i++)
+		printf(" %s", group_name(groups, strtoul(json_object_get_string(
+			json_object_array_get_idx(g, i)) + 3, NULL, 16)));
+	g = json_object_object_get(at, "addrs");
+	if (json_object_array_length(g)) {
+		printf("  addrs");
+		for (i = 0; i < json_object_array_length(g); i++)
+			printf(" %s", json_object_get_string(json_object_array_get_idx(g, i)));
+	}
+	if (json_object_get_boolean(json_object_object_get(at, "flowlog")))
+		printf("  flowlog");
+	printf("\n  new accepted %s  dropped: policy %s spoofed %s invalid %s\n",
+	       json_object_get_string(json_object_object_get(s, "new_accepted")),
+	       json_object_get_string(json_object_object_get(s, "drop_policy")),
+	       json_object_get_string(json_object_object_get(s, "drop_spoof")),
+	       json_object_get_string(json_object_object_get(s, "drop_invalid")));
+}
+
+int cmd_stats(struct args *a)
+{
+	json_object *all, *groups, *out;
+	int fd = -1, err = 0;
+	size_t i;
+
+	if (peek(a)) {
+		struct nl_msg *m = sg_msg(SECGROUP_CMD_ATTACH_GET, 0);
+		struct nlattr *n = nla_nest_start(m, SECGROUP_A_ATTACH);
+
+		err = put_instance(m, a, "stats", &fd);
+		if (!err && peek(a))
+			err = usage_err("stats: unknown argument '%s'", peek(a));
+		if (err) {
+			nlmsg_free(m);
+			goto out;
+		}
+		nla_nest_end(m, n);
+		all = json_object_new_array();
+		err = sg_nl_talk(m, on_attach, all);
+		if (err) {
+			json_object_put(all);
+			err = nl_err("stats", err);
+			goto out;
+		}
+	} else {
+		all = attach_fetch();
+		if (!all)
+			return nl_err("stats", -EIO);
+	}
+	groups = groups_fetch();
+	if (opts.json) {
+		out = json_object_new_object();
+		json_object_object_add(out, "attachments", all);
+		print_json(out);
+		json_object_put(out);
+	} else {
+		for (i = 0; i < json_object_array_length(all); i++)
+			stats_text(json_object_array_get_idx(all, i), groups);
+		json_object_put(all);
+	}
+	json_object_put(groups);
+out:
+	if (fd >= 0)
+		close(fd);
+	return err;
+}

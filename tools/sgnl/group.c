@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sgnl group ... : create, delete, update, list and show groups. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "sgnl.h"
+
+static char idbuf[16];
+
+static const char *sg_id(uint32_t id)
+{
+	snprintf(idbuf, sizeof(idbuf), "sg-%08x", id);
+	return idbuf;
+}
+
+static int on_group_id(struct nlattr **tb, uint8_t cmd, void *arg)
+{
+	struct nlattr *g[SECGROUP_GROUP_A_MAX + 1];
+
+	if (!tb[SECGROUP_A_GROUP] || sg_nest(g, SECGROUP_GROUP_A_MAX, tb[SECGROUP_A_GROUP]) ||
+	    !g[SECGROUP_GROUP_A_ID])
+		return 0;
+	*(uint32_t *)arg = nla_get_u32(g[SECGROUP_GROUP_A_ID]);
+	return 0;
+}
+
+int group_resolve(const char *s, uint32_t *id)
+{
+	struct nl_msg *m;
+	struct nlattr *n;
+	int err;
+
+	*id = sg_parse_group_id(s);
+	if (*id)
+		return 0;
+	if (!*s)
+		return -EINVAL;
+	if (!sg_nl_sock()) {	/* parse-only */
+		*id = 1;
+		return 0;
+	}
+	m = sg_msg(SECGROUP_CMD_GROUP_GET, 0);
+	n = nla_nest_start(m, SECGROUP_A_GROUP);
+	nla_put_string(m, SECGROUP_GROUP_A_NAME, s);
+	nla_nest_end(m, n);
+	err = sg_nl_talk(m, on_group_id, id);
+	if (!err && !*id)
+		err = -ENOENT;
+	return err;
+}
+
+/* Put the group @s (NAME or sg-ID) as a u32 id attribute. */
+int put_group_ref(struct nl_msg *m, int attr, const char *s)
+{
+	uint32_t id;
+	int err = group_resolve(s, &id);
+
+	if (err) {
+		fprintf(stderr, "sgnl: no group '%s'%s%s\n", s,
+			sg_nl_errmsg[0] ? ": " : "", sg_nl_errmsg);
+		return err;
+	}
+	return nla_put_u32(m, attr, id) ? -EMSGSIZE : 0;
+}
+
+static json_object *group_json(struct nlattr *nest)
+{
+	struct nlattr *g[SECGROUP_GROUP_A_MAX + 1], *t[SECGROUP_TAG_A_MAX + 1], *a;
+	json_object *o = json_object_new_object(), *tags, *members;
+	char ip[64];
+	int rem;
+
+	sg_nest(g, SECGROUP_GROUP_A_MAX, nest);
+	json_object_object_add(o, "id", json_object_new_string(sg_id(nla_get_u32(g[SECGROUP_GROUP_A_ID]))));
+	json_object_object_add(o, "name", json_object_new_string(nla_get_string(g[SECGROUP_GROUP_A_NAME])));
+	json_object_object_add(o, "description",
+			       json_object_new_string(nla_get_string(g[SECGROUP_GROUP_A_DESCRIPTION])));
+	json_object_object_add(o, "default", json_object_new_boolean(
+		nla_get_u32(g[SECGROUP_GROUP_A_FLAGS]) & SECGROUP_GROUP_F_DEFAULT));
+	json_object_object_add(o, "attachments",
+			       json_object_new_int(nla_get_u32(g[SECGROUP_GROUP_A_ATTACHMENTS])));
+	tags = json_object_new_object();
+	if (g[SECGROUP_GROUP_A_TAGS]) {
+		nla_for_each_nested(a, g[SECGROUP_GROUP_A_TAGS], rem) {
+			sg_nest(t, SECGROUP_TAG_A_MAX, a);
+			json_object_object_add(tags, nla_get_string(t[SECGROUP_TAG_A_KEY]),
+				json_object_new_string(nla_get_string(t[SECGROUP_TAG_A_VALUE])));
+		}
+	}
+	json_object_object_add(o, "tags", tags);
+	members = json_object_new_array();
+	if (g[SECGROUP_GROUP_A_MEMBERS]) {
+		nla_for_each_nested(a, g[SECGROUP_GROUP_A_MEMBERS], rem) {
+			sg_format_ip(nla_type(a) == SECGROUP_ADDR_A_IPV4 ? AF_INET : AF_INET6,
+				     nla_data(a), ip, sizeof(ip));
+			json_object_array_add(members, json_object_new_string(ip));
+		}
+	}
+	json_object_object_add(o, "members", members);
+	return o;
+}
+
+static int on_group(struct nlattr **tb, uint8_t cmd, void *arg)
+{
+	if (tb[SECGROUP_A_GROUP])
+		json_object_array_add(arg, group_json(tb[SECGROUP_A_GROUP]));
+	return 0;
+}
+
+json_object *groups_fetch(void)
+{
+	json_object *arr = json_object_new_array();
+
+	if (sg_nl_talk(sg_msg(SECGROUP_CMD_GROUP_GET, NLM_F_DUMP), on_group, arr)) {
+		json_object_put(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+const char *group_name(json_object *groups, uint32_t id)
+{
+	const char *want = sg_id(id);
+	size_t i;
+
+	for (i = 0; groups && i < json_object_array_length(groups); i++) {
+		json_object *g = json_object_array_get_idx(groups, i);
+
+		if (!strcmp(json_object_get_string(json_object_object_get(g, "id")), want))
+			return opts.numeric ? json_object_get_string(json_object_object_get(g, "id")) :
+			       json_object_get_string(json_object_object_get(g, "name"));
+	}
+	return want;
+}
+
+static int on_rule(struct nlattr **tb, uint8_t cmd, void *arg)
+{
+	if (tb[SECGROUP_A_RULE])
+		json_object_array_add(arg, rule_json(tb[SECGROUP_A_RULE]));
+	return 0;
+}
+
+json_object *rules_fetch(uint32_t group)
+{
+	json_object *arr = json_object_new_array();
+	struct nl_msg *m = sg_msg(SECGROUP_CMD_RULE_GET, NLM_F_DUMP);
+
+	if (group) {
+		struct nlattr *n = nla_nest_start(m, SECGROUP_A_RULE);
+
+		nla_put_u32(m, SECGROUP_RULE_A_GROUP, group);
+		nla_nest_end(m, n);
+	}
+	if (sg_nl_talk(m, on_rule, arr)) {
+		json_object_put(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+/* KEY=VALUE as a SECGROUP_TAG_A_TAG nest */
+static int put_tag(struct nl_msg *m, const char *kv, const char *what)
+{
+	const char *eq = kv ? strchr(kv, '=') : NULL;
+	char key[SECGROUP_TAG_KEY_MAX + 2];
+	struct nlattr *t;
+
+	if (!eq || eq == kv) {
+		usage_err("%s: tag needs KEY=VALUE, not '%s'", what, kv ? kv : "");
+		return -1;
+	}
+	if ((size_t)(eq - kv) >= sizeof(key)) {
+		usage_err("%s: tag key longer than %d bytes", what, SECGROUP_TAG_KEY_MAX);
+		return -1;
+	}
+	memcpy(key, kv, eq - kv);
+	key[eq - kv] = 0;
+	t = nla_nest_start(m, SECGROUP_TAG_A_TAG);
+	nla_put_string(m, SECGROUP_TAG_A_KEY, key);
+	nla_put_string(m, SECGROUP_TAG_A_VALUE, eq + 1);
+	nla_nest_end(m, t);
+	return 0;
+}
+
+static int group_add(struct args *a)
+{
+	const char *name = next(a);
+	struct nl_msg *m;
+	struct nlattr *n, *tags = NULL;
+	json_object *out = json_object_new_array();
+	uint32_t flags = 0;
+	int err;
+
+	if (!name)
+		return usage_err("group add: NAME is required");
+	m = sg_msg(SECGROUP_CMD_GROUP_NEW, 0);
+	n = nla_nest_start(m, SECGROUP_A_GROUP);
+	nla_put_string(m, SECGROUP_GROUP_A_NAME, name);
+	while (peek(a)) {
+		if (match(a, "description")) {
+			if (!peek(a))
+				return usage_err("group add: description needs TEXT");
+			nla_put_string(m, SECGROUP_GROUP_A_DESCRIPTION, next(a));
+		} else if (match(a, "tag")) {
+			if (!tags)
+				tags = nla_nest_start(m, SECGROUP_GROUP_A_TAGS);
+			if (put_tag(m, next(a), "group add"))
+				return EXIT_USAGE;
+		} else if (match(a, "no-default-egress")) {
+			flags |= SECGROUP_GROUP_F_NO_DEFAULT_EGRESS;
+		} else {
+			return usage_err("group add: unknown argument '%s'", peek(a));
+		}
+	}
+	if (tags)
+		nla_nest_end(m, tags);
+	if (flags)
+		nla_put_u32(m, SECGROUP_GROUP_A_FLAGS, flags);
+	nla_nest_end(m, n);
+	err = sg_nl_talk(m, on_group, out);
+	if (err)
+		return nl_err("group add", err);
+	if (json_object_array_length(out)) {
+		json_object *g = json_object_array_get_idx(out, 0);
+
+		if (opts.json)
+			print_json(g);
+		else
+			printf("%s\n", json_object_get_string(json_object_object_get(g, "id")));
+	}
+	json_object_put(out);
+	return 0;
+}
+
+/* put NAME or ID of a group as GROUP_A_ID / GROUP_A_NAME */
+static void put_group_key(struct nl_msg *m, const char *s)
+{
+	uint32_t id = sg_parse_group_id(s);
+
+	if (id)
+		nla_put_u32(m, SECGROUP_GROUP_A_ID, id);
+	else
+		nla_put_string(m, SECGROUP_GROUP_A_NAME, s);
+}
+
+static int group_del(struct args *a)
+{
+	const char *g = next(a);
+	struct nl_msg *m;
+	struct nlattr *n;
+	int err;
+
+	if (!g)
+		return usage_err("group del: NAME or ID is required");
+	if (peek(a))
+		return usage_err("group del: unexpected argument '%s'", peek(a));
+	m = sg_msg(SECGROUP_CMD_GROUP_DEL, 0);
+	n = nla_nest_start(m, SECGROUP_A_GROUP);
+	put_group_key(m, g);
+	nla_nest_end(m, n);
+	err = sg_nl_talk(m, NULL, NULL);
+	return err ? nl_err("group del", err) : 0;
+}
+
+static int group_set(struct args *a)
+{
+	const char *g = next(a);
+	struct nlattr *n, *tags = NULL, *untags = NULL;
+	struct nl_msg *m;
+	int err, k;
+
+	if (!g)
+		return usage_err("group set: NAME or ID is required");
+	m = sg_msg(SECGROUP_CMD_GROUP_SET, 0);
+	n = nla_nest_start(m, SECGROUP_A_GROUP);
+	put_group_key(m, g);
+	/* tags first, then untags: attributes of a nest stay together */
+	for (k = 0; k < a->argc; k++) {
+		if (!strcmp(a->argv[k], "tag")) {
+			if (!tags)
+				tags = nla_nest_start(m, SECGROUP_GROUP_A_TAGS);
+			if (put_tag(m, k + 1 < a->argc ? a->argv[k + 1] : NULL, "group set"))
+				return EXIT_USAGE;
+			k++;
+		} else if (!strcmp(a->argv[k], "description") || !strcmp(a->argv[k], "untag")) {
+			if (k + 1 >= a->argc)
+				return usage_err("group set: %s needs a value", a->argv[k]);
+			k++;
+		} else {
+			return usage_err("group set: unknown argument '%s'", a->argv[k]);
+		}
+	}
+	if (tags)
+		nla_nest_end(m, tags);
+	for (k = 0; k + 1 < a->argc; k++) {
+		if (!strcmp(a->argv[k], "untag")) {
+			if (!untags)
+				untags = nla_nest_start(m, SECGROUP_GROUP_A_UNTAGS);
+			nla_put_string(m, SECGROUP_TAG_A_KEY, a->argv[++k]);
+		} else if (strcmp(a->argv[k], "description")) {
+			k++;
+		}
+	}
+	if (untags)
+		nla_nest_end(m, untags);
+	for (k = 0; k + 1 < a->argc; k++) {
+		if (!strcmp(a->argv[k], "description"))
+			nla_put_string(m, SECGROUP_GROUP_A_DESCRIPTION, a->argv[++k]);
+		else
+			k++;
+	}
+	nla_nest_end(m, n);
+	err = sg_nl_talk(m, NULL, NULL);
+	return err ? nl_err("group set", err) : 0;
+}
+
+static void tags_text(json_object *g)
+{
+	json_object *tags = json_object_object_get(g, "tags");
+	const char *sep = "";
+
+	json_object_object_foreach(tags, k, v) {
+		printf("%s%s=%s", sep, k, json_object_get_string(v));
+		sep = ",";
+	}
+}
+
+static int group_list(struct args *a)
+{
+	json_object *groups;
+	size_t i;
+
+	if (peek(a))
+		return usage_err("group list: unexpected argument '%s'", peek(a));
+	groups = groups_fetch();
+	if (!groups)
+		return nl_err("group list", -EIO);
+	if (opts.json) {
+		print_json(groups);
+	} else {
+		for (i = 0; i < json_object_array_length(groups); i++) {
+			json_object *g = json_object_array_get_idx(groups, i);
+
+#define S(k) json_object_get_string(json_object_object_get(g, k))
+			printf("%s  %-20s attached %d  ", S("id"), S("name"),
+			       json_object_get_int(json_object_object_get(g, "attachments")));
+			tags_text(g);
+			printf("%s\"%s\"\n", json_object_object_length(json_object_object_get(g, "tags")) ?
+			       "  " : "", S("description"));
+		}
+	}
+	json_object_put(groups);
+	return 0;
+}
+
+static json_object *find_group(json_object *groups, uint32_t id)
+{
+	const char *want = sg_id(id);
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(groups); i++) {
+		json_object *g = json_object_array_get_idx(groups, i);
+
+		if (!strcmp(S("id"), want))
+			return g;
+	}
+	return NULL;
+}
+
+static int group_show(struct args *a)
+{
+	const char *name = next(a);
+	json_object *groups, *g, *rules, *r;
+	uint32_t id;
+	size_t i;
+	int err, dir;
+
+	if (!name)
+		return usage_err("group show: NAME or ID is required");
+	if (peek(a))
+		return usage_err("group show: unexpected argument '%s'", peek(a));
+	err = group_resolve(name, &id);
+	groups = err ? NULL : groups_fetch();
+	g = groups ? find_group(groups, id) : NULL;
+	if (!g)
+		return nl_err("group show", err ? err : -ENOENT);
+	rules = rules_fetch(id);
+	if (!rules)
+		return nl_err("group show", -EIO);
+	if (opts.json) {
+		json_object_object_add(g, "rules", json_object_get(rules));
+		print_json(g);
+	} else {
+		printf("%s %s \"%s\"\n", S("id"), S("name"), S("description"));
+		if (json_object_object_length(json_object_object_get(g, "tags"))) {
+			printf("  tags: ");
+			tags_text(g);
+			printf("\n");
+		}
+		for (dir = 0; dir < 2; dir++) {
+			printf("  %s:\n", dir ? "egress" : "ingress");
+			for (i = 0; i < json_object_array_length(rules); i++) {
+				r = json_object_array_get_idx(rules, i);
+				if (strcmp(json_object_get_string(json_object_object_get(r, "direction")),
+					   dir ? "egress" : "ingress"))
+					continue;
+				rule_text(r, groups, "    ");
+			}
+		}
+		r = json_object_object_get(g, "members");
+		if (json_object_array_length(r)) {
+			printf("  remote members:");
+			for (i = 0; i < json_object_array_length(r); i++)
+				printf(" %s", json_object_get_string(json_object_array_get_idx(r, i)));
+			printf("\n");
+		}
+		printf("  attached to %d instance(s)\n",
+		       json_object_get_int(json_object_object_get(g, "attachments")));
+#undef S
+	}
+	json_object_put(rules);
+	json_object_put(groups);
+	return 0;
+}
+
+int cmd_group(struct args *a)
+{
+	const char *c = next(a);
+
+	if (!c)
+		return usage_err("group: a command is required (add, del, set, list, show)");
+	if (!strcmp(c, "add") || !strcmp(c, "create"))
+		return group_add(a);
+	if (!strcmp(c, "del") || !strcmp(c, "delete"))
+		return group_del(a);
+	if (!strcmp(c, "set"))
+		return group_set(a);
+	if (!strcmp(c, "list") || !strcmp(c, "ls"))
+		return group_list(a);
+	if (!strcmp(c, "show"))
+		return group_show(a);
+	return usage_err("group: unknown command '%s'", c);
+}

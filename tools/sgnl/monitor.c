@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sgnl monitor [events] [flows]: print changes and flow records as they
+ * happen.  Flow records read like VPC flow logs, with the group and rule
+ * that allowed the connection.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "sgnl.h"
+
+struct mon {
+	bool events, flows;
+};
+
+static const char *cmd_name(uint8_t cmd)
+{
+	static const char *const names[] = {
+		[SECGROUP_CMD_GROUP_NEW] = "group add", [SECGROUP_CMD_GROUP_DEL] = "group del",
+		[SECGROUP_CMD_GROUP_SET] = "group set", [SECGROUP_CMD_RULE_NEW] = "rule add",
+		[SECGROUP_CMD_RULE_DEL] = "rule del", [SECGROUP_CMD_ATTACH_NEW] = "attach",
+		[SECGROUP_CMD_ATTACH_DEL] = "detach", [SECGROUP_CMD_MEMBER_NEW] = "member add",
+		[SECGROUP_CMD_MEMBER_DEL] = "member del", [SECGROUP_CMD_FLOW] = "flow",
+	};
+
+	return cmd <= SECGROUP_CMD_FLOW && names[cmd] ? names[cmd] : "?";
+}
+
+static json_object *flow_json(struct nlattr *nest)
+{
+	struct nlattr *f[SECGROUP_FLOW_A_MAX + 1];
+	json_object *o = json_object_new_object();
+	char buf[64], ifname[IF_NAMESIZE];
+	bool v4;
+
+	sg_nest(f, SECGROUP_FLOW_A_MAX, nest);
+	v4 = f[SECGROUP_FLOW_A_SRC_IPV4];
+	json_object_object_add(o, "action", json_object_new_string(
+		nla_get_u8(f[SECGROUP_FLOW_A_VERDICT]) == SECGROUP_VERDICT_ACCEPT ? "ACCEPT" : "REJECT"));
+	json_object_object_add(o, "direction", json_object_new_string(
+		nla_get_u8(f[SECGROUP_FLOW_A_DIRECTION]) ? "egress" : "ingress"));
+	if (f[SECGROUP_FLOW_A_IFINDEX]) {
+		uint32_t ifi = nla_get_u32(f[SECGROUP_FLOW_A_IFINDEX]);
+
+		json_object_object_add(o, "interface", json_object_new_string(
+			if_indextoname(ifi, ifname) ? ifname : "?"));
+	} else {
+		json_object_object_add(o, "cgroup_id", json_object_new_int64(
+			nla_get_u64(f[SECGROUP_FLOW_A_CGROUP_ID])));
+	}
+	sg_format_ip(v4 ? AF_INET : AF_INET6,
+		     nla_data(f[v4 ? SECGROUP_FLOW_A_SRC_IPV4 : SECGROUP_FLOW_A_SRC_IPV6]), buf, sizeof(buf));
+	json_object_object_add(o, "srcaddr", json_object_new_string(buf));
+	sg_format_ip(v4 ? AF_INET : AF_INET6,
+		     nla_data(f[v4 ? SECGROUP_FLOW_A_DST_IPV4 : SECGROUP_FLOW_A_DST_IPV6]), buf, sizeof(buf));
+	json_object_object_add(o, "dstaddr", json_object_new_string(buf));
+	json_object_object_add(o, "srcport", json_object_new_int(
+		f[SECGROUP_FLOW_A_SRC_PORT] ? nla_get_u16(f[SECGROUP_FLOW_A_SRC_PORT]) : 0));
+	json_object_object_add(o, "dstport", json_object_new_int(
+		f[SECGROUP_FLOW_A_DST_PORT] ? nla_get_u16(f[SECGROUP_FLOW_A_DST_PORT]) : 0));
+	json_object_object_add(o, "protocol", json_object_new_int(nla_get_u8(f[SECGROUP_FLOW_A_PROTOCOL])));
+	if (f[SECGROUP_FLOW_A_RULE]) {
+		snprintf(buf, sizeof(buf), "sg-%08x", nla_get_u32(f[SECGROUP_FLOW_A_GROUP]));
+		json_object_object_add(o, "group", json_object_new_string(buf));
+		snprintf(buf, sizeof(buf), "sgr-%08x", nla_get_u32(f[SECGROUP_FLOW_A_RULE]));
+		json_object_object_add(o, "rule", json_object_new_string(buf));
+	}
+	if (f[SECGROUP_FLOW_A_SUPPRESSED] && nla_get_u32(f[SECGROUP_FLOW_A_SUPPRESSED]))
+		json_object_object_add(o, "suppressed", json_object_new_int(
+			nla_get_u32(f[SECGROUP_FLOW_A_SUPPRESSED])));
+	return o;
+}
+
+#define FS(k) (json_object_object_get(o, k) ? json_object_get_string(json_object_object_get(o, k)) : "-")
+
+static int on_event(struct nl_msg *msg, void *arg)
+{
+	struct mon *mon = arg;
+	struct nlattr *tb[SECGROUP_A_MAX + 1];
+	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
+	json_object *o = NULL, *ev;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, SECGROUP_A_MAX, NULL))
+		return NL_SKIP;
+	if (gh->cmd == SECGROUP_CMD_FLOW ? !mon->flows : !mon->events)
+		return NL_OK;
+	if (tb[SECGROUP_A_FLOW]) {
+		o = flow_json(tb[SECGROUP_A_FLOW]);
+		if (!opts.json) {
+			printf("flow %s %s %s %s %s %s %s %s %s %s\n", FS("interface"),
+			       FS("direction"), FS("srcaddr"), FS("dstaddr"), FS("srcport"),
+			       FS("dstport"), FS("protocol"), FS("action"), FS("group"), FS("rule"));
+			goto out;
+		}
+	} else if (tb[SECGROUP_A_RULE]) {
+		o = rule_json(tb[SECGROUP_A_RULE]);
+		if (!opts.json) {
+			printf("%s %s ", cmd_name(gh->cmd), FS("group"));
+			rule_text(o, NULL, "");
+			goto out;
+		}
+	}
+	ev = json_object_new_object();
+	json_object_object_add(ev, "event", json_object_new_string(cmd_name(gh->cmd)));
+	if (o)
+		json_object_object_add(ev, gh->cmd == SECGROUP_CMD_FLOW ? "flow" : "rule", o);
+	else if (!opts.json)
+		printf("%s", cmd_name(gh->cmd));
+	if (opts.json) {
+		print_json(ev);
+	} else {
+		struct nlattr *x[SECGROUP_GROUP_A_MAX + 1];
+		char buf[64];
+
+		if (tb[SECGROUP_A_GROUP] && !sg_nest(x, SECGROUP_GROUP_A_MAX, tb[SECGROUP_A_GROUP]))
+			printf(" sg-%08x %s", nla_get_u32(x[SECGROUP_GROUP_A_ID]),
+			       nla_get_string(x[SECGROUP_GROUP_A_NAME]));
+		if (tb[SECGROUP_A_ATTACH] && !sg_nest(x, SECGROUP_ATTACH_A_MAX, tb[SECGROUP_A_ATTACH]))
+			printf(" %s", x[SECGROUP_ATTACH_A_IFNAME] ?
+			       nla_get_string(x[SECGROUP_ATTACH_A_IFNAME]) : "cgroup");
+		if (tb[SECGROUP_A_MEMBER] && !sg_nest(x, SECGROUP_MEMBER_A_MAX, tb[SECGROUP_A_MEMBER])) {
+			bool v4 = x[SECGROUP_MEMBER_A_IPV4];
+
+			sg_format_ip(v4 ? AF_INET : AF_INET6,
+				     nla_data(x[v4 ? SECGROUP_MEMBER_A_IPV4 : SECGROUP_MEMBER_A_IPV6]),
+				     buf, sizeof(buf));
+			printf(" sg-%08x %s", nla_get_u32(x[SECGROUP_MEMBER_A_GROUP]), buf);
+		}
+		printf("\n");
+	}
+	json_object_put(ev);
+	fflush(stdout);
+	return NL_OK;
+out:
+	json_object_put(o);
+	fflush(stdout);
+	return NL_OK;
+}
+
+int cmd_monitor(struct args *a)
+{
+	struct mon mon = { false, false };
+	struct nl_sock *sk = sg_nl_sock();
+	int grp;
+
+	while (peek(a)) {
+		if (match(a, "events"))
+			mon.events = true;
+		else if (match(a, "flows"))
+			mon.flows = true;
+		else
+			return usage_err("monitor: unknown argument '%s'", peek(a));
+	}
+	if (!mon.events && !mon.flows)
+		mon.events = mon.flows = true;
+	if (!sk)
+		return 0;	/* parse-only */
+	grp = sg_nl_events_group();
+	if (grp < 0 || nl_socket_add_membership(sk, grp))
+		return nl_err("monitor", -ENOENT);
+	nl_socket_disable_seq_check(sk);
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, &mon);
+	for (;;) {
+		int err = nl_recvmsgs_default(sk);
+
+		if (err < 0 && err != -NLE_INTR && err != -NLE_AGAIN) {
+			fprintf(stderr, "sgnl: monitor: %s\n", nl_geterror(err));
+			return 1;
+		}
+	}
+}

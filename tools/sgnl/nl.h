@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SGNL_NL_H
+#define SGNL_NL_H
+
+#include <netlink/netlink.h>
+#include <netlink/genl/genl.h>
+#include <linux/secgroup.h>
+
+/* Called for each message of a reply or a dump with its top-level attrs. */
+typedef int (*sg_msg_cb)(struct nlattr **tb, uint8_t cmd, void *arg);
+
+int sg_nl_open(void);
+void sg_nl_close(void);
+struct nl_msg *sg_msg(uint8_t cmd, int flags);
+/* Send @msg (consumed), deliver replies to @cb; returns 0 or -errno with
+ * the kernel's extack message in sg_nl_errmsg. */
+int sg_nl_talk(struct nl_msg *msg, sg_msg_cb cb, void *arg);
+extern char sg_nl_errmsg[512];
+int sg_nl_family(void);
+int sg_nl_events_group(void);
+struct nl_sock *sg_nl_sock(void);
+
+/* Parse a nest into @tb of @max entries. */
+int sg_nest(struct nlattr **tb, int max, struct nlattr *nest);
+
+#endif

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* sgnl's parsing of addresses, protocols, ports and group names. */
+#ifndef SGNL_PARSE_H
+#define SGNL_PARSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+struct sg_ip {
+	int family;			/* AF_INET, AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	};
+	uint8_t prefix;
+};
+
+/* What a PROTO word means; a service can stand for two protocols (dns). */
+struct sg_proto {
+	bool all;
+	int nproto;
+	uint8_t proto[2];
+	bool has_port;			/* the service fixes the port */
+	uint16_t port;
+};
+
+int sg_parse_ip(const char *s, struct sg_ip *ip, bool cidr);
+int sg_parse_proto(const char *s, struct sg_proto *p);
+int sg_parse_ports(const char *s, uint16_t *lo, uint16_t *hi);
+int sg_parse_u8(const char *s, uint8_t *v);
+/* "sg-1234abcd" -> its id; 0 when @s is a name */
+uint32_t sg_parse_group_id(const char *s);
+const char *sg_proto_name(uint8_t proto);
+void sg_format_ip(int family, const void *addr, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sgnl rule ... : add and delete rules; their JSON and text forms. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sgnl.h"
+
+json_object *rule_json(struct nlattr *nest)
+{
+	struct nlattr *r[SECGROUP_RULE_A_MAX + 1];
+	json_object *o = json_object_new_object();
+	char buf[80], ip[64];
+
+	sg_nest(r, SECGROUP_RULE_A_MAX, nest);
+	snprintf(buf, sizeof(buf), "sgr-%08x", nla_get_u32(r[SECGROUP_RULE_A_ID]));
+	json_object_object_add(o, "id", json_object_new_string(buf));
+	snprintf(buf, sizeof(buf), "sg-%08x", nla_get_u32(r[SECGROUP_RULE_A_GROUP]));
+	json_object_object_add(o, "group", json_object_new_string(buf));
+	json_object_object_add(o, "direction", json_object_new_string(
+		nla_get_u8(r[SECGROUP_RULE_A_DIRECTION]) ? "egress" : "ingress"));
+	json_object_object_add(o, "protocol", json_object_new_string(
+		r[SECGROUP_RULE_A_PROTOCOL] ? sg_proto_name(nla_get_u8(r[SECGROUP_RULE_A_PROTOCOL])) : "all"));
+	if (r[SECGROUP_RULE_A_PORT_MIN]) {
+		uint16_t lo = nla_get_u16(r[SECGROUP_RULE_A_PORT_MIN]);
+		uint16_t hi = nla_get_u16(r[SECGROUP_RULE_A_PORT_MAX]);
+
+		if (lo == hi)
+			snprintf(buf, sizeof(buf), "%u", lo);
+		else
+			snprintf(buf, sizeof(buf), "%u-%u", lo, hi);
+		if (lo != 0 || hi != 65535)
+			json_object_object_add(o, "port", json_object_new_string(buf));
+	}
+	if (r[SECGROUP_RULE_A_ICMP_TYPE])
+		json_object_object_add(o, "type", json_object_new_int(nla_get_u8(r[SECGROUP_RULE_A_ICMP_TYPE])));
+	if (r[SECGROUP_RULE_A_ICMP_CODE])
+		json_object_object_add(o, "code", json_object_new_int(nla_get_u8(r[SECGROUP_RULE_A_ICMP_CODE])));
+	if (r[SECGROUP_RULE_A_PEER_GROUP]) {
+		snprintf(buf, sizeof(buf), "sg-%08x", nla_get_u32(r[SECGROUP_RULE_A_PEER_GROUP]));
+		json_object_object_add(o, "peer_group", json_object_new_string(buf));
+	} else {
+		bool v4 = r[SECGROUP_RULE_A_PEER_IPV4];
+
+		sg_format_ip(v4 ? AF_INET : AF_INET6,
+			     nla_data(v4 ? r[SECGROUP_RULE_A_PEER_IPV4] : r[SECGROUP_RULE_A_PEER_IPV6]),
+			     ip, sizeof(ip));
+		snprintf(buf, sizeof(buf), "%s/%u", ip, nla_get_u8(r[SECGROUP_RULE_A_PEER_PREFIX]));
+		json_object_object_add(o, "peer", json_object_new_string(buf));
+	}
+	json_object_object_add(o, "description",
+			       json_object_new_string(nla_get_string(r[SECGROUP_RULE_A_DESCRIPTION])));
+	json_object_object_add(o, "hits", json_object_new_int64(nla_get_u64(r[SECGROUP_RULE_A_HITS])));
+	json_object_object_add(o, "last_hit", json_object_new_int64(nla_get_u64(r[SECGROUP_RULE_A_LAST_HIT])));
+	return o;
+}
+
+static const char *jstr(json_object *o, const char *k)
+{
+	json_object *v = json_object_object_get(o, k);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+#define RS(k) jstr(r, k)
+
+void rule_text(json_object *r, json_object *groups, const char *indent)
+{
+	bool in = !strcmp(jstr(r, "direction") ?: "", "ingress");
+	int64_t last = json_object_get_int64(json_object_object_get(r, "last_hit"));
+
+	printf("%s%s  %s", indent, RS("id"), RS("protocol"));
+	if (RS("port"))
+		printf(" port %s", RS("port"));
+	if (RS("type"))
+		printf(" type %s", RS("type"));
+	if (RS("code"))
+		printf(" code %s", RS("code"));
+	if (RS("peer_group"))
+		printf(" %s group %s", in ? "from" : "to",
+		       group_name(groups, strtoul(RS("peer_group") + 3, NULL, 16)));
+	else
+		printf(" %s %s", in ? "from" : "to", RS("peer"));
+	if (RS("description") && *RS("description"))
+		printf("  \"%s\"", RS("description"));
+	printf("  hits %s", RS("hits"));
+	if (last) {
+		char when[32];
+		time_t t = last;
+
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+		printf(" last %s", when);
+	}
+	printf("\n");
+}
+
+/* The rule's match from the arguments after GROUP, into @n; sets @protos. */
+struct rule_args {
+	uint8_t dir;
+	struct sg_proto proto;
+	bool ports, type, code;
+	uint16_t pmin, pmax;
+	uint8_t itype, icode;
+	struct sg_ip peer;
+	const char *peer_group;
+	const char *desc;
+	bool flush;
+};
+
+static int parse_rule(struct args *a, struct rule_args *ra, const char *what, bool del)
+{
+	const char *w;
+
+	memset(ra, 0, sizeof(*ra));
+	if (match(a, "ingress"))
+		ra->dir = SECGROUP_INGRESS;
+	else if (match(a, "egress"))
+		ra->dir = SECGROUP_EGRESS;
+	else
+		return usage_err("%s: 'ingress' or 'egress' expected, not '%s'", what,
+				 peek(a) ? peek(a) : "");
+	w = next(a);
+	if (!w || sg_parse_proto(w, &ra->proto))
+		return usage_err("%s: unknown protocol '%s'", what, w ? w : "");
+	if (match(a, "port")) {
+		w = next(a);
+		if (ra->proto.has_port)
+			return usage_err("%s: the service implies its port", what);
+		if (ra->proto.all || (ra->proto.proto[0] != IPPROTO_TCP && ra->proto.proto[0] != IPPROTO_UDP &&
+				      ra->proto.proto[0] != IPPROTO_SCTP && ra->proto.proto[0] != IPPROTO_UDPLITE))
+			return usage_err("%s: ports need tcp, udp, sctp or udplite", what);
+		if (!w || sg_parse_ports(w, &ra->pmin, &ra->pmax))
+			return usage_err("%s: bad port or range '%s'", what, w ? w : "");
+		ra->ports = true;
+	} else if (match(a, "type")) {
+		w = next(a);
+		if (ra->proto.all || (ra->proto.proto[0] != IPPROTO_ICMP &&
+				      ra->proto.proto[0] != IPPROTO_ICMPV6))
+			return usage_err("%s: type and code need icmp or icmpv6", what);
+		if (!w || sg_parse_u8(w, &ra->itype))
+			return usage_err("%s: bad icmp type '%s'", what, w ? w : "");
+		ra->type = true;
+		if (match(a, "code")) {
+			w = next(a);
+			if (!w || sg_parse_u8(w, &ra->icode))
+				return usage_err("%s: bad icmp code '%s'", what, w ? w : "");
+			ra->code = true;
+		}
+	}
+	if (ra->proto.has_port) {
+		ra->ports = true;
+		ra->pmin = ra->pmax = ra->proto.port;
+	}
+	w = next(a);
+	if (!w || strcmp(w, ra->dir == SECGROUP_INGRESS ? "from" : "to"))
+		return usage_err("%s: '%s' expected before the peer, not '%s'", what,
+				 ra->dir == SECGROUP_INGRESS ? "from" : "to", w ? w : "");
+	if (match(a, "group")) {
+		ra->peer_group = next(a);
+		if (!ra->peer_group)
+			return usage_err("%s: group needs NAME or ID", what);
+	} else {
+		w = next(a);
+		if (!w || sg_parse_ip(w, &ra->peer, true))
+			return usage_err("%s: bad peer CIDR '%s'", what, w ? w : "");
+	}
+	while (peek(a)) {
+		if (!del && match(a, "description")) {
+			ra->desc = next(a);
+			if (!ra->desc)
+				return usage_err("%s: description needs TEXT", what);
+		} else if (match(a, "flush")) {
+			ra->flush = true;
+		} else {
+			return usage_err("%s: unknown argument '%s'", what, peek(a));
+		}
+	}
+	return 0;
+}
+
+static int put_rule(struct nl_msg *m, const struct rule_args *ra, int k)
+{
+	if (nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, ra->dir))
+		return -EMSGSIZE;
+	if (!ra->proto.all)
+		nla_put_u8(m, SECGROUP_RULE_A_PROTOCOL, ra->proto.proto[k]);
+	if (ra->ports) {
+		nla_put_u16(m, SECGROUP_RULE_A_PORT_MIN, ra->pmin);
+		nla_put_u16(m, SECGROUP_RULE_A_PORT_MAX, ra->pmax);
+	}
+	if (ra->type)
+		nla_put_u8(m, SECGROUP_RULE_A_ICMP_TYPE, ra->itype);
+	if (ra->code)
+		nla_put_u8(m, SECGROUP_RULE_A_ICMP_CODE, ra->icode);
+	if (ra->peer_group) {
+		if (put_group_ref(m, SECGROUP_RULE_A_PEER_GROUP, ra->peer_group))
+			return -ENOENT;
+	} else {
+		if (ra->peer.family == AF_INET)
+			nla_put(m, SECGROUP_RULE_A_PEER_IPV4, 4, &ra->peer.v4);
+		else
+			nla_put(m, SECGROUP_RULE_A_PEER_IPV6, 16, &ra->peer.v6);
+		nla_put_u8(m, SECGROUP_RULE_A_PEER_PREFIX, ra->peer.prefix);
+	}
+	if (ra->desc)
+		nla_put_string(m, SECGROUP_RULE_A_DESCRIPTION, ra->desc);
+	return 0;
+}
+
+static int on_rule_print(struct nlattr **tb, uint8_t cmd, void *arg)
+{
+	json_object *r;
+
+	if (!tb[SECGROUP_A_RULE])
+		return 0;
+	r = rule_json(tb[SECGROUP_A_RULE]);
+	if (opts.json)
+		print_json(r);
+	else
+		printf("%s\n", RS("id"));
+	json_object_put(r);
+	return 0;
+}
+
+static struct nl_msg *rule_msg(uint8_t cmd, const char *group, bool flush,
+			       struct nlattr **nest)
+{
+	struct nl_msg *m = sg_msg(cmd, 0);
+
+	if (flush)
+		nla_put_u32(m, SECGROUP_A_FLAGS, SECGROUP_F_FLUSH);
+	*nest = nla_nest_start(m, SECGROUP_A_RULE);
+	if (put_group_ref(m, SECGROUP_RULE_A_GROUP, group)) {
+		nlmsg_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static int rule_add(struct args *a)
+{
+	const char *group = next(a);
+	struct rule_args ra;
+	struct nl_msg *m;
+	struct nlattr *n;
+	int k, err, n_proto;
+
+	if (!group)
+		return usage_err("rule add: GROUP is required");
+	err = parse_rule(a, &ra, "rule add", false);
+	if (err)
+		return err;
+	n_proto = ra.proto.all ? 1 : ra.proto.nproto;
+	for (k = 0; k < n_proto; k++) {
+		m = rule_msg(SECGROUP_CMD_RULE_NEW, group, ra.flush, &n);
+		if (!m)
+			return 1;
+		if (put_rule(m, &ra, k)) {
+			nlmsg_free(m);
+			return 1;
+		}
+		nla_nest_end(m, n);
+		err = sg_nl_talk(m, on_rule_print, NULL);
+		if (err)
+			return nl_err("rule add", err);
+	}
+	return 0;
+}
+
+static int rule_del(struct args *a)
+{
+	const char *group = next(a);
+	struct rule_args ra;
+	struct nl_msg *m;
+	struct nlattr *n;
+	unsigned long id;
+	char *end;
+	int k, err, n_proto;
+
+	if (!group)
+		return usage_err("rule del: GROUP is required");
+	if (peek(a) && !strncmp(peek(a), "sgr-", 4)) {
+		const char *s = next(a);
+		bool flush = match(a, "flush");
+
+		id = strtoul(s + 4, &end, 16);
+		if (*end || !id || strlen(s) != 12)
+			return usage_err("rule del: bad rule id '%s'", s);
+		if (peek(a))
+			return usage_err("rule del: unknown argument '%s'", peek(a));
+		m = rule_msg(SECGROUP_CMD_RULE_DEL, group, flush, &n);
+		if (!m)
+			return 1;
+		nla_put_u32(m, SECGROUP_RULE_A_ID, id);
+		nla_nest_end(m, n);
+		err = sg_nl_talk(m, NULL, NULL);
+		return err ? nl_err("rule del", err) : 0;
+	}
+	err = parse_rule(a, &ra, "rule del", true);
+	if (err)
+		return err;
+	n_proto = ra.proto.all ? 1 : ra.proto.nproto;
+	for (k = 0; k < n_proto; k++) {
+		m = rule_msg(SECGROUP_CMD_RULE_DEL, group, ra.flush, &n);
+		if (!m)
+			return 1;
+		if (put_rule(m, &ra, k)) {
+			nlmsg_free(m);
+			return 1;
+		}
+		nla_nest_end(m, n);
+		err = sg_nl_talk(m, NULL, NULL);
+		if (err)
+			return nl_err("rule del", err);
+	}
+	return 0;
+}
+
+int cmd_rule(struct args *a)
+{
+	const char *c = next(a);
+
+	if (!c)
+		return usage_err("rule: a command is required (add, del)");
+	if (!strcmp(c, "add") || !strcmp(c, "create"))
+		return rule_add(a);
+	if (!strcmp(c, "del") || !strcmp(c, "delete"))
+		return rule_del(a);
+	return usage_err("rule: unknown command '%s'", c);
+}
