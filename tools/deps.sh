@@ -11,10 +11,10 @@ set -euo pipefail
 
 PKGS=(
 	build-essential make gcc pkg-config bc flex bison kmod cpio xz-utils
-	libelf-dev libssl-dev sparse clang valgrind
+	libelf-dev libssl-dev sparse clang libclang-rt-14-dev valgrind
 	libnl-3-dev libnl-genl-3-dev libjson-c-dev
 	qemu-system-x86 busybox-static
-	iproute2 nftables conntrack socat iperf3 python3 util-linux procps
+	iproute2 iputils-ping nftables conntrack socat iperf3 python3 util-linux procps
 	linux-source-6.1
 )
 

@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# sgnl's argument parsing, without a kernel (SGNL_PARSE_ONLY): every
+# malformed argument gets a clear message and exit 2 with nothing sent;
+# well-formed commands reach the point of sending the right command.
+sgnl=${SGNL:-$(dirname "$0")/../tools/sgnl/sgnl}
+export SGNL_PARSE_ONLY=1
+n=0 failed=0
+
+t() {	# t WANT-EXIT WANT-TEXT ARGS...: exit status and a substring of the output
+	local want=$1 text=$2 out rc
+	shift 2
+	out=$("$sgnl" "$@" 2>&1)
+	rc=$?
+	n=$((n + 1))
+	if [ "$rc" = "$want" ] && [[ "$out" == *"$text"* ]]; then
+		echo "ok $n - sgnl $* -> $rc"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - sgnl $* -> $rc, wanted $want and '$text'; got: $out"
+	fi
+}
+
+echo "TAP version 13"
+# usage errors: exit 2, the offending argument named, nothing sent
+t 2 "unknown object 'frob'" frob
+t 2 "unknown option '-x'" -x group list
+t 2 "group add: NAME is required" group add
+t 2 "tag needs KEY=VALUE, not 'novalue'" group add web tag novalue
+t 2 "tag needs KEY=VALUE, not '=v'" group add web tag =v
+t 2 "unknown argument 'colour'" group add web colour blue
+t 2 "'ingress' or 'egress' expected, not 'inbound'" rule add web inbound tcp port 80 from 0.0.0.0/0
+t 2 "unknown protocol 'tcpp'" rule add web ingress tcpp port 80 from 0.0.0.0/0
+t 2 "unknown protocol '256'" rule add web ingress 256 from 0.0.0.0/0
+t 2 "bad port or range '65536'" rule add web ingress tcp port 65536 from 0.0.0.0/0
+t 2 "bad port or range '90-80'" rule add web ingress tcp port 90-80 from 0.0.0.0/0
+t 2 "bad port or range 'http'" rule add web ingress tcp port http from 0.0.0.0/0
+t 2 "ports need tcp, udp, sctp or udplite" rule add web ingress icmp port 80 from 0.0.0.0/0
+t 2 "the service implies its port" rule add web ingress ssh port 2222 from 0.0.0.0/0
+t 2 "type and code need icmp or icmpv6" rule add web ingress tcp type 8 from 0.0.0.0/0
+t 2 "bad icmp type '300'" rule add web ingress icmp type 300 from 0.0.0.0/0
+t 2 "bad icmp code 'x'" rule add web ingress icmp type 3 code x from 0.0.0.0/0
+t 2 "'from' expected before the peer, not 'to'" rule add web ingress tcp port 80 to 0.0.0.0/0
+t 2 "'to' expected before the peer, not 'from'" rule add web egress all from 0.0.0.0/0
+t 2 "bad peer CIDR '10.0.0.0/33'" rule add web ingress tcp port 80 from 10.0.0.0/33
+t 2 "bad peer CIDR '10.0.0.300/8'" rule add web ingress tcp port 80 from 10.0.0.300/8
+t 2 "bad peer CIDR '2001:db8::/129'" rule add web ingress tcp port 80 from 2001:db8::/129
+t 2 "group needs NAME or ID" rule add web ingress tcp port 80 from group
+t 2 "unknown argument 'please'" rule add web ingress http from 0.0.0.0/0 please
+t 2 "bad rule id 'sgr-xyz'" rule del web sgr-xyz
+t 2 "'dev IFNAME' or 'cgroup PATH' expected" attach veth0 group web
+t 2 "'add' or 'del' expected" member put web 10.0.0.1
+t 2 "an address are required (got '10.0.0.0/8')" member add web 10.0.0.0/8
+t 2 "monitor: unknown argument 'all'" monitor all
+t 2 "group: unknown command 'rename'" group rename a b
+# well-formed: reach the kernel request (command numbers from the uapi)
+t 0 "parse-only: command 1" group add web description "Web tier" tag env=prod no-default-egress
+t 0 "parse-only: command 5" rule add web ingress tcp port 8000-8100 from 10.1.2.3/16 description x
+t 0 "parse-only: command 5" rule add web ingress https from ::/0
+t 0 "parse-only: command 5" rule add sg-0000abcd egress icmpv6 type 128 code 0 to ::/0
+t 0 "parse-only: command 5" rule add web ingress 47 from group app
+t 0 "parse-only: command 6" rule del web sgr-0000abcd flush
+t 0 "parse-only: command 6" rule del web ingress dns from 10.0.0.0/8
+t 0 "parse-only: command 2" group delete web
+t 0 "parse-only: command 11" member add web fd00::1
+t 0 "usage: sgnl" help
+echo "1..$n"
+echo "$((n - failed)) passed, $failed failed"
+[ "$failed" = 0 ]
