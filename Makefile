@@ -56,6 +56,7 @@ tools/sgnl/sgnl: $(SGNL_SRC) $(SGNL_HDR) kmod/classifier.c kmod/classifier.h
 
 TBIN := tests/bin
 CLS := kmod/classifier.c tests/ref.c tests/testlib.c
+CLS_BENCH := kmod/classifier.c tests/ref.c
 
 $(TBIN)/classifier_test: tests/classifier_test.c $(CLS) tests/*.h kmod/*.h
 	@mkdir -p $(TBIN)
@@ -72,7 +73,7 @@ $(TBIN)/fuzz_classifier: tests/fuzz_classifier.c $(CLS) tests/*.h kmod/*.h
 
 $(TBIN)/bench_classifier: tests/bench_classifier.c $(CLS) tests/*.h kmod/*.h
 	@mkdir -p $(TBIN)
-	$(CC) -O2 -g -Wall -Iuapi -Ikmod -o $@ tests/bench_classifier.c $(CLS)
+	$(CC) -O2 -g -Wall -Iuapi -Ikmod -o $@ tests/bench_classifier.c $(CLS_BENCH)
 
 unit: $(TBIN)/classifier_test $(TBIN)/fuzz_classifier sgnl
 	@tests/run_unit

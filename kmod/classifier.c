@@ -12,12 +12,25 @@ struct sgc_ktab {
 	u32 len;
 };
 
-/* Elementary address intervals of one family, with the peers covering each. */
+/*
+ * Elementary address intervals of one family, with the peers covering each.
+ * Large tables get a radix index over the SGC_IDX_BITS bits that follow the
+ * common prefix of their boundaries (the region [rlo, rhi]): bidx[b] counts
+ * the starts below bucket b, so a lookup searches one bucket, not the table.
+ */
+#define SGC_IDX_BITS	12
+#define SGC_IDX_MIN	32		/* fewer starts: plain binary search */
+
 struct sgc_atab {
 	u32 n;
 	struct sgc_addr *start;		/* n sorted starts, start[0] is 0 */
 	u32 *cover_off;			/* n + 1 offsets into cover */
 	u32 *cover;			/* ktab indices, outermost first */
+	u8 width;			/* 32 or 128 */
+	u8 plen;			/* common prefix length */
+	u8 bits;			/* index bits, 0: no index */
+	struct sgc_addr rlo, rhi;
+	u32 *bidx;			/* (1 << bits) + 1 counts */
 };
 
 struct sgc_policy {
@@ -89,6 +102,32 @@ static bool sgc_aincr(struct sgc_addr *a, u8 family)
 	if (++a->lo == 0 && ++a->hi == 0)
 		return false;
 	return true;
+}
+
+/* @count (<= 32) bits of @a from bit @from, counting from the top of a
+ * @width-bit address */
+static u32 sgc_abits(const struct sgc_addr *a, u8 width, u8 from, u8 count)
+{
+	u32 lowbit = width - from - count;	/* position of the lowest bit taken */
+	u64 v;
+
+	if (lowbit >= 64)
+		v = a->hi >> (lowbit - 64);
+	else if (lowbit == 0)
+		v = a->lo;
+	else
+		v = a->lo >> lowbit | a->hi << (64 - lowbit);
+	return v & ((1ull << count) - 1);
+}
+
+/* length of the common prefix of @a and @b within @width bits */
+static u8 sgc_common(const struct sgc_addr *a, const struct sgc_addr *b, u8 width)
+{
+	u8 l = 0;
+
+	while (l < width && sgc_abits(a, width, l, 1) == sgc_abits(b, width, l, 1))
+		l++;
+	return l;
 }
 
 /* ---- keys ---- */
@@ -345,6 +384,40 @@ static u32 sgc_sweep(const struct sgc_span *sp, u32 nsp, const struct sgc_addr *
 	return total;
 }
 
+static int sgc_build_index(struct sgc_atab *at)
+{
+	struct sgc_addr host;
+	u32 i, nb;
+	u8 plen;
+
+	if (at->n < SGC_IDX_MIN)
+		return 0;
+	/* start[0] is 0; the others share a prefix */
+	plen = sgc_common(&at->start[1], &at->start[at->n - 1], at->width);
+	if (plen == at->width)
+		return 0;
+	at->plen = plen;
+	at->bits = at->width - plen < SGC_IDX_BITS ? at->width - plen : SGC_IDX_BITS;
+	at->rlo = sgc_addr_mask(at->start[1], plen, at->width == 32 ? 4 : 6);
+	host = sgc_hostmask(plen, at->width == 32 ? 4 : 6);
+	at->rhi.hi = at->rlo.hi | host.hi;
+	at->rhi.lo = at->rlo.lo | host.lo;
+	nb = 1u << at->bits;
+	at->bidx = sgc_calloc(nb + 1, sizeof(*at->bidx));
+	if (!at->bidx)
+		return -ENOMEM;
+	/* bidx[b] = starts below bucket b: those below rlo, then per bucket */
+	for (i = 0; i < at->n; i++) {
+		if (sgc_acmp(&at->start[i], &at->rlo) < 0)
+			at->bidx[0]++;
+		else if (sgc_acmp(&at->start[i], &at->rhi) <= 0)
+			at->bidx[sgc_abits(&at->start[i], at->width, plen, at->bits) + 1]++;
+	}
+	for (i = 1; i <= nb; i++)
+		at->bidx[i] += at->bidx[i - 1];
+	return 0;
+}
+
 static int sgc_build_atab(struct sgc_build *b, u8 type, struct sgc_atab *at)
 {
 	u8 family = sgc_family(type);
@@ -399,9 +472,12 @@ static int sgc_build_atab(struct sgc_build *b, u8 type, struct sgc_atab *at)
 		goto out;
 	sgc_sweep(sp, nsp, bnd, nb, stack, at);
 	at->n = nb;
+	at->width = family == 4 ? 32 : 128;
 	b->p->bytes += nb * (sizeof(*at->start) + sizeof(*at->cover_off)) +
 		       (total + 1) * sizeof(*at->cover);
-	err = 0;
+	err = sgc_build_index(at);
+	if (!err)
+		b->p->bytes += at->bits ? ((1u << at->bits) + 1) * sizeof(u32) : 0;
 out:
 	sgc_release(stack);
 	sgc_release(bnd);
@@ -446,6 +522,7 @@ void sgc_free(struct sgc_policy *p)
 		sgc_release(p->af[f].start);
 		sgc_release(p->af[f].cover_off);
 		sgc_release(p->af[f].cover);
+		sgc_release(p->af[f].bidx);
 	}
 	sgc_release(p->group_id);
 	sgc_release(p->group_tab);
@@ -541,10 +618,10 @@ static s32 sgc_ktab_lookup(const struct sgc_policy *p, u32 t, u32 key)
 	return p->krule[kt->off + lo];
 }
 
-static u32 sgc_atab_find(const struct sgc_atab *at, const struct sgc_addr *a)
+/* The last interval in [lo, hi) starting at or below @a; start[lo] <= @a. */
+static u32 sgc_atab_search(const struct sgc_atab *at, const struct sgc_addr *a,
+			   u32 lo, u32 hi)
 {
-	u32 lo = 0, hi = at->n;
-
 	while (hi - lo > 1) {
 		u32 mid = lo + (hi - lo) / 2;
 
@@ -554,6 +631,21 @@ static u32 sgc_atab_find(const struct sgc_atab *at, const struct sgc_addr *a)
 			hi = mid;
 	}
 	return lo;
+}
+
+static u32 sgc_atab_find(const struct sgc_atab *at, const struct sgc_addr *a)
+{
+	u32 b, lo;
+
+	if (!at->bits)
+		return sgc_atab_search(at, a, 0, at->n);
+	if (sgc_acmp(a, &at->rlo) < 0)
+		return sgc_atab_search(at, a, 0, at->bidx[0]);
+	if (sgc_acmp(a, &at->rhi) > 0)
+		return sgc_atab_search(at, a, at->bidx[1u << at->bits] - 1, at->n);
+	b = sgc_abits(a, at->width, at->plen, at->bits);
+	lo = at->bidx[b] ? at->bidx[b] - 1 : 0;
+	return sgc_atab_search(at, a, lo, at->bidx[b + 1]);
 }
 
 static s32 sgc_group_tab(const struct sgc_policy *p, u32 group)
