@@ -219,6 +219,27 @@ void sg_attach_remove(struct sg_net *sn, struct sg_attach *att)
 	call_rcu(&att->rcu, sg_attach_free_rcu);
 }
 
+/*
+ * Drop the attachments of removed cgroups.  No notifier tells a module of a
+ * cgroup's removal; the attachment pins the cgroup and matches no socket
+ * once it is gone, so it is dropped the next time the netns's attachments
+ * or groups are read or changed.
+ */
+void sg_attach_sweep(struct sg_net *sn)
+{
+	struct sg_attach *att, *t;
+
+	lockdep_assert_held(&sn->lock);
+	if (!sn->nattach[SG_ATTACH_CGROUP])
+		return;
+	list_for_each_entry_safe(att, t, &sn->attachments, node) {
+		if (att->key.kind != SG_ATTACH_CGROUP || !css_is_dying(&att->cgrp->self))
+			continue;
+		sg_notify_attach(sn, SECGROUP_CMD_ATTACH_DEL, att);
+		sg_attach_remove(sn, att);
+	}
+}
+
 /* At netns exit: the hooks are gone. */
 void sg_attach_exit(struct sg_net *sn)
 {

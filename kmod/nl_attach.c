@@ -145,6 +145,7 @@ static void sg_attach_lock(struct sg_net *sn)
 {
 	rtnl_lock();
 	mutex_lock(&sn->lock);
+	sg_attach_sweep(sn);
 }
 
 static void sg_attach_unlock(struct sg_net *sn)
@@ -256,6 +257,8 @@ int sg_nl_attach_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct sg_attach *att;
 
 	mutex_lock(&sn->lock);
+	if (!start)
+		sg_attach_sweep(sn);
 	list_for_each_entry(att, &sn->attachments, node) {
 		if (idx++ < start)
 			continue;

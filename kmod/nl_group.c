@@ -231,6 +231,7 @@ int sg_nl_group_del(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	mutex_lock(&sn->lock);
+	sg_attach_sweep(sn);
 	g = sg_nl_group(sn, tb, SECGROUP_GROUP_A_ID, SECGROUP_GROUP_A_NAME, nest,
 			info->extack);
 	if (IS_ERR(g)) {
@@ -291,6 +292,8 @@ int sg_nl_group_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	long idx = 0, start = cb->args[0];
 
 	mutex_lock(&sn->lock);
+	if (!start)
+		sg_attach_sweep(sn);	/* attachment counts */
 	list_for_each_entry(g, &sn->groups, node) {
 		if (idx++ < start)
 			continue;

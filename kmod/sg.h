@@ -193,6 +193,7 @@ struct sg_attach *sg_attach_find(struct sg_net *sn, u8 kind, u64 id);
 int sg_attach_set(struct sg_net *sn, struct sg_attach *tmpl, bool *created,
 		  struct netlink_ext_ack *extack);
 void sg_attach_remove(struct sg_net *sn, struct sg_attach *att);
+void sg_attach_sweep(struct sg_net *sn);
 bool sg_attach_uses(const struct sg_attach *att, u32 group);
 int sg_attach_notifier_init(void);
 void sg_attach_notifier_exit(void);
