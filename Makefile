@@ -25,7 +25,7 @@ LIBNL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 json-c 2>/dev/null)
 LIBNL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 json-c 2>/dev/null)
 
 .PHONY: all module vm-prep sgnl deps check check-debug demo bench-classifier \
-	unit fuzz clean mirror
+	unit fuzz clean mirror selftests-bin
 
 all: module sgnl
 
@@ -41,7 +41,7 @@ mirror:
 module: vm-prep
 	@cp $(B)/kmod/secgroup.ko kmod/secgroup.ko
 
-vm-prep: mirror sgnl
+vm-prep: mirror sgnl selftests-bin
 	$(MAKE) -C $(KDIR) M=$(top)/$(B) W=1 modules
 
 # ---- userspace ----
@@ -80,6 +80,22 @@ unit: $(TBIN)/classifier_test $(TBIN)/fuzz_classifier sgnl
 
 bench-classifier: $(TBIN)/bench_classifier
 	@tests/bench_classifier.sh $(TBIN)/bench_classifier
+
+# kselftest headers, from Debian's linux-source package at build time
+KSFT := build/ksft
+KSFT_TAR := /usr/src/linux-source-6.1.tar.xz
+$(KSFT)/kselftest_harness.h:
+	@mkdir -p $(KSFT)
+	tar -xJf $(KSFT_TAR) -C $(KSFT) --strip-components=4 \
+		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.1/tools/testing/selftests/kselftest.h
+
+SELFTEST_BIN := build/selftests/netlink
+selftests-bin: $(SELFTEST_BIN)
+build/selftests/netlink: selftests/netlink.c $(KSFT)/kselftest_harness.h uapi/linux/secgroup.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wno-unused-parameter -Iuapi -I$(KSFT) $(LIBNL_CFLAGS) \
+		-o $@ selftests/netlink.c $(LIBNL_LIBS) -lpthread
 
 # ---- whole runs ----
 

@@ -113,8 +113,10 @@ static const struct nla_policy sg_member_op_policy[SECGROUP_A_MAX + 1] = {
 int sg_nl_parse_nest(struct genl_info *info, int type, struct nlattr **tb,
 		     int max, const struct nla_policy *policy)
 {
-	if (GENL_REQ_ATTR_CHECK(info, type))
+	if (GENL_REQ_ATTR_CHECK(info, type)) {
+		NL_SET_ERR_MSG(info->extack, "the request's object nest is missing");
 		return -EINVAL;
+	}
 	return nla_parse_nested(tb, max, info->attrs[type], policy, info->extack);
 }
 

@@ -145,8 +145,10 @@ int sg_nl_group_new(struct sk_buff *skb, struct genl_info *info)
 			       sg_group_policy);
 	if (err)
 		return err;
-	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, SECGROUP_GROUP_A_NAME))
+	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, SECGROUP_GROUP_A_NAME)) {
+		NL_SET_ERR_MSG(info->extack, "group: a name is required");
 		return -EINVAL;
+	}
 	if (!sg_name_ok(tb[SECGROUP_GROUP_A_NAME], info->extack))
 		return -EINVAL;
 	if (tb[SECGROUP_GROUP_A_ID] || tb[SECGROUP_GROUP_A_UNTAGS]) {

@@ -122,8 +122,10 @@ static struct sg_rule *sg_rule_parse(struct sg_net *sn, struct nlattr **tb,
 	struct sg_rule *r;
 	int err;
 
-	if (NL_REQ_ATTR_CHECK(extack, nest, tb, SECGROUP_RULE_A_DIRECTION))
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, SECGROUP_RULE_A_DIRECTION)) {
+		NL_SET_ERR_MSG(extack, "rule: a direction is required");
 		return ERR_PTR(-EINVAL);
+	}
 	r = sg_rule_alloc();
 	if (!r)
 		return ERR_PTR(-ENOMEM);

@@ -4,6 +4,9 @@
 # veths, and probes with real connections.
 
 ksft_skip=4
+# seconds a probe waits: the debug kernel (KASAN, lockdep) is slow under TCG
+T=2
+case "$(uname -r)" in *sgdebug*) T=8 ;; esac
 ntests=0
 nfail=0
 NS_LIST=()
@@ -83,7 +86,7 @@ wait_listen() {	# wait_listen NS PORT
 tcp() {
 	local addr=$2
 	case "$addr" in *:*) addr="[$addr]" ;; esac
-	[ "$(ip netns exec "$1" socat -T3 - TCP:"$addr":"$3",connect-timeout=2 \
+	[ "$(ip netns exec "$1" socat -T$((T + 1)) - TCP:"$addr":"$3",connect-timeout=$T \
 		</dev/null 2>/dev/null)" = ok ]
 }
 no_tcp() { ! tcp "$@"; }
@@ -91,11 +94,11 @@ no_tcp() { ! tcp "$@"; }
 udp() {
 	local addr=$2
 	case "$addr" in *:*) addr="[$addr]" ;; esac
-	[ "$(echo hi | ip netns exec "$1" socat -T2 - UDP:"$addr":"$3" 2>/dev/null)" = ok ]
+	[ "$(echo hi | ip netns exec "$1" socat -T$T - UDP:"$addr":"$3" 2>/dev/null)" = ok ]
 }
 no_udp() { ! udp "$@"; }
 
-ping_ok() { ip netns exec "$1" ping -c1 -W2 "$2" >/dev/null 2>&1; }
+ping_ok() { ip netns exec "$1" ping -c1 -W$T "$2" >/dev/null 2>&1; }
 no_ping() { ! ping_ok "$@"; }
 
 # the kernel state as sgnl sees it, for before/after comparisons

@@ -46,8 +46,15 @@
  * New connections of instances attached with SECGROUP_ATTACH_F_FLOWLOG are
  * reported there too, rate-limited, as SECGROUP_CMD_FLOW.
  *
- * Unknown attributes, unknown flag bits and out-of-range values are rejected
- * with EINVAL and an extack message naming the attribute; nothing is ignored.
+ * Unknown attributes, attributes of another object, reply-only attributes
+ * and unknown flag bits are rejected with EINVAL, values outside an
+ * attribute's range (a direction of 2, a prefix of 129, a 3-byte address)
+ * with ERANGE, both by the kernel's policy validation, with an extack
+ * message and the offending attribute; nothing is ignored.  Errors after
+ * validation are AWS's: EEXIST (a duplicate), ENOSPC (a quota), EBUSY (a
+ * group attached or referenced: DependencyViolation), ENOENT (no such
+ * object), ENODEV (no such device), EINVAL (inconsistent input).  A
+ * rejected request changes nothing.
  * Changes need CAP_NET_ADMIN in the user namespace owning the netns; reads
  * are open to everyone in the netns.
  */

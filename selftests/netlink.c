@@ -1,0 +1,690 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The secgroup generic netlink API and its bad input, with
+ * kselftest_harness.h.  Each test runs in a fresh network namespace.
+ * Every rejected request is checked for its error code, for an extack
+ * message, and for leaving the state -- the dumps of groups, rules and
+ * attachments -- byte for byte as it was.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <linux/netlink.h>
+#include <netlink/netlink.h>
+#include <netlink/genl/genl.h>
+#include <netlink/genl/ctrl.h>
+#include <linux/secgroup.h>
+
+#include "kselftest_harness.h"
+
+struct conn {
+	struct nl_sock *sk;
+	int family;
+	int err;
+	int done;
+	char msg[256];
+	/* a dump's messages, concatenated */
+	char *buf;
+	size_t len;
+};
+
+static int conn_open(struct conn *c)
+{
+	int one = 1;
+
+	memset(c, 0, sizeof(*c));
+	c->sk = nl_socket_alloc();
+	if (!c->sk || genl_connect(c->sk))
+		return -1;
+	setsockopt(nl_socket_get_fd(c->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(c->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	nl_socket_set_buffer_size(c->sk, 1 << 20, 1 << 20);
+	c->family = genl_ctrl_resolve(c->sk, SECGROUP_GENL_NAME);
+	return c->family < 0 ? -1 : 0;
+}
+
+static void conn_close(struct conn *c)
+{
+	nl_socket_free(c->sk);
+	free(c->buf);
+}
+
+static struct nl_msg *msg(struct conn *c, uint8_t cmd, int flags)
+{
+	struct nl_msg *m = nlmsg_alloc();
+
+	genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, c->family, 0,
+		    NLM_F_REQUEST | NLM_F_ACK | flags, cmd, SECGROUP_GENL_VERSION);
+	return m;
+}
+
+static int on_err(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct conn *c = arg;
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	int len = nlh->nlmsg_len - NLMSG_HDRLEN - sizeof(*e);
+
+	c->err = e->error;
+	c->done = 1;
+	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) && len > 0 &&
+	    !nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)(e + 1), len, NULL) &&
+	    tb[NLMSGERR_ATTR_MSG])
+		snprintf(c->msg, sizeof(c->msg), "%s", (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
+	return NL_STOP;
+}
+
+static int on_valid(struct nl_msg *m, void *arg)
+{
+	struct conn *c = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(m);
+
+	c->buf = realloc(c->buf, c->len + nlh->nlmsg_len);
+	memcpy(c->buf + c->len, nlh, nlh->nlmsg_len);
+	/* the sequence number differs between dumps; blank it */
+	((struct nlmsghdr *)(c->buf + c->len))->nlmsg_seq = 0;
+	((struct nlmsghdr *)(c->buf + c->len))->nlmsg_pid = 0;
+	c->len += nlh->nlmsg_len;
+	return NL_OK;
+}
+
+static int on_done(struct nl_msg *m, void *arg)
+{
+	((struct conn *)arg)->done = 1;
+	return NL_STOP;
+}
+
+/* Send @m; 0 or -errno, the extack message in c->msg, replies in c->buf.
+ * Ends at the ACK, the error or a dump's DONE. */
+static int talk(struct conn *c, struct nl_msg *m)
+{
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	int err;
+
+	c->err = 0;
+	c->done = 0;
+	c->msg[0] = 0;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, c);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_done, c);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_done, c);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_err, c);
+	err = nl_send_auto(c->sk, m);
+	nlmsg_free(m);
+	while (err >= 0 && !c->done)
+		err = nl_recvmsgs(c->sk, cb);
+	nl_cb_put(cb);
+	return c->err ? c->err : (err < 0 ? -EIO : 0);
+}
+
+/* The whole state, as the three dumps return it. */
+static char *state(struct conn *c, size_t *len)
+{
+	static const uint8_t cmds[] = { SECGROUP_CMD_GROUP_GET, SECGROUP_CMD_RULE_GET,
+					SECGROUP_CMD_ATTACH_GET };
+	char *out;
+	int i;
+
+	free(c->buf);
+	c->buf = NULL;
+	c->len = 0;
+	for (i = 0; i < 3; i++)
+		talk(c, msg(c, cmds[i], NLM_F_DUMP));
+	out = c->buf;
+	*len = c->len;
+	c->buf = NULL;
+	c->len = 0;
+	return out;
+}
+
+static struct nlattr *nest(struct nl_msg *m, int type)
+{
+	return nla_nest_start(m, type);
+}
+
+static struct nl_msg *group_new(struct conn *c, const char *name)
+{
+	struct nl_msg *m = msg(c, SECGROUP_CMD_GROUP_NEW, 0);
+	struct nlattr *n = nest(m, SECGROUP_A_GROUP);
+
+	nla_put_string(m, SECGROUP_GROUP_A_NAME, name);
+	nla_nest_end(m, n);
+	return m;
+}
+
+static uint32_t group_id(struct conn *c, const char *name)
+{
+	struct nl_msg *m = msg(c, SECGROUP_CMD_GROUP_GET, 0);
+	struct nlattr *n = nest(m, SECGROUP_A_GROUP), *tb[SECGROUP_A_MAX + 1];
+	struct nlattr *g[SECGROUP_GROUP_A_MAX + 1];
+	uint32_t id = 0;
+
+	nla_put_string(m, SECGROUP_GROUP_A_NAME, name);
+	nla_nest_end(m, n);
+	free(c->buf);
+	c->buf = NULL;
+	c->len = 0;
+	if (!talk(c, m) && c->len &&
+	    !genlmsg_parse((struct nlmsghdr *)c->buf, 0, tb, SECGROUP_A_MAX, NULL) &&
+	    tb[SECGROUP_A_GROUP] &&
+	    !nla_parse_nested(g, SECGROUP_GROUP_A_MAX, tb[SECGROUP_A_GROUP], NULL))
+		id = nla_get_u32(g[SECGROUP_GROUP_A_ID]);
+	return id;
+}
+
+/* A rule request on group @gid: tcp @port from 10.0.0.0/8, @dir. */
+static struct nl_msg *rule_msg(struct conn *c, uint8_t cmd, uint32_t gid, uint8_t dir,
+			       uint16_t port, struct nlattr **n)
+{
+	struct nl_msg *m = msg(c, cmd, 0);
+	uint8_t net[4] = { 10, 0, 0, 0 };
+
+	*n = nest(m, SECGROUP_A_RULE);
+	nla_put_u32(m, SECGROUP_RULE_A_GROUP, gid);
+	nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, dir);
+	nla_put_u8(m, SECGROUP_RULE_A_PROTOCOL, 6);
+	nla_put_u16(m, SECGROUP_RULE_A_PORT_MIN, port);
+	nla_put(m, SECGROUP_RULE_A_PEER_IPV4, 4, net);
+	nla_put_u8(m, SECGROUP_RULE_A_PEER_PREFIX, 8);
+	return m;
+}
+
+static struct nl_msg *rule_new(struct conn *c, uint32_t gid, uint16_t port)
+{
+	struct nlattr *n;
+	struct nl_msg *m = rule_msg(c, SECGROUP_CMD_RULE_NEW, gid, SECGROUP_INGRESS, port, &n);
+
+	nla_nest_end(m, n);
+	return m;
+}
+
+static int rule_add(struct conn *c, uint32_t gid, uint16_t port)
+{
+	return talk(c, rule_new(c, gid, port));
+}
+
+static struct nl_msg *attach_msg(struct conn *c, int ifindex, const uint32_t *groups,
+				 int n)
+{
+	struct nl_msg *m = msg(c, SECGROUP_CMD_ATTACH_NEW, 0);
+	struct nlattr *a = nest(m, SECGROUP_A_ATTACH), *g;
+	int i;
+
+	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, ifindex);
+	g = nest(m, SECGROUP_ATTACH_A_GROUPS);
+	for (i = 0; i < n; i++)
+		nla_put_u32(m, SECGROUP_ATTACH_A_GROUP_ID, groups[i]);
+	nla_nest_end(m, g);
+	nla_nest_end(m, a);
+	return m;
+}
+
+FIXTURE(sg) {
+	struct conn c;
+	uint32_t web;
+	int dummy;
+};
+
+FIXTURE_SETUP(sg)
+{
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	ASSERT_EQ(0, system("ip link add d0 type dummy && ip link set d0 up"));
+	self->dummy = if_nametoindex("d0");
+	ASSERT_EQ(0, conn_open(&self->c)) TH_LOG("secgroup not loaded?");
+	ASSERT_EQ(0, talk(&self->c, group_new(&self->c, "web")));
+	self->web = group_id(&self->c, "web");
+	ASSERT_NE(0, self->web);
+	ASSERT_EQ(0, rule_add(&self->c, self->web, 80));
+}
+
+FIXTURE_TEARDOWN(sg)
+{
+	conn_close(&self->c);
+}
+
+/* Assert that @m fails with @want and an extack message, changing nothing. */
+#define REJECT(m, want) do {						\
+	size_t l0, l1;							\
+	char *s0 = state(&self->c, &l0), *s1;				\
+	int e = talk(&self->c, (m));					\
+									\
+	EXPECT_EQ(want, e) TH_LOG("message: %s", self->c.msg);		\
+	EXPECT_NE(0, self->c.msg[0]) TH_LOG("no extack message");	\
+	s1 = state(&self->c, &l1);					\
+	EXPECT_EQ(l0, l1);						\
+	EXPECT_EQ(0, l0 == l1 ? memcmp(s0, s1, l0) : 1)			\
+		TH_LOG("state changed by a rejected request");		\
+	free(s0);							\
+	free(s1);							\
+} while (0)
+
+TEST_F(sg, group_missing_nest)
+{
+	REJECT(msg(&self->c, SECGROUP_CMD_GROUP_NEW, 0), -EINVAL);
+}
+
+TEST_F(sg, group_missing_name)
+{
+	struct nl_msg *m = msg(&self->c, SECGROUP_CMD_GROUP_NEW, 0);
+	struct nlattr *n = nest(m, SECGROUP_A_GROUP);
+
+	nla_put_string(m, SECGROUP_GROUP_A_DESCRIPTION, "x");
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+}
+
+TEST_F(sg, group_name_wrong_type)
+{
+	struct nl_msg *m = msg(&self->c, SECGROUP_CMD_GROUP_NEW, 0);
+	struct nlattr *n = nest(m, SECGROUP_A_GROUP);
+
+	nla_put_u32(m, SECGROUP_GROUP_A_NAME, 0x41414141);	/* no NUL */
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+}
+
+TEST_F(sg, group_name_too_long)
+{
+	char name[SECGROUP_NAME_MAX + 2];
+
+	memset(name, 'a', sizeof(name) - 1);
+	name[sizeof(name) - 1] = 0;
+	REJECT(group_new(&self->c, name), -EINVAL);
+	name[SECGROUP_NAME_MAX] = 0;	/* exactly the limit is fine */
+	EXPECT_EQ(0, talk(&self->c, group_new(&self->c, name)));
+}
+
+TEST_F(sg, group_name_rules)
+{
+	REJECT(group_new(&self->c, ""), -EINVAL);
+	REJECT(group_new(&self->c, "sg-12345678"), -EINVAL);
+	REJECT(group_new(&self->c, "web"), -EEXIST);
+	REJECT(group_new(&self->c, "default"), -EEXIST);
+}
+
+TEST_F(sg, unknown_attributes)
+{
+	struct nl_msg *m = group_new(&self->c, "x");
+	struct nlattr *n;
+
+	nla_put_u32(m, 30, 1);				/* unknown top-level type */
+	REJECT(m, -EINVAL);
+	m = msg(&self->c, SECGROUP_CMD_GROUP_NEW, 0);
+	n = nest(m, SECGROUP_A_GROUP);
+	nla_put_string(m, SECGROUP_GROUP_A_NAME, "x");
+	nla_put_u32(m, 20, 1);				/* unknown in the nest */
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+	m = group_new(&self->c, "x");
+	nla_put_u32(m, SECGROUP_A_RULE, 1);		/* another object's nest */
+	REJECT(m, -EINVAL);
+	m = msg(&self->c, SECGROUP_CMD_GROUP_NEW, 0);
+	n = nest(m, SECGROUP_A_GROUP);
+	nla_put_string(m, SECGROUP_GROUP_A_NAME, "x");
+	nla_put_u32(m, SECGROUP_GROUP_A_ATTACHMENTS, 3);	/* reply-only */
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+}
+
+TEST_F(sg, unknown_flag_bits)
+{
+	struct nl_msg *m = msg(&self->c, SECGROUP_CMD_GROUP_NEW, 0);
+	struct nlattr *n = nest(m, SECGROUP_A_GROUP);
+
+	nla_put_string(m, SECGROUP_GROUP_A_NAME, "x");
+	nla_put_u32(m, SECGROUP_GROUP_A_FLAGS, 1 << 7);
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+	m = group_new(&self->c, "x");
+	nla_put_u32(m, SECGROUP_A_FLAGS, 1 << 5);
+	REJECT(m, -EINVAL);
+}
+
+TEST_F(sg, rule_bad_values)
+{
+	struct nlattr *n;
+	struct nl_msg *m;
+
+	m = rule_msg(&self->c, SECGROUP_CMD_RULE_NEW, self->web, 2, 81, &n);	/* direction */
+	nla_nest_end(m, n);
+	REJECT(m, -ERANGE);
+
+	m = msg(&self->c, SECGROUP_CMD_RULE_NEW, 0);				/* no direction */
+	n = nest(m, SECGROUP_A_RULE);
+	nla_put_u32(m, SECGROUP_RULE_A_GROUP, self->web);
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+
+	m = rule_msg(&self->c, SECGROUP_CMD_RULE_NEW, self->web, 0, 81, &n);
+	nla_put_u16(m, SECGROUP_RULE_A_PORT_MAX, 80);				/* max < min */
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+
+	m = rule_msg(&self->c, SECGROUP_CMD_RULE_NEW, self->web, 0, 81, &n);
+	nla_put_u8(m, SECGROUP_RULE_A_ICMP_TYPE, 8);				/* icmp on tcp */
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+
+	m = rule_msg(&self->c, SECGROUP_CMD_RULE_NEW, self->web, 0, 81, &n);
+	nla_put_u32(m, SECGROUP_RULE_A_PEER_GROUP, self->web);			/* two peers */
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+
+	m = rule_msg(&self->c, SECGROUP_CMD_RULE_NEW, 0x7fffffff, 0, 81, &n);	/* no group */
+	nla_nest_end(m, n);
+	REJECT(m, -ENOENT);
+}
+
+TEST_F(sg, rule_bad_peers)
+{
+	uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+	struct nl_msg *m;
+	struct nlattr *n;
+
+	m = msg(&self->c, SECGROUP_CMD_RULE_NEW, 0);
+	n = nest(m, SECGROUP_A_RULE);
+	nla_put_u32(m, SECGROUP_RULE_A_GROUP, self->web);
+	nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, 0);
+	nla_put(m, SECGROUP_RULE_A_PEER_IPV4, 3, v6);				/* short address */
+	nla_put_u8(m, SECGROUP_RULE_A_PEER_PREFIX, 8);
+	nla_nest_end(m, n);
+	REJECT(m, -ERANGE);
+
+	m = msg(&self->c, SECGROUP_CMD_RULE_NEW, 0);
+	n = nest(m, SECGROUP_A_RULE);
+	nla_put_u32(m, SECGROUP_RULE_A_GROUP, self->web);
+	nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, 0);
+	nla_put(m, SECGROUP_RULE_A_PEER_IPV6, 16, v6);
+	nla_put_u8(m, SECGROUP_RULE_A_PEER_PREFIX, 129);			/* prefix */
+	nla_nest_end(m, n);
+	REJECT(m, -ERANGE);
+
+	m = msg(&self->c, SECGROUP_CMD_RULE_NEW, 0);
+	n = nest(m, SECGROUP_A_RULE);
+	nla_put_u32(m, SECGROUP_RULE_A_GROUP, self->web);
+	nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, 0);
+	nla_put(m, SECGROUP_RULE_A_PEER_IPV4, 4, v6);
+	nla_put_u8(m, SECGROUP_RULE_A_PEER_PREFIX, 33);				/* v4 prefix */
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+
+	m = msg(&self->c, SECGROUP_CMD_RULE_NEW, 0);
+	n = nest(m, SECGROUP_A_RULE);
+	nla_put_u32(m, SECGROUP_RULE_A_GROUP, self->web);
+	nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, 0);				/* no peer */
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+
+	m = msg(&self->c, SECGROUP_CMD_RULE_NEW, 0);
+	n = nest(m, SECGROUP_A_RULE);
+	nla_put_u32(m, SECGROUP_RULE_A_GROUP, self->web);
+	nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, 0);
+	nla_put_u8(m, SECGROUP_RULE_A_PROTOCOL, 1);				/* icmp, v6 peer */
+	nla_put(m, SECGROUP_RULE_A_PEER_IPV6, 16, v6);
+	nla_put_u8(m, SECGROUP_RULE_A_PEER_PREFIX, 32);
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+}
+
+TEST_F(sg, rule_duplicate_and_canonical)
+{
+	struct nlattr *n;
+	struct nl_msg *m;
+	uint8_t host[4] = { 10, 1, 2, 3 };
+
+	REJECT(rule_new(&self->c, self->web, 80), -EEXIST);
+	/* 10.1.2.3/8 is 10.0.0.0/8: the same rule */
+	m = rule_msg(&self->c, SECGROUP_CMD_RULE_NEW, self->web, 0, 80, &n);
+	nla_nest_cancel(m, n);
+	n = nest(m, SECGROUP_A_RULE);
+	nla_put_u32(m, SECGROUP_RULE_A_GROUP, self->web);
+	nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, 0);
+	nla_put_u8(m, SECGROUP_RULE_A_PROTOCOL, 6);
+	nla_put_u16(m, SECGROUP_RULE_A_PORT_MIN, 80);
+	nla_put(m, SECGROUP_RULE_A_PEER_IPV4, 4, host);
+	nla_put_u8(m, SECGROUP_RULE_A_PEER_PREFIX, 8);
+	nla_nest_end(m, n);
+	REJECT(m, -EEXIST);
+}
+
+TEST_F(sg, delete_errors)
+{
+	struct nl_msg *m;
+	struct nlattr *n;
+	uint32_t app;
+
+	m = msg(&self->c, SECGROUP_CMD_RULE_DEL, 0);
+	n = nest(m, SECGROUP_A_RULE);
+	nla_put_u32(m, SECGROUP_RULE_A_GROUP, self->web);
+	nla_put_u32(m, SECGROUP_RULE_A_ID, 1);
+	nla_nest_end(m, n);
+	REJECT(m, -ENOENT);
+
+	m = msg(&self->c, SECGROUP_CMD_GROUP_DEL, 0);
+	n = nest(m, SECGROUP_A_GROUP);
+	nla_put_string(m, SECGROUP_GROUP_A_NAME, "nope");
+	nla_nest_end(m, n);
+	REJECT(m, -ENOENT);
+
+	m = msg(&self->c, SECGROUP_CMD_GROUP_DEL, 0);
+	n = nest(m, SECGROUP_A_GROUP);
+	nla_put_string(m, SECGROUP_GROUP_A_NAME, "default");
+	nla_nest_end(m, n);
+	REJECT(m, -EBUSY);
+
+	/* referenced by another group's rule: DependencyViolation */
+	ASSERT_EQ(0, talk(&self->c, group_new(&self->c, "app")));
+	app = group_id(&self->c, "app");
+	m = rule_msg(&self->c, SECGROUP_CMD_RULE_NEW, app, 0, 8080, &n);
+	nla_nest_cancel(m, n);
+	n = nest(m, SECGROUP_A_RULE);
+	nla_put_u32(m, SECGROUP_RULE_A_GROUP, app);
+	nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, 0);
+	nla_put_u32(m, SECGROUP_RULE_A_PEER_GROUP, self->web);
+	nla_nest_end(m, n);
+	ASSERT_EQ(0, talk(&self->c, m));
+	m = msg(&self->c, SECGROUP_CMD_GROUP_DEL, 0);
+	n = nest(m, SECGROUP_A_GROUP);
+	nla_put_u32(m, SECGROUP_GROUP_A_ID, self->web);
+	nla_nest_end(m, n);
+	REJECT(m, -EBUSY);
+
+	/* attached */
+	ASSERT_EQ(0, talk(&self->c, attach_msg(&self->c, self->dummy, &app, 1)));
+	m = msg(&self->c, SECGROUP_CMD_GROUP_DEL, 0);
+	n = nest(m, SECGROUP_A_GROUP);
+	nla_put_u32(m, SECGROUP_GROUP_A_ID, app);
+	nla_nest_end(m, n);
+	REJECT(m, -EBUSY);
+}
+
+TEST_F(sg, attach_errors)
+{
+	uint32_t groups[2] = { self->web, self->web }, bogus = 0x7ffffff0;
+	struct nl_msg *m;
+	struct nlattr *a;
+
+	REJECT(attach_msg(&self->c, 9999, groups, 1), -ENODEV);
+	REJECT(attach_msg(&self->c, self->dummy, groups, 2), -EINVAL);	/* twice */
+	REJECT(attach_msg(&self->c, self->dummy, &bogus, 1), -ENOENT);
+	m = msg(&self->c, SECGROUP_CMD_ATTACH_NEW, 0);			/* empty list */
+	a = nest(m, SECGROUP_A_ATTACH);
+	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, self->dummy);
+	nla_put(m, SECGROUP_ATTACH_A_GROUPS | NLA_F_NESTED, 0, NULL);	/* libnl trims empty nests */
+	nla_nest_end(m, a);
+	REJECT(m, -EINVAL);
+
+	m = msg(&self->c, SECGROUP_CMD_ATTACH_NEW, 0);			/* two instances */
+	a = nest(m, SECGROUP_A_ATTACH);
+	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, self->dummy);
+	nla_put_u64(m, SECGROUP_ATTACH_A_CGROUP_ID, 1);
+	nla_nest_end(m, a);
+	REJECT(m, -EINVAL);
+
+	m = msg(&self->c, SECGROUP_CMD_ATTACH_DEL, 0);			/* not attached */
+	a = nest(m, SECGROUP_A_ATTACH);
+	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, self->dummy);
+	nla_nest_end(m, a);
+	REJECT(m, -ENOENT);
+}
+
+static void set_param(const char *name, const char *val)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/secgroup/parameters/%s", name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(val, f);
+		fclose(f);
+	}
+}
+
+TEST_F(sg, quota_rules)
+{
+	int p;
+
+	set_param("max_rules", "4");
+	for (p = 81; p < 84; p++)	/* web has one ingress rule: up to 4 */
+		EXPECT_EQ(0, rule_add(&self->c, self->web, p));
+	REJECT(rule_new(&self->c, self->web, 84), -ENOSPC);
+	set_param("max_rules", "60");
+}
+
+TEST_F(sg, quota_groups_per_attach)
+{
+	uint32_t g[6];
+	char name[8];
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "q%d", i);
+		ASSERT_EQ(0, talk(&self->c, group_new(&self->c, name)));
+		g[i] = group_id(&self->c, name);
+	}
+	EXPECT_EQ(0, talk(&self->c, attach_msg(&self->c, self->dummy, g, 5)));
+	REJECT(attach_msg(&self->c, self->dummy, g, 6), -ENOSPC);
+}
+
+TEST_F(sg, member_errors)
+{
+	uint8_t a4[4] = { 192, 0, 2, 1 }, a6[16] = { 0xfd };
+	struct nl_msg *m;
+	struct nlattr *n;
+
+	m = msg(&self->c, SECGROUP_CMD_MEMBER_NEW, 0);
+	n = nest(m, SECGROUP_A_MEMBER);
+	nla_put_u32(m, SECGROUP_MEMBER_A_GROUP, self->web);
+	nla_put(m, SECGROUP_MEMBER_A_IPV4, 4, a4);
+	nla_put(m, SECGROUP_MEMBER_A_IPV6, 16, a6);
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+
+	m = msg(&self->c, SECGROUP_CMD_MEMBER_DEL, 0);
+	n = nest(m, SECGROUP_A_MEMBER);
+	nla_put_u32(m, SECGROUP_MEMBER_A_GROUP, self->web);
+	nla_put(m, SECGROUP_MEMBER_A_IPV4, 4, a4);
+	nla_nest_end(m, n);
+	REJECT(m, -ENOENT);
+}
+
+/* CAP_NET_ADMIN is needed in the netns's own user namespace. */
+TEST_F(sg, unprivileged)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct conn c;
+
+		if (unshare(CLONE_NEWUSER))
+			_exit(10);
+		if (conn_open(&c))
+			_exit(11);
+		if (talk(&c, group_new(&c, "evil")) != -EPERM)
+			_exit(12);
+		if (talk(&c, msg(&c, SECGROUP_CMD_GROUP_GET, NLM_F_DUMP)))
+			_exit(13);	/* reads are open */
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, group_id(&self->c, "evil"));
+}
+
+TEST_F(sg, netns_isolation)
+{
+	struct conn other;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	ASSERT_EQ(0, conn_open(&other));
+	EXPECT_EQ(0, group_id(&other, "web"));	/* the first netns's group */
+	EXPECT_NE(0, group_id(&other, "default"));
+	EXPECT_EQ(0, talk(&other, group_new(&other, "web")));	/* names are per netns */
+	conn_close(&other);
+}
+
+struct writer {
+	int idx;
+	int errors;
+};
+
+static void *write_many(void *arg)
+{
+	struct writer *w = arg;
+	struct conn c;
+	char name[32];
+	int i;
+
+	if (conn_open(&c)) {
+		w->errors++;
+		return NULL;
+	}
+	for (i = 0; i < 25; i++) {
+		snprintf(name, sizeof(name), "t%d-%d", w->idx, i);
+		if (talk(&c, group_new(&c, name)) ||
+		    rule_add(&c, group_id(&c, name), 22) ||
+		    rule_add(&c, group_id(&c, name), 443))
+			w->errors++;
+	}
+	conn_close(&c);
+	return NULL;
+}
+
+TEST_F(sg, concurrent_writers)
+{
+	struct writer w[4];
+	pthread_t t[4];
+	char *s;
+	size_t len, off;
+	int i, groups = 0;
+
+	for (i = 0; i < 4; i++) {
+		w[i] = (struct writer){ .idx = i };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, write_many, &w[i]));
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(0, w[i].errors);
+	}
+	free(self->c.buf);
+	self->c.buf = NULL;
+	self->c.len = 0;
+	talk(&self->c, msg(&self->c, SECGROUP_CMD_GROUP_GET, NLM_F_DUMP));
+	s = self->c.buf;
+	len = self->c.len;
+	for (off = 0; off < len; off += NLMSG_ALIGN(((struct nlmsghdr *)(s + off))->nlmsg_len))
+		groups++;
+	EXPECT_EQ(102, groups);	/* default, web and 100 */
+}
+
+TEST_HARNESS_MAIN
