@@ -235,7 +235,7 @@ FIXTURE(sg) {
 FIXTURE_SETUP(sg)
 {
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
-	ASSERT_EQ(0, system("ip link add d0 type dummy && ip link set d0 up"));
+	ASSERT_EQ(0, system("ip link add d0 type veth peer name d1 && ip link set d0 up"));
 	self->dummy = if_nametoindex("d0");
 	ASSERT_EQ(0, conn_open(&self->c)) TH_LOG("secgroup not loaded?");
 	ASSERT_EQ(0, talk(&self->c, group_new(&self->c, "web")));

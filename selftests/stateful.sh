@@ -120,7 +120,7 @@ for i in $(seq 50); do sgnl stats | grep -q "dev v-d" || break; sleep 0.2; done
 check "deleting the netns of an instance removed its attachment" sh -c '! sgnl stats | grep -q "dev v-d"'
 ip netns add x; ip netns exec x sgnl group add inner >/dev/null
 ip netns exec x sgnl rule add inner ingress all from 0.0.0.0/0 >/dev/null
-ip netns exec x ip link add d0 type dummy
+ip netns exec x ip link add d0 type veth peer name d1
 ip netns exec x ip link set d0 up
 ip netns exec x sgnl attach dev d0 group inner
 check "a netns has its own groups" sh -c '! sgnl group list | grep -q inner'

@@ -53,6 +53,9 @@ t 2 "'add' or 'del' expected" member put web 10.0.0.1
 t 2 "an address are required (got '10.0.0.0/8')" member add web 10.0.0.0/8
 t 2 "monitor: unknown argument 'all'" monitor all
 t 2 "group: unknown command 'rename'" group rename a b
+t 2 "fail-on takes high, medium, low or info" audit fail-on severe
+t 2 "unused takes a duration like 30d" audit unused 3w
+t 2 "audit: unknown argument 'now'" audit now
 # well-formed: reach the kernel request (command numbers from the uapi)
 t 0 "parse-only: command 1" group add web description "Web tier" tag env=prod no-default-egress
 t 0 "parse-only: command 5" rule add web ingress tcp port 8000-8100 from 10.1.2.3/16 description x
@@ -63,6 +66,7 @@ t 0 "parse-only: command 6" rule del web sgr-0000abcd flush
 t 0 "parse-only: command 6" rule del web ingress dns from 10.0.0.0/8
 t 0 "parse-only: command 2" group delete web
 t 0 "parse-only: command 11" member add web fd00::1
+t 0 "" audit fail-on low unused 30d
 t 0 "usage: sgnl" help
 echo "1..$n"
 echo "$((n - failed)) passed, $failed failed"

@@ -35,7 +35,8 @@ static const char usage_text[] =
 "  detach {dev IFNAME | cgroup PATH}\n"
 "  member {add|del} GROUP ADDR [flush]\n"
 "  stats [dev IFNAME | cgroup PATH]\n"
-"  monitor [events] [flows]\n";
+"  monitor [events] [flows]\n"
+"  audit [fail-on high|medium|low|info] [unused DURATION]\n";
 
 int usage_err(const char *fmt, ...)
 {
@@ -113,6 +114,8 @@ static int run(int argc, char **argv)
 		return cmd_stats(&a);
 	if (!strcmp(obj, "monitor"))
 		return cmd_monitor(&a);
+	if (!strcmp(obj, "audit"))
+		return cmd_audit(&a);
 	return usage_err("unknown object '%s'", obj);
 }
 

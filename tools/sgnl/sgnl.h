@@ -48,6 +48,7 @@ int cmd_detach(struct args *a);
 int cmd_member(struct args *a);
 int cmd_stats(struct args *a);
 int cmd_monitor(struct args *a);
+int cmd_audit(struct args *a);
 
 /* json of one rule nest, and its text form */
 json_object *rule_json(struct nlattr *nest);
