@@ -68,6 +68,46 @@ t 0 "parse-only: command 2" group delete web
 t 0 "parse-only: command 11" member add web fd00::1
 t 0 "" audit fail-on low unused 30d
 t 0 "usage: sgnl" help
+# the man page: no groff warnings, every object documented
+top=$(cd "$(dirname "$0")/.." && pwd)
+n=$((n + 1))
+w=$(groff -man -ww -z "$top/Documentation/sgnl.8" 2>&1)
+if [ -z "$w" ]; then echo "ok $n - sgnl.8 formats without warnings"; else
+	failed=$((failed + 1)); echo "not ok $n - sgnl.8: $w"; fi
+for obj in group rule attach detach member stats monitor audit; do
+	n=$((n + 1))
+	if grep -q "^\\.B.* $obj\|^\\.B $obj\|^\\.BI \"$obj\|^\\.BR \"$obj\|^\\.B $obj\b\|\"$obj " "$top/Documentation/sgnl.8"; then
+		echo "ok $n - sgnl.8 documents $obj"
+	else
+		failed=$((failed + 1)); echo "not ok $n - sgnl.8 does not document $obj"
+	fi
+done
+
+# bash completion
+comp() {	# comp WORDS...: what completing the last word offers
+	COMP_WORDS=("$@")
+	COMP_CWORD=$(($# - 1))
+	COMPREPLY=()
+	_sgnl
+	echo "${COMPREPLY[*]}"
+}
+. "$top/tools/sgnl/sgnl.bash-completion"
+cc() {	# cc WANT WORDS...
+	local want=$1 got
+	shift
+	got=$(comp "$@")
+	n=$((n + 1))
+	if [ "$got" = "$want" ]; then echo "ok $n - completion of '$*'"; else
+		failed=$((failed + 1)); echo "not ok $n - completion of '$*': '$got', wanted '$want'"; fi
+}
+cc "group" sgnl gr
+cc "add del set list show" sgnl group ""
+cc "all" sgnl rule add web ingress al
+cc "http https" sgnl rule add web ingress ht
+cc "events flows" sgnl monitor ""
+cc "flowlog flush" sgnl attach dev v0 f
+cc "-j" sgnl -j
+
 echo "1..$n"
 echo "$((n - failed)) passed, $failed failed"
 [ "$failed" = 0 ]
