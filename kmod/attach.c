@@ -169,6 +169,8 @@ int sg_attach_set(struct sg_net *sn, struct sg_attach *t, bool *created,
 			goto free_att;
 		att->key = t->key;
 		att->cgrp = t->cgrp;
+		/* the datapath may find it as soon as it is in the hash */
+		RCU_INIT_POINTER(att->policy, pol);
 		err = rhashtable_insert_fast(&sn->attach_ht, &att->hnode,
 					     sg_attach_params);
 		if (err)
@@ -184,6 +186,7 @@ int sg_attach_set(struct sg_net *sn, struct sg_attach *t, bool *created,
 			goto free_att;
 		}
 		list_add_tail(&att->node, &sn->attachments);
+		pol = NULL;	/* published */
 	}
 	memcpy(att->groups, t->groups, t->ngroups * sizeof(*t->groups));
 	att->ngroups = t->ngroups;
@@ -191,14 +194,16 @@ int sg_attach_set(struct sg_net *sn, struct sg_attach *t, bool *created,
 	att->naddrs = t->naddrs;
 	att->flags = t->flags;
 	sg_attach_count_groups(sn, att->groups, att->ngroups, 1);
-	sg_policy_free_rcu(rcu_replace_pointer(att->policy, pol,
-					       lockdep_is_held(&sn->lock)));
+	if (pol)
+		sg_policy_free_rcu(rcu_replace_pointer(att->policy, pol,
+						       lockdep_is_held(&sn->lock)));
 	t->addrs = NULL;
 	t->cgrp = NULL;
 	return 0;
 
 free_att:
 	att->cgrp = NULL;	/* still the caller's */
+	RCU_INIT_POINTER(att->policy, NULL);	/* freed below */
 	sg_attach_free(att);
 put_members:
 	sg_attach_put_members(sn, t->groups, t->ngroups, t->addrs, t->naddrs);
