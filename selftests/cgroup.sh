@@ -12,8 +12,8 @@ mkdir -p "$cg/child"
 # run CMD inside cgroup DIR
 in_cg() { local dir=$1; shift; bash -c 'echo $$ >"$0/cgroup.procs"; exec "$@"' "$dir" "$@"; }
 listen() { socat TCP-LISTEN:"$1",bind=127.0.0.1,fork,reuseaddr SYSTEM:'echo ok' 2>/dev/null; }
-get() { [ "$(socat -T3 - TCP:127.0.0.1:"$1",connect-timeout=2 </dev/null 2>/dev/null)" = ok ]; }
-get_from() { [ "$(in_cg "$1" socat -T3 - TCP:127.0.0.1:"$2",connect-timeout=2 </dev/null 2>/dev/null)" = ok ]; }
+get() { [ "$(socat -T$((T + 1)) - TCP:127.0.0.1:"$1",connect-timeout=$T </dev/null 2>/dev/null)" = ok ]; }
+get_from() { [ "$(in_cg "$1" socat -T$((T + 1)) - TCP:127.0.0.1:"$2",connect-timeout=$T </dev/null 2>/dev/null)" = ok ]; }
 no_get() { ! get "$@"; }
 no_get_from() { ! get_from "$@"; }
 
