@@ -15,7 +15,7 @@ PKGS=(
 	libnl-3-dev libnl-genl-3-dev libjson-c-dev
 	qemu-system-x86 busybox-static
 	iproute2 iputils-ping nftables conntrack socat iperf3 python3 util-linux procps
-	groff-base
+	groff-base python3-yaml
 	linux-source-6.1
 )
 
