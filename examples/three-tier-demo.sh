@@ -14,14 +14,7 @@ modprobe secgroup || { echo "cannot load secgroup"; exit 1; }
 sysctl -qw net.ipv4.ip_forward=1
 trap sg_cleanup EXIT
 
-inst web 10.0.1.10
-inst app 10.0.2.10
-inst db 10.0.3.10
-inst admin 203.0.113.10
-inst internet 198.51.100.7
-for t in web app db; do serve $t 22 80 443 8080 5432; done
-serve internet 443
-wait_listen db 5432
+three_tier_instances
 declare -A ADDR=([web]=10.0.1.10 [app]=10.0.2.10 [db]=10.0.3.10
 		 [admin]=203.0.113.10 [internet]=198.51.100.7)
 

@@ -451,43 +451,37 @@ static struct sk_buff *sg_event_new(struct sg_net *sn)
 	return genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 }
 
+/* Multicast @msg if filling it (@err) worked. */
+static void sg_event_send(struct sg_net *sn, struct sk_buff *msg, int err)
+{
+	if (err)
+		nlmsg_free(msg);
+	else
+		sg_multicast(sn, msg);
+}
+
 void sg_notify_group(struct sg_net *sn, u8 cmd, const struct sg_group *g)
 {
 	struct sk_buff *msg = sg_event_new(sn);
 
-	if (!msg)
-		return;
-	if (sg_fill_group(msg, g, 0, 0, 0, cmd)) {
-		nlmsg_free(msg);
-		return;
-	}
-	sg_multicast(sn, msg);
+	if (msg)
+		sg_event_send(sn, msg, sg_fill_group(msg, g, 0, 0, 0, cmd));
 }
 
 void sg_notify_rule(struct sg_net *sn, u8 cmd, const struct sg_rule *r)
 {
 	struct sk_buff *msg = sg_event_new(sn);
 
-	if (!msg)
-		return;
-	if (sg_fill_rule(msg, r, 0, 0, 0, cmd)) {
-		nlmsg_free(msg);
-		return;
-	}
-	sg_multicast(sn, msg);
+	if (msg)
+		sg_event_send(sn, msg, sg_fill_rule(msg, r, 0, 0, 0, cmd));
 }
 
 void sg_notify_attach(struct sg_net *sn, u8 cmd, const struct sg_attach *att)
 {
 	struct sk_buff *msg = sg_event_new(sn);
 
-	if (!msg)
-		return;
-	if (sg_fill_attach(msg, sn, att, 0, 0, 0, cmd)) {
-		nlmsg_free(msg);
-		return;
-	}
-	sg_multicast(sn, msg);
+	if (msg)
+		sg_event_send(sn, msg, sg_fill_attach(msg, sn, att, 0, 0, 0, cmd));
 }
 
 void sg_notify_member(struct sg_net *sn, u8 cmd, u32 group, const struct sg_addr *a)
@@ -517,13 +511,8 @@ void sg_notify_flow(struct sg_net *sn, const struct sg_flow *f)
 {
 	struct sk_buff *msg = sg_event_new(sn);
 
-	if (!msg)
-		return;
-	if (sg_fill_flow(msg, f)) {
-		nlmsg_free(msg);
-		return;
-	}
-	sg_multicast(sn, msg);
+	if (msg)
+		sg_event_send(sn, msg, sg_fill_flow(msg, f));
 }
 
 /* ---- the family ---- */

@@ -6,7 +6,7 @@
 ksft_skip=4
 # seconds a probe waits: the debug kernel (KASAN, lockdep) is slow under TCG
 T=2
-case "$(uname -r)" in *sgdebug*) T=8 ;; esac
+case "$(uname -r)" in *sgdebug*) T=12 ;; esac
 ntests=0
 nfail=0
 NS_LIST=()
@@ -109,4 +109,18 @@ state() {
 		sgnl -j group show "$g" | python3 -c 'import json,sys; g=json.load(sys.stdin); [r.pop("hits") and r.pop("last_hit") for r in g["rules"]]; print(json.dumps(g))'
 	done
 	sgnl -j stats | python3 -c 'import json,sys; a=json.load(sys.stdin)["attachments"]; [x.pop("stats") for x in a]; print(json.dumps(a))'
+}
+
+# The article's three tiers and two outside sources, with servers on the
+# ports the example uses (selftests/three_tier.sh, the demo).
+three_tier_instances() {
+	inst web 10.0.1.10
+	inst app 10.0.2.10
+	inst db 10.0.3.10
+	inst admin 203.0.113.10
+	inst internet 198.51.100.7
+	local t
+	for t in web app db; do serve $t 22 80 443 8080 5432; done
+	serve internet 80 443 9000
+	wait_listen db 5432
 }

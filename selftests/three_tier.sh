@@ -9,14 +9,7 @@
 top=$(cd "$(dirname "$0")/.." && pwd)
 sg_setup
 
-inst web 10.0.1.10
-inst app 10.0.2.10
-inst db 10.0.3.10
-inst admin 203.0.113.10
-inst internet 198.51.100.7
-for t in web app db; do serve $t 22 80 443 8080 5432; done
-serve internet 80 9000
-wait_listen db 5432
+three_tier_instances
 
 check "the three-tier example loads from examples/" sgnl -b "$top/examples/three-tier.sgnl"
 sgnl attach dev v-web group web group mgmt addr 10.0.1.10

@@ -238,34 +238,42 @@ static struct nl_msg *rule_msg(uint8_t cmd, const char *group, bool flush,
 	return m;
 }
 
+/* One request per protocol of the rule (dns is tcp and udp). */
+static int rule_send(uint8_t cmd, const char *group, const struct rule_args *ra,
+		     sg_msg_cb cb, const char *what)
+{
+	int k, err, n_proto = ra->proto.all ? 1 : ra->proto.nproto;
+	struct nl_msg *m;
+	struct nlattr *n;
+
+	for (k = 0; k < n_proto; k++) {
+		m = rule_msg(cmd, group, ra->flush, &n);
+		if (!m)
+			return 1;
+		if (put_rule(m, ra, k)) {
+			nlmsg_free(m);
+			return 1;
+		}
+		nla_nest_end(m, n);
+		err = sg_nl_talk(m, cb, NULL);
+		if (err)
+			return nl_err(what, err);
+	}
+	return 0;
+}
+
 static int rule_add(struct args *a)
 {
 	const char *group = next(a);
 	struct rule_args ra;
-	struct nl_msg *m;
-	struct nlattr *n;
-	int k, err, n_proto;
+	int err;
 
 	if (!group)
 		return usage_err("rule add: GROUP is required");
 	err = parse_rule(a, &ra, "rule add", false);
 	if (err)
 		return err;
-	n_proto = ra.proto.all ? 1 : ra.proto.nproto;
-	for (k = 0; k < n_proto; k++) {
-		m = rule_msg(SECGROUP_CMD_RULE_NEW, group, ra.flush, &n);
-		if (!m)
-			return 1;
-		if (put_rule(m, &ra, k)) {
-			nlmsg_free(m);
-			return 1;
-		}
-		nla_nest_end(m, n);
-		err = sg_nl_talk(m, on_rule_print, NULL);
-		if (err)
-			return nl_err("rule add", err);
-	}
-	return 0;
+	return rule_send(SECGROUP_CMD_RULE_NEW, group, &ra, on_rule_print, "rule add");
 }
 
 static int rule_del(struct args *a)
@@ -276,7 +284,7 @@ static int rule_del(struct args *a)
 	struct nlattr *n;
 	unsigned long id;
 	char *end;
-	int k, err, n_proto;
+	int err;
 
 	if (!group)
 		return usage_err("rule del: GROUP is required");
@@ -300,21 +308,7 @@ static int rule_del(struct args *a)
 	err = parse_rule(a, &ra, "rule del", true);
 	if (err)
 		return err;
-	n_proto = ra.proto.all ? 1 : ra.proto.nproto;
-	for (k = 0; k < n_proto; k++) {
-		m = rule_msg(SECGROUP_CMD_RULE_DEL, group, ra.flush, &n);
-		if (!m)
-			return 1;
-		if (put_rule(m, &ra, k)) {
-			nlmsg_free(m);
-			return 1;
-		}
-		nla_nest_end(m, n);
-		err = sg_nl_talk(m, NULL, NULL);
-		if (err)
-			return nl_err("rule del", err);
-	}
-	return 0;
+	return rule_send(SECGROUP_CMD_RULE_DEL, group, &ra, NULL, "rule del");
 }
 
 int cmd_rule(struct args *a)

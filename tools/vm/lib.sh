@@ -91,7 +91,8 @@ make_modindex() {
 	mkdir -p "$d/updates"
 	[ -z "$moddir" ] || ln -s "$moddir/kernel" "$d/kernel"
 	for f in modules.order modules.builtin modules.builtin.modinfo; do
-		[ -z "$moddir" ] || [ ! -f "$moddir/$f" ] || cp "$moddir/$f" "$d/"
+		# Debian kernels: /lib/modules/REL; the debug kernel: its build tree
+		if [ -f "${moddir:-$KDIR}/$f" ]; then cp "${moddir:-$KDIR}/$f" "$d/"; else : >"$d/$f"; fi
 	done
 	cp "$ko" "$d/updates/"
 	depmod -b "$root" "$rel"
