@@ -225,6 +225,16 @@ void sg_attach_remove(struct sg_net *sn, struct sg_attach *att)
 }
 
 /*
+ * A removed cgroup: cgroup_destroy_locked() clears CSS_ONLINE from the
+ * cgroup's own css on every kernel (css_is_dying() does not work for it on
+ * 6.12, where it reads CSS_DYING, which only subsystem states get).
+ */
+static bool sg_cgroup_removed(const struct cgroup *cgrp)
+{
+	return !(READ_ONCE(cgrp->self.flags) & CSS_ONLINE);
+}
+
+/*
  * Drop the attachments of removed cgroups.  No notifier tells a module of a
  * cgroup's removal; the attachment pins the cgroup and matches no socket
  * once it is gone, so it is dropped the next time the netns's attachments
@@ -238,7 +248,7 @@ void sg_attach_sweep(struct sg_net *sn)
 	if (!sn->nattach[SG_ATTACH_CGROUP])
 		return;
 	list_for_each_entry_safe(att, t, &sn->attachments, node) {
-		if (att->key.kind != SG_ATTACH_CGROUP || !css_is_dying(&att->cgrp->self))
+		if (att->key.kind != SG_ATTACH_CGROUP || !sg_cgroup_removed(att->cgrp))
 			continue;
 		sg_notify_attach(sn, SECGROUP_CMD_ATTACH_DEL, att);
 		sg_attach_remove(sn, att);
