@@ -25,7 +25,12 @@ sg_setup() {
 
 sg_cleanup() {
 	local ns
-	for ns in "${NS_LIST[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	for ns in "${NS_LIST[@]}"; do
+		# the host side too: a netns kept alive by an orphaned socket
+		# would otherwise keep its veth, and the name, for minutes
+		ip link del "v-$ns" 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
 	jobs -p | xargs -r kill 2>/dev/null
 	wait 2>/dev/null
 	modprobe -r secgroup || echo "# secgroup did not unload"
