@@ -104,8 +104,10 @@ static bool sgc_aincr(struct sgc_addr *a, u8 family)
 	return true;
 }
 
-/* @count (<= 32) bits of @a from bit @from, counting from the top of a
- * @width-bit address */
+/*
+ * @count (<= 32) bits of @a from bit @from, counting from the top of a
+ * @width-bit address
+ */
 static u32 sgc_abits(const struct sgc_addr *a, u8 width, u8 from, u8 count)
 {
 	u32 lowbit = width - from - count;	/* position of the lowest bit taken */

@@ -40,6 +40,7 @@ static void sg_flowlog_drain(struct work_struct *work)
 
 	for_each_possible_cpu(cpu) {
 		struct sg_flow_ring *r = per_cpu_ptr(fl->ring, cpu);
+		/* pairs with the producer's release: records before head are written */
 		u32 head = smp_load_acquire(&r->head);
 		u32 tail = r->tail;
 
@@ -47,6 +48,7 @@ static void sg_flowlog_drain(struct work_struct *work)
 			sg_notify_flow(fl->sn, &r->rec[tail % SG_FLOW_RING]);
 			tail++;
 		}
+		/* pairs with the producer's acquire: the slots are free again */
 		smp_store_release(&r->tail, tail);
 	}
 }
@@ -55,7 +57,7 @@ void sg_flowlog_record(struct sg_net *sn, const struct sg_flow *f)
 {
 	struct sg_flowlog *fl = sn->flowlog;
 	struct sg_flow_ring *r;
-	u32 head;
+	u32 head, tail;
 
 	local_bh_disable();
 	r = this_cpu_ptr(fl->ring);
@@ -64,8 +66,9 @@ void sg_flowlog_record(struct sg_net *sn, const struct sg_flow *f)
 		r->count = 0;
 	}
 	head = r->head;
-	if (r->count >= sg_flowlog_rate ||
-	    head - smp_load_acquire(&r->tail) >= SG_FLOW_RING) {
+	/* pairs with the drain's release: a slot is reused once it was read */
+	tail = smp_load_acquire(&r->tail);
+	if (r->count >= sg_flowlog_rate || head - tail >= SG_FLOW_RING) {
 		r->suppressed++;
 		goto out;
 	}
@@ -73,6 +76,7 @@ void sg_flowlog_record(struct sg_net *sn, const struct sg_flow *f)
 	r->rec[head % SG_FLOW_RING] = *f;
 	r->rec[head % SG_FLOW_RING].suppressed = r->suppressed;
 	r->suppressed = 0;
+	/* publish the record before the new head (the drain acquires head) */
 	smp_store_release(&r->head, head + 1);
 	schedule_work(&fl->work);
 out:

@@ -70,6 +70,9 @@ static bool sg_parse_l4(const struct sk_buff *skb, unsigned int thoff, struct sg
 
 static bool sg_parse(const struct sk_buff *skb, u8 pf, struct sg_pkt *p)
 {
+	unsigned int thoff = 0;
+	int proto;
+
 	memset(p, 0, sizeof(*p));
 	if (pf == NFPROTO_IPV4) {
 		const struct iphdr *iph = ip_hdr(skb);
@@ -78,19 +81,14 @@ static bool sg_parse(const struct sk_buff *skb, u8 pf, struct sg_pkt *p)
 		p->dst = sg_addr_v4(iph->daddr);
 		p->proto = iph->protocol;
 		return sg_parse_l4(skb, skb_network_offset(skb) + ip_hdrlen(skb), p);
-	} else {
-		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
-		unsigned int thoff = 0;
-		int proto;
-
-		p->src = sg_addr_v6(&ip6h->saddr);
-		p->dst = sg_addr_v6(&ip6h->daddr);
-		proto = ipv6_find_hdr(skb, &thoff, -1, NULL, NULL);
-		if (proto < 0)
-			return false;
-		p->proto = proto;
-		return sg_parse_l4(skb, thoff, p);
 	}
+	p->src = sg_addr_v6(&ipv6_hdr(skb)->saddr);
+	p->dst = sg_addr_v6(&ipv6_hdr(skb)->daddr);
+	proto = ipv6_find_hdr(skb, &thoff, -1, NULL, NULL);
+	if (proto < 0)
+		return false;
+	p->proto = proto;
+	return sg_parse_l4(skb, thoff, p);
 }
 
 static bool sg_src_allowed(const struct sg_policy *pol, const struct sg_addr *src)

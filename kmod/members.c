@@ -158,7 +158,7 @@ void sg_member_put(struct sg_net *sn, const struct sg_addr *a, u32 group)
 	/* ids[i] stays visible to readers for at most this update */
 	WRITE_ONCE(old->ids[i], old->ids[old->n - 1]);
 	old->cnt[i] = old->cnt[old->n - 1];
-	smp_wmb();
+	smp_wmb();	/* the moved id before the shorter count; pairs with the reader's smp_rmb() */
 	WRITE_ONCE(old->n, old->n - 1);
 }
 
@@ -174,7 +174,7 @@ u32 sg_member_groups(struct sg_net *sn, const struct sg_addr *a, u32 *out, u32 m
 		return 0;
 	s = rcu_dereference(m->set);
 	n = min(READ_ONCE(s->n), max);
-	smp_rmb();
+	smp_rmb();	/* the count before the ids; pairs with sg_member_put()'s smp_wmb() */
 	for (i = 0; i < n; i++)
 		out[i] = READ_ONCE(s->ids[i]);
 	return n;

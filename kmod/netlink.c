@@ -86,26 +86,26 @@ const struct nla_policy sg_member_policy[SECGROUP_MEMBER_A_MAX + 1] = {
 };
 
 /* Top-level policies: each operation takes its own object and the flags. */
-#define SG_FLAGS_POLICY [SECGROUP_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SECGROUP_F_ALL)
+#define SG_FLAGS_POLICY NLA_POLICY_MASK(NLA_U32, SECGROUP_F_ALL)
 
 static const struct nla_policy sg_group_op_policy[SECGROUP_A_MAX + 1] = {
 	[SECGROUP_A_GROUP] = NLA_POLICY_NESTED(sg_group_policy),
-	SG_FLAGS_POLICY,
+	[SECGROUP_A_FLAGS] = SG_FLAGS_POLICY,
 };
 
 static const struct nla_policy sg_rule_op_policy[SECGROUP_A_MAX + 1] = {
 	[SECGROUP_A_RULE] = NLA_POLICY_NESTED(sg_rule_policy),
-	SG_FLAGS_POLICY,
+	[SECGROUP_A_FLAGS] = SG_FLAGS_POLICY,
 };
 
 static const struct nla_policy sg_attach_op_policy[SECGROUP_A_MAX + 1] = {
 	[SECGROUP_A_ATTACH] = NLA_POLICY_NESTED(sg_attach_policy),
-	SG_FLAGS_POLICY,
+	[SECGROUP_A_FLAGS] = SG_FLAGS_POLICY,
 };
 
 static const struct nla_policy sg_member_op_policy[SECGROUP_A_MAX + 1] = {
 	[SECGROUP_A_MEMBER] = NLA_POLICY_NESTED(sg_member_policy),
-	SG_FLAGS_POLICY,
+	[SECGROUP_A_FLAGS] = SG_FLAGS_POLICY,
 };
 
 /* ---- helpers for the handlers ---- */
