@@ -169,11 +169,6 @@ bool sg_nl_flush(struct genl_info *info)
 	       (nla_get_u32(info->attrs[SECGROUP_A_FLAGS]) & SECGROUP_F_FLUSH);
 }
 
-int sg_nl_reply(struct genl_info *info, struct sk_buff *msg)
-{
-	return genlmsg_reply(msg, info);
-}
-
 /* ---- filling messages ---- */
 
 static int sg_put_addr(struct sk_buff *skb, int a4, int a6, const struct sg_addr *a)

@@ -32,7 +32,6 @@ struct sg_group *sg_nl_group(struct sg_net *sn, struct nlattr **tb, int id_attr,
 			     int name_attr, struct nlattr *nest,
 			     struct netlink_ext_ack *extack);
 bool sg_nl_flush(struct genl_info *info);
-int sg_nl_reply(struct genl_info *info, struct sk_buff *msg);
 
 int sg_nl_group_new(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_group_del(struct sk_buff *skb, struct genl_info *info);

@@ -123,11 +123,11 @@ struct sg_policy *sg_policy_build(struct sg_net *sn, const struct sg_attach *att
 }
 
 /*
- * Recompile every attachment using @group (0: all of them).  All new
- * policies are built before any is published, so that on ENOMEM nothing
- * changes and the caller can undo its change to the store.
+ * Recompile every attachment using @group.  All new policies are built
+ * before any is published, so that on ENOMEM nothing changes and the
+ * caller can undo its change to the store.
  */
-static int sg_rebuild(struct sg_net *sn, u32 group)
+int sg_rebuild_group(struct sg_net *sn, u32 group)
 {
 	struct sg_policy **fresh;
 	struct sg_attach *att;
@@ -135,7 +135,7 @@ static int sg_rebuild(struct sg_net *sn, u32 group)
 
 	lockdep_assert_held(&sn->lock);
 	list_for_each_entry(att, &sn->attachments, node)
-		if (!group || sg_attach_uses(att, group))
+		if (sg_attach_uses(att, group))
 			n++;
 	if (!n)
 		return 0;
@@ -143,7 +143,7 @@ static int sg_rebuild(struct sg_net *sn, u32 group)
 	if (!fresh)
 		return -ENOMEM;
 	list_for_each_entry(att, &sn->attachments, node) {
-		if (group && !sg_attach_uses(att, group))
+		if (!sg_attach_uses(att, group))
 			continue;
 		fresh[i] = sg_policy_build(sn, att);
 		if (IS_ERR(fresh[i])) {
@@ -156,23 +156,13 @@ static int sg_rebuild(struct sg_net *sn, u32 group)
 	}
 	i = 0;
 	list_for_each_entry(att, &sn->attachments, node) {
-		if (group && !sg_attach_uses(att, group))
+		if (!sg_attach_uses(att, group))
 			continue;
 		sg_policy_free_rcu(rcu_replace_pointer(att->policy, fresh[i++],
 						       lockdep_is_held(&sn->lock)));
 	}
 	kvfree(fresh);
 	return 0;
-}
-
-int sg_rebuild_group(struct sg_net *sn, u32 group)
-{
-	return sg_rebuild(sn, group);
-}
-
-int sg_rebuild_all(struct sg_net *sn)
-{
-	return sg_rebuild(sn, 0);
 }
 
 /*

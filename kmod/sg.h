@@ -183,7 +183,6 @@ void sg_policy_free_rcu(struct sg_policy *p);
 int sg_policy_match(struct sg_net *sn, const struct sg_policy *pol, u8 dir,
 		    const struct sg_addr *peer, u8 proto, u16 l4);
 int sg_rebuild_group(struct sg_net *sn, u32 group);
-int sg_rebuild_all(struct sg_net *sn);
 
 /* attach.c */
 int sg_attach_init(struct sg_net *sn);
