@@ -67,7 +67,7 @@ void sg_attach_stats_sum(const struct sg_attach *att, struct sg_attach_stats *ou
 	}
 }
 
-static void sg_attach_free(struct sg_attach *att)
+void sg_attach_free(struct sg_attach *att)
 {
 	if (!att)
 		return;
@@ -85,8 +85,8 @@ static void sg_attach_free_rcu(struct rcu_head *head)
 }
 
 /* Member map entries: every address of the instance in every group. */
-static void sg_attach_put_members(struct sg_net *sn, const u32 *groups, u32 ng,
-				  const struct sg_addr *addrs, u32 na)
+void sg_attach_put_members(struct sg_net *sn, const u32 *groups, u32 ng,
+			   const struct sg_addr *addrs, u32 na)
 {
 	u32 g, a;
 
@@ -95,8 +95,8 @@ static void sg_attach_put_members(struct sg_net *sn, const u32 *groups, u32 ng,
 			sg_member_put(sn, &addrs[a], groups[g]);
 }
 
-static int sg_attach_get_members(struct sg_net *sn, const struct sg_attach *t,
-				 struct netlink_ext_ack *extack)
+int sg_attach_get_members(struct sg_net *sn, const struct sg_attach *t,
+			  struct netlink_ext_ack *extack)
 {
 	u32 g, a;
 	int err;
@@ -126,6 +126,55 @@ static void sg_attach_count_groups(struct sg_net *sn, const u32 *groups, u32 n,
 		if (!WARN_ON_ONCE(!g))
 			g->attached += delta;
 	}
+}
+
+/* A new attachment for @t's instance; its cgroup reference is still @t's. */
+struct sg_attach *sg_attach_alloc(const struct sg_attach *t)
+{
+	struct sg_attach *att = kzalloc(sizeof(*att), GFP_KERNEL);
+
+	if (!att)
+		return NULL;
+	att->stats = alloc_percpu(struct sg_attach_stats);
+	if (!att->stats) {
+		kfree(att);
+		return NULL;
+	}
+	att->key = t->key;
+	att->cgrp = t->cgrp;
+	return att;
+}
+
+/*
+ * Make the new attachment @att, with policy @pol, visible to the datapath
+ * and register the hooks its kind needs.  On failure it is unpublished and
+ * still the caller's (to free with sg_attach_free() after setting ->cgrp
+ * and ->policy to what the caller keeps).
+ */
+int sg_attach_publish(struct sg_net *sn, struct sg_attach *att,
+		      struct sg_policy *pol, struct netlink_ext_ack *extack)
+{
+	int err;
+
+	lockdep_assert_held(&sn->lock);
+	/* the datapath may find it as soon as it is in the hash */
+	RCU_INIT_POINTER(att->policy, pol);
+	err = rhashtable_insert_fast(&sn->attach_ht, &att->hnode, sg_attach_params);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "out of memory adding the attachment");
+		return err;
+	}
+	sn->nattach[att->key.kind]++;
+	err = sg_hooks_update(sn);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot register the netfilter hooks");
+		sn->nattach[att->key.kind]--;
+		rhashtable_remove_fast(&sn->attach_ht, &att->hnode, sg_attach_params);
+		synchronize_rcu();
+		return err;
+	}
+	list_add_tail(&att->node, &sn->attachments);
+	return 0;
 }
 
 /*
@@ -161,31 +210,12 @@ int sg_attach_set(struct sg_net *sn, struct sg_attach *t, bool *created,
 			cgroup_put(t->cgrp);	/* the attachment holds one */
 	} else {
 		err = -ENOMEM;
-		att = kzalloc(sizeof(*att), GFP_KERNEL);
+		att = sg_attach_alloc(t);
 		if (!att)
 			goto put_members;
-		att->stats = alloc_percpu(struct sg_attach_stats);
-		if (!att->stats)
-			goto free_att;
-		att->key = t->key;
-		att->cgrp = t->cgrp;
-		/* the datapath may find it as soon as it is in the hash */
-		RCU_INIT_POINTER(att->policy, pol);
-		err = rhashtable_insert_fast(&sn->attach_ht, &att->hnode,
-					     sg_attach_params);
+		err = sg_attach_publish(sn, att, pol, extack);
 		if (err)
 			goto free_att;
-		sn->nattach[att->key.kind]++;
-		err = sg_hooks_update(sn);
-		if (err) {
-			NL_SET_ERR_MSG(extack, "cannot register the netfilter hooks");
-			sn->nattach[att->key.kind]--;
-			rhashtable_remove_fast(&sn->attach_ht, &att->hnode,
-					       sg_attach_params);
-			synchronize_rcu();
-			goto free_att;
-		}
-		list_add_tail(&att->node, &sn->attachments);
 		pol = NULL;	/* published */
 	}
 	memcpy(att->groups, t->groups, t->ngroups * sizeof(*t->groups));
@@ -212,16 +242,26 @@ free_pol:
 	return err;
 }
 
-void sg_attach_remove(struct sg_net *sn, struct sg_attach *att)
+/*
+ * Take @att out of the datapath's view and free it after a grace period.
+ * Its member map entries, group counts and the hooks are the caller's.
+ */
+void sg_attach_unlink(struct sg_net *sn, struct sg_attach *att)
 {
 	lockdep_assert_held(&sn->lock);
 	rhashtable_remove_fast(&sn->attach_ht, &att->hnode, sg_attach_params);
 	list_del(&att->node);
+	sn->nattach[att->key.kind]--;
+	call_rcu(&att->rcu, sg_attach_free_rcu);
+}
+
+void sg_attach_remove(struct sg_net *sn, struct sg_attach *att)
+{
+	lockdep_assert_held(&sn->lock);
 	sg_attach_put_members(sn, att->groups, att->ngroups, att->addrs, att->naddrs);
 	sg_attach_count_groups(sn, att->groups, att->ngroups, -1);
-	sn->nattach[att->key.kind]--;
+	sg_attach_unlink(sn, att);
 	sg_hooks_update(sn);	/* unregistering cannot fail */
-	call_rcu(&att->rcu, sg_attach_free_rcu);
 }
 
 /*

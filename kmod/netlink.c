@@ -40,6 +40,7 @@ const struct nla_policy sg_group_policy[SECGROUP_GROUP_A_MAX + 1] = {
 	[SECGROUP_GROUP_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SECGROUP_GROUP_F_NO_DEFAULT_EGRESS),
 	[SECGROUP_GROUP_A_MEMBERS] = { .type = NLA_REJECT },
 	[SECGROUP_GROUP_A_ATTACHMENTS] = { .type = NLA_REJECT },
+	[SECGROUP_GROUP_A_RULE] = { .type = NLA_REJECT },
 };
 
 const struct nla_policy sg_rule_policy[SECGROUP_RULE_A_MAX + 1] = {
@@ -59,6 +60,7 @@ const struct nla_policy sg_rule_policy[SECGROUP_RULE_A_MAX + 1] = {
 	[SECGROUP_RULE_A_HITS] = { .type = NLA_REJECT },
 	[SECGROUP_RULE_A_LAST_HIT] = { .type = NLA_REJECT },
 	[SECGROUP_RULE_A_PAD] = { .type = NLA_REJECT },
+	[SECGROUP_RULE_A_PEER_GROUP_NAME] = { .type = NLA_REJECT },
 };
 
 static const struct nla_policy sg_attach_groups_policy[SECGROUP_ATTACH_A_MAX + 1] = {
@@ -77,6 +79,7 @@ const struct nla_policy sg_attach_policy[SECGROUP_ATTACH_A_MAX + 1] = {
 	[SECGROUP_ATTACH_A_CGROUP_PATH] = { .type = NLA_REJECT },
 	[SECGROUP_ATTACH_A_STATS] = { .type = NLA_REJECT },
 	[SECGROUP_ATTACH_A_PAD] = { .type = NLA_REJECT },
+	[SECGROUP_ATTACH_A_GROUP_NAME] = { .type = NLA_REJECT },
 };
 
 const struct nla_policy sg_member_policy[SECGROUP_MEMBER_A_MAX + 1] = {
@@ -85,8 +88,55 @@ const struct nla_policy sg_member_policy[SECGROUP_MEMBER_A_MAX + 1] = {
 	[SECGROUP_MEMBER_A_IPV6] = NLA_POLICY_EXACT_LEN(16),
 };
 
+/*
+ * Inside SECGROUP_A_CONFIG objects refer to groups by name; ids, the
+ * flags of GROUP_NEW and reply-only attributes are rejected there.
+ */
+const struct nla_policy sg_cfg_rule_policy[SECGROUP_RULE_A_MAX + 1] = {
+	[SECGROUP_RULE_A_DIRECTION] = NLA_POLICY_MAX(NLA_U8, SECGROUP_EGRESS),
+	[SECGROUP_RULE_A_PROTOCOL] = { .type = NLA_U8 },
+	[SECGROUP_RULE_A_PORT_MIN] = { .type = NLA_U16 },
+	[SECGROUP_RULE_A_PORT_MAX] = { .type = NLA_U16 },
+	[SECGROUP_RULE_A_ICMP_TYPE] = { .type = NLA_U8 },
+	[SECGROUP_RULE_A_ICMP_CODE] = { .type = NLA_U8 },
+	[SECGROUP_RULE_A_PEER_IPV4] = NLA_POLICY_EXACT_LEN(4),
+	[SECGROUP_RULE_A_PEER_IPV6] = NLA_POLICY_EXACT_LEN(16),
+	[SECGROUP_RULE_A_PEER_PREFIX] = NLA_POLICY_MAX(NLA_U8, 128),
+	[SECGROUP_RULE_A_PEER_GROUP_NAME] = { .type = NLA_NUL_STRING, .len = SECGROUP_NAME_MAX },
+	[SECGROUP_RULE_A_DESCRIPTION] = { .type = NLA_NUL_STRING, .len = SECGROUP_DESC_MAX },
+};
+
+const struct nla_policy sg_cfg_group_policy[SECGROUP_GROUP_A_MAX + 1] = {
+	[SECGROUP_GROUP_A_NAME] = { .type = NLA_NUL_STRING, .len = SECGROUP_NAME_MAX },
+	[SECGROUP_GROUP_A_DESCRIPTION] = { .type = NLA_NUL_STRING, .len = SECGROUP_DESC_MAX },
+	[SECGROUP_GROUP_A_TAGS] = NLA_POLICY_NESTED(sg_tags_policy),
+	[SECGROUP_GROUP_A_MEMBERS] = NLA_POLICY_NESTED(sg_addr_policy),
+	[SECGROUP_GROUP_A_RULE] = NLA_POLICY_NESTED(sg_cfg_rule_policy),
+};
+
+static const struct nla_policy sg_cfg_attach_groups_policy[SECGROUP_ATTACH_A_MAX + 1] = {
+	[SECGROUP_ATTACH_A_GROUP_NAME] = { .type = NLA_NUL_STRING, .len = SECGROUP_NAME_MAX },
+};
+
+const struct nla_policy sg_cfg_attach_policy[SECGROUP_ATTACH_A_MAX + 1] = {
+	[SECGROUP_ATTACH_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SECGROUP_ATTACH_A_CGROUP_FD] = NLA_POLICY_MIN(NLA_S32, 0),
+	[SECGROUP_ATTACH_A_GROUPS] = NLA_POLICY_NESTED(sg_cfg_attach_groups_policy),
+	[SECGROUP_ATTACH_A_ADDRS] = NLA_POLICY_NESTED(sg_addr_policy),
+	[SECGROUP_ATTACH_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SECGROUP_ATTACH_F_ALL),
+};
+
+static const struct nla_policy sg_cfg_attachments_policy[SECGROUP_CONFIG_A_MAX + 1] = {
+	[SECGROUP_CONFIG_A_ATTACH] = NLA_POLICY_NESTED(sg_cfg_attach_policy),
+};
+
+static const struct nla_policy sg_config_policy[SECGROUP_CONFIG_A_MAX + 1] = {
+	[SECGROUP_CONFIG_A_GROUP] = NLA_POLICY_NESTED(sg_cfg_group_policy),
+	[SECGROUP_CONFIG_A_ATTACHMENTS] = NLA_POLICY_NESTED(sg_cfg_attachments_policy),
+};
+
 /* Top-level policies: each operation takes its own object and the flags. */
-#define SG_FLAGS_POLICY NLA_POLICY_MASK(NLA_U32, SECGROUP_F_ALL)
+#define SG_FLAGS_POLICY NLA_POLICY_MASK(NLA_U32, SECGROUP_F_FLUSH)
 
 static const struct nla_policy sg_group_op_policy[SECGROUP_A_MAX + 1] = {
 	[SECGROUP_A_GROUP] = NLA_POLICY_NESTED(sg_group_policy),
@@ -106,6 +156,11 @@ static const struct nla_policy sg_attach_op_policy[SECGROUP_A_MAX + 1] = {
 static const struct nla_policy sg_member_op_policy[SECGROUP_A_MAX + 1] = {
 	[SECGROUP_A_MEMBER] = NLA_POLICY_NESTED(sg_member_policy),
 	[SECGROUP_A_FLAGS] = SG_FLAGS_POLICY,
+};
+
+static const struct nla_policy sg_config_op_policy[SECGROUP_A_MAX + 1] = {
+	[SECGROUP_A_CONFIG] = NLA_POLICY_NESTED(sg_config_policy),
+	[SECGROUP_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SECGROUP_F_ALL),
 };
 
 /* ---- helpers for the handlers ---- */
@@ -546,6 +601,7 @@ static const struct genl_ops sg_genl_ops[] = {
 	},
 	SG_OP(MEMBER_NEW, sg_nl_member_new, sg_member_op_policy),
 	SG_OP(MEMBER_DEL, sg_nl_member_del, sg_member_op_policy),
+	SG_OP(CONFIG_REPLACE, sg_nl_config_replace, sg_config_op_policy),
 };
 
 static const struct genl_multicast_group sg_mcgrps[] = {
@@ -561,7 +617,7 @@ struct genl_family sg_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = sg_genl_ops,
 	.n_ops = ARRAY_SIZE(sg_genl_ops),
-	.resv_start_op = SECGROUP_CMD_FLOW + 1,	/* all operations strict */
+	.resv_start_op = SECGROUP_CMD_CONFIG_REPLACE + 1,	/* all operations strict */
 	.mcgrps = sg_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(sg_mcgrps),
 };

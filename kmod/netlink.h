@@ -12,6 +12,9 @@ extern const struct nla_policy sg_group_policy[SECGROUP_GROUP_A_MAX + 1];
 extern const struct nla_policy sg_rule_policy[SECGROUP_RULE_A_MAX + 1];
 extern const struct nla_policy sg_attach_policy[SECGROUP_ATTACH_A_MAX + 1];
 extern const struct nla_policy sg_member_policy[SECGROUP_MEMBER_A_MAX + 1];
+extern const struct nla_policy sg_cfg_group_policy[SECGROUP_GROUP_A_MAX + 1];
+extern const struct nla_policy sg_cfg_rule_policy[SECGROUP_RULE_A_MAX + 1];
+extern const struct nla_policy sg_cfg_attach_policy[SECGROUP_ATTACH_A_MAX + 1];
 
 int sg_fill_group(struct sk_buff *skb, const struct sg_group *g, u32 portid,
 		  u32 seq, int flags, u8 cmd);
@@ -33,6 +36,24 @@ struct sg_group *sg_nl_group(struct sg_net *sn, struct nlattr **tb, int id_attr,
 			     struct netlink_ext_ack *extack);
 bool sg_nl_flush(struct genl_info *info);
 
+/* shared by the handlers and the configuration replace (replace.c) */
+struct sg_rule *sg_rule_parse(struct sg_net *sn, struct list_head *names,
+			      struct nlattr **tb, struct nlattr *nest,
+			      struct netlink_ext_ack *extack);
+int sg_tags_build(const struct sg_group *g, struct nlattr *set,
+		  struct nlattr *unset, struct sg_tag **out, u32 *nout,
+		  struct netlink_ext_ack *extack);
+void sg_tags_free(struct sg_tag *tags, u32 n);
+bool sg_name_ok(struct nlattr *a, struct netlink_ext_ack *extack);
+struct sg_rmember *sg_rmember_find(struct sg_group *g, const struct sg_addr *a);
+int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,
+			struct nlattr *nest, struct sg_attach *t,
+			bool need_fd, struct netlink_ext_ack *extack);
+int sg_attach_parse_addrs(struct nlattr *list, struct sg_attach *t,
+			  struct netlink_ext_ack *extack);
+void sg_attach_lock(struct sg_net *sn);
+void sg_attach_unlock(struct sg_net *sn);
+
 int sg_nl_group_new(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_group_del(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_group_get(struct sk_buff *skb, struct genl_info *info);
@@ -47,5 +68,6 @@ int sg_nl_attach_new(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_attach_del(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_attach_get(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_attach_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int sg_nl_config_replace(struct sk_buff *skb, struct genl_info *info);
 
 #endif

@@ -43,8 +43,8 @@ static int sg_attach_parse_groups(struct sg_net *sn, struct nlattr *list,
 	return 0;
 }
 
-static int sg_attach_parse_addrs(struct nlattr *list, struct sg_attach *t,
-				 struct netlink_ext_ack *extack)
+int sg_attach_parse_addrs(struct nlattr *list, struct sg_attach *t,
+			  struct netlink_ext_ack *extack)
 {
 	struct nlattr *a;
 	u32 i;
@@ -77,9 +77,9 @@ static int sg_attach_parse_addrs(struct nlattr *list, struct sg_attach *t,
 }
 
 /* The instance named by @tb: a device of the netns or a cgroup v2. */
-static int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,
-			       struct nlattr *nest, struct sg_attach *t,
-			       bool need_fd, struct netlink_ext_ack *extack)
+int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,
+			struct nlattr *nest, struct sg_attach *t,
+			bool need_fd, struct netlink_ext_ack *extack)
 {
 	struct nlattr *ifi = tb[SECGROUP_ATTACH_A_IFINDEX];
 	struct nlattr *fd = tb[SECGROUP_ATTACH_A_CGROUP_FD];
@@ -141,14 +141,14 @@ static int sg_attach_reply(struct genl_info *info, struct sg_net *sn,
 }
 
 /* Devices need RTNL, taken before sg_net.lock as the notifier does. */
-static void sg_attach_lock(struct sg_net *sn)
+void sg_attach_lock(struct sg_net *sn)
 {
 	rtnl_lock();
 	mutex_lock(&sn->lock);
 	sg_attach_sweep(sn);
 }
 
-static void sg_attach_unlock(struct sg_net *sn)
+void sg_attach_unlock(struct sg_net *sn)
 {
 	mutex_unlock(&sn->lock);
 	rtnl_unlock();

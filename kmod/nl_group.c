@@ -5,7 +5,7 @@
 
 #include "netlink.h"
 
-static void sg_tags_free(struct sg_tag *tags, u32 n)
+void sg_tags_free(struct sg_tag *tags, u32 n)
 {
 	u32 i;
 
@@ -30,9 +30,9 @@ static s32 sg_tag_index(const struct sg_tag *tags, u32 n, const char *key)
  * The tags of @g after setting @set and removing @unset, as a new array:
  * nothing of @g changes until the caller swaps it in.
  */
-static int sg_tags_build(const struct sg_group *g, struct nlattr *set,
-			 struct nlattr *unset, struct sg_tag **out, u32 *nout,
-			 struct netlink_ext_ack *extack)
+int sg_tags_build(const struct sg_group *g, struct nlattr *set,
+		  struct nlattr *unset, struct sg_tag **out, u32 *nout,
+		  struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[SECGROUP_TAG_A_MAX + 1];
 	struct sg_tag *tags;
@@ -117,7 +117,7 @@ static int sg_group_reply(struct genl_info *info, const struct sg_group *g)
 	return genlmsg_reply(msg, info);
 }
 
-static bool sg_name_ok(struct nlattr *a, struct netlink_ext_ack *extack)
+bool sg_name_ok(struct nlattr *a, struct netlink_ext_ack *extack)
 {
 	const char *name = nla_data(a);
 
@@ -172,7 +172,7 @@ int sg_nl_group_new(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOSPC;
 		goto out;
 	}
-	g = sg_group_create(sn, nla_data(tb[SECGROUP_GROUP_A_NAME]),
+	g = sg_group_create(sn, NULL, 0, nla_data(tb[SECGROUP_GROUP_A_NAME]),
 			    tb[SECGROUP_GROUP_A_DESCRIPTION] ?
 			    nla_data(tb[SECGROUP_GROUP_A_DESCRIPTION]) : "",
 			    !(flags & SECGROUP_GROUP_F_NO_DEFAULT_EGRESS), info->extack);
@@ -374,7 +374,7 @@ out:
 
 /* ---- remote members ---- */
 
-static struct sg_rmember *sg_rmember_find(struct sg_group *g, const struct sg_addr *a)
+struct sg_rmember *sg_rmember_find(struct sg_group *g, const struct sg_addr *a)
 {
 	struct sg_rmember *m;
 

@@ -48,14 +48,34 @@ static int sg_rule_parse_l4(struct nlattr **tb, struct sg_rule *r,
 	return 0;
 }
 
-static int sg_rule_parse_peer(struct sg_net *sn, struct nlattr **tb,
-			      struct nlattr *nest, struct sg_rule *r,
-			      struct netlink_ext_ack *extack)
+static int sg_rule_parse_peer_group(struct sg_net *sn, struct list_head *names,
+				    struct nlattr *grp, struct sg_rule *r,
+				    struct netlink_ext_ack *extack)
+{
+	struct sg_group *g;
+
+	if (nla_type(grp) == SECGROUP_RULE_A_PEER_GROUP_NAME)
+		g = sg_group_find_in(names, 0, nla_data(grp));
+	else
+		g = sg_group_find(sn, nla_get_u32(grp), NULL);
+	if (!g) {
+		NL_SET_ERR_MSG_ATTR(extack, grp, "no such peer group");
+		return -ENOENT;
+	}
+	r->peer_type = SGC_PEER_GROUP;
+	r->peer_group = g->id;
+	return 0;
+}
+
+static int sg_rule_parse_peer(struct sg_net *sn, struct list_head *names,
+			      struct nlattr **tb, struct nlattr *nest,
+			      struct sg_rule *r, struct netlink_ext_ack *extack)
 {
 	struct nlattr *a4 = tb[SECGROUP_RULE_A_PEER_IPV4];
 	struct nlattr *a6 = tb[SECGROUP_RULE_A_PEER_IPV6];
 	struct nlattr *pfx = tb[SECGROUP_RULE_A_PEER_PREFIX];
-	struct nlattr *grp = tb[SECGROUP_RULE_A_PEER_GROUP];
+	struct nlattr *grp = tb[SECGROUP_RULE_A_PEER_GROUP] ?:
+			     tb[SECGROUP_RULE_A_PEER_GROUP_NAME];
 	struct sgc_addr c;
 	u8 family;
 	int err;
@@ -65,13 +85,7 @@ static int sg_rule_parse_peer(struct sg_net *sn, struct nlattr **tb,
 			NL_SET_ERR_MSG_ATTR(extack, grp, "a peer is a CIDR or a group, not both");
 			return -EINVAL;
 		}
-		if (!sg_group_find(sn, nla_get_u32(grp), NULL)) {
-			NL_SET_ERR_MSG_ATTR(extack, grp, "no such peer group");
-			return -ENOENT;
-		}
-		r->peer_type = SGC_PEER_GROUP;
-		r->peer_group = nla_get_u32(grp);
-		return 0;
+		return sg_rule_parse_peer_group(sn, names, grp, r, extack);
 	}
 	err = sg_nl_addr(a4, a6, &r->peer, nest, extack);
 	if (err)
@@ -106,18 +120,14 @@ static int sg_rule_parse_peer(struct sg_net *sn, struct nlattr **tb,
 	return 0;
 }
 
-/* A rule never published: no grace period needed. */
-static void sg_rule_drop(struct sg_rule *r)
-{
-	free_percpu(r->stats);
-	kfree(r->desc);
-	kfree(r);
-}
-
-/* A rule from its attributes, validated; not linked anywhere. */
-static struct sg_rule *sg_rule_parse(struct sg_net *sn, struct nlattr **tb,
-				     struct nlattr *nest,
-				     struct netlink_ext_ack *extack)
+/*
+ * A rule from its attributes, validated; not linked anywhere.  A peer
+ * group is PEER_GROUP, an id in the netns, or (configuration replace)
+ * PEER_GROUP_NAME, a name among @names.
+ */
+struct sg_rule *sg_rule_parse(struct sg_net *sn, struct list_head *names,
+			      struct nlattr **tb, struct nlattr *nest,
+			      struct netlink_ext_ack *extack)
 {
 	struct sg_rule *r;
 	int err;
@@ -135,7 +145,7 @@ static struct sg_rule *sg_rule_parse(struct sg_net *sn, struct nlattr **tb,
 		r->proto = nla_get_u8(tb[SECGROUP_RULE_A_PROTOCOL]);
 	err = sg_rule_parse_l4(tb, r, extack);
 	if (!err)
-		err = sg_rule_parse_peer(sn, tb, nest, r, extack);
+		err = sg_rule_parse_peer(sn, names, tb, nest, r, extack);
 	if (!err && tb[SECGROUP_RULE_A_DESCRIPTION]) {
 		r->desc = kstrdup(nla_data(tb[SECGROUP_RULE_A_DESCRIPTION]), GFP_KERNEL);
 		if (!r->desc)
@@ -188,7 +198,7 @@ int sg_nl_rule_new(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(g);
 		goto out;
 	}
-	r = sg_rule_parse(sn, tb, nest, info->extack);
+	r = sg_rule_parse(sn, NULL, tb, nest, info->extack);
 	if (IS_ERR(r)) {
 		err = PTR_ERR(r);
 		goto out;
@@ -205,7 +215,7 @@ int sg_nl_rule_new(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOSPC;
 		goto drop;
 	}
-	r->id = sg_rule_new_id(sn);
+	r->id = sg_rule_new_id(sn, NULL);
 	sg_group_add_rule(g, r);
 	err = sg_rebuild_group(sn, g->id);
 	if (!err)
@@ -253,7 +263,7 @@ int sg_nl_rule_del(struct sk_buff *skb, struct genl_info *info)
 			NL_SET_ERR_MSG_ATTR(info->extack, tb[SECGROUP_RULE_A_ID],
 					    "the group has no rule with this id");
 	} else {
-		match = sg_rule_parse(sn, tb, nest, info->extack);
+		match = sg_rule_parse(sn, NULL, tb, nest, info->extack);
 		if (IS_ERR(match)) {
 			err = PTR_ERR(match);
 			goto out;

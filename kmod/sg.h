@@ -68,6 +68,7 @@ struct sg_rule {
 	u32 peer_group;			/* SGC_PEER_GROUP */
 	char *desc;
 	struct sg_rule_stats __percpu *stats;
+	bool stats_shared;		/* replace: @stats belong to another rule */
 };
 
 struct sg_rmember {
@@ -153,17 +154,26 @@ struct sg_net {
 struct sg_net *sg_pernet(const struct net *net);
 
 /* store.c: groups, rules, remote members */
+#define SG_DEFAULT_NAME	"default"
+#define SG_DEFAULT_DESC	"default security group"
 struct sg_group *sg_group_find(struct sg_net *sn, u32 id, const char *name);
-struct sg_group *sg_group_create(struct sg_net *sn, const char *name,
-				 const char *desc, bool default_egress,
-				 struct netlink_ext_ack *extack);
+struct sg_group *sg_group_find_in(struct list_head *groups, u32 id, const char *name);
+struct sg_group *sg_group_create(struct sg_net *sn, struct list_head *also,
+				 u32 id, const char *name, const char *desc,
+				 bool default_egress, struct netlink_ext_ack *extack);
+struct sg_group *sg_default_group_create(struct sg_net *sn, struct list_head *also,
+					 u32 id);
+u32 sg_group_new_id(struct sg_net *sn, struct list_head *also);
 void sg_group_free(struct sg_group *g);
 void sg_rule_free(struct sg_rule *r);
+void sg_rule_drop(struct sg_rule *r);
+struct sg_rule *sg_rule_all_to(struct sg_net *sn, struct list_head *also,
+			       u8 dir, u8 family, u32 peer_group);
 void sg_group_add_rule(struct sg_group *g, struct sg_rule *r);
 void sg_group_del_rule(struct sg_group *g, struct sg_rule *r);
 struct sg_rule *sg_rule_find_id(struct sg_group *g, u32 id);
 struct sg_rule *sg_rule_find_same(struct sg_group *g, const struct sg_rule *r);
-u32 sg_rule_new_id(struct sg_net *sn);
+u32 sg_rule_new_id(struct sg_net *sn, struct list_head *also);
 struct sg_rule *sg_rule_alloc(void);
 int sg_store_init(struct sg_net *sn);
 void sg_store_exit(struct sg_net *sn);
@@ -192,6 +202,15 @@ struct sg_attach *sg_attach_find(struct sg_net *sn, u8 kind, u64 id);
 int sg_attach_set(struct sg_net *sn, struct sg_attach *tmpl, bool *created,
 		  struct netlink_ext_ack *extack);
 void sg_attach_remove(struct sg_net *sn, struct sg_attach *att);
+void sg_attach_unlink(struct sg_net *sn, struct sg_attach *att);
+struct sg_attach *sg_attach_alloc(const struct sg_attach *t);
+int sg_attach_publish(struct sg_net *sn, struct sg_attach *att,
+		      struct sg_policy *pol, struct netlink_ext_ack *extack);
+void sg_attach_free(struct sg_attach *att);
+int sg_attach_get_members(struct sg_net *sn, const struct sg_attach *t,
+			  struct netlink_ext_ack *extack);
+void sg_attach_put_members(struct sg_net *sn, const u32 *groups, u32 ng,
+			   const struct sg_addr *addrs, u32 na);
 void sg_attach_sweep(struct sg_net *sn);
 bool sg_attach_uses(const struct sg_attach *att, u32 group);
 int sg_attach_notifier_init(void);

@@ -9,34 +9,30 @@
 
 #include "sg.h"
 
-struct sg_group *sg_group_find(struct sg_net *sn, u32 id, const char *name)
+/* The group of @groups (a list of sg_group) with id @id, or named @name. */
+struct sg_group *sg_group_find_in(struct list_head *groups, u32 id, const char *name)
 {
 	struct sg_group *g;
 
-	lockdep_assert_held(&sn->lock);
-	list_for_each_entry(g, &sn->groups, node)
-		if (id ? g->id == id : !strcmp(g->name, name))
+	list_for_each_entry(g, groups, node)
+		if (id ? g->id == id : name && !strcmp(g->name, name))
 			return g;
 	return NULL;
 }
 
-static bool sg_group_id_used(struct sg_net *sn, u32 id)
+struct sg_group *sg_group_find(struct sg_net *sn, u32 id, const char *name)
 {
-	struct sg_group *g;
-
-	list_for_each_entry(g, &sn->groups, node)
-		if (g->id == id)
-			return true;
-	return false;
+	lockdep_assert_held(&sn->lock);
+	return sg_group_find_in(&sn->groups, id, name);
 }
 
-static bool sg_rule_id_used(struct sg_net *sn, u32 id)
+static bool sg_rule_id_in(struct list_head *groups, u32 id)
 {
 	struct sg_group *g;
 	struct sg_rule *r;
 	int d;
 
-	list_for_each_entry(g, &sn->groups, node)
+	list_for_each_entry(g, groups, node)
 		for (d = 0; d < SG_DIRS; d++)
 			list_for_each_entry(r, &g->rules[d], node)
 				if (r->id == id)
@@ -44,14 +40,29 @@ static bool sg_rule_id_used(struct sg_net *sn, u32 id)
 	return false;
 }
 
-/* Ids look like AWS's: random, never 0, unique in the netns. */
-u32 sg_rule_new_id(struct sg_net *sn)
+/*
+ * Ids look like AWS's: random, never 0, unique in the netns and, during a
+ * configuration replace, among the groups being built (@also, or NULL).
+ */
+u32 sg_group_new_id(struct sg_net *sn, struct list_head *also)
 {
 	u32 id;
 
 	do {
 		id = get_random_u32();
-	} while (!id || sg_rule_id_used(sn, id));
+	} while (!id || sg_group_find_in(&sn->groups, id, NULL) ||
+		 (also && sg_group_find_in(also, id, NULL)));
+	return id;
+}
+
+u32 sg_rule_new_id(struct sg_net *sn, struct list_head *also)
+{
+	u32 id;
+
+	do {
+		id = get_random_u32();
+	} while (!id || sg_rule_id_in(&sn->groups, id) ||
+		 (also && sg_rule_id_in(also, id)));
 	return id;
 }
 
@@ -75,7 +86,14 @@ static void sg_rule_free_rcu(struct rcu_head *head)
 {
 	struct sg_rule *r = container_of(head, struct sg_rule, rcu);
 
-	free_percpu(r->stats);
+	sg_rule_drop(r);
+}
+
+/* A rule never published, or after its grace period. */
+void sg_rule_drop(struct sg_rule *r)
+{
+	if (!r->stats_shared)
+		free_percpu(r->stats);
 	kfree(r->desc);
 	kfree(r);
 }
@@ -125,14 +143,15 @@ struct sg_rule *sg_rule_find_same(struct sg_group *g, const struct sg_rule *r)
 	return NULL;
 }
 
-static struct sg_rule *sg_rule_all_to(struct sg_net *sn, u8 dir, u8 family,
-				      u32 peer_group)
+/* A rule allowing all traffic to or from 0.0.0.0/0, ::/0 or a group. */
+struct sg_rule *sg_rule_all_to(struct sg_net *sn, struct list_head *also,
+			       u8 dir, u8 family, u32 peer_group)
 {
 	struct sg_rule *r = sg_rule_alloc();
 
 	if (!r)
 		return NULL;
-	r->id = sg_rule_new_id(sn);
+	r->id = sg_rule_new_id(sn, also);
 	r->dir = dir;
 	r->proto_all = true;
 	if (peer_group) {
@@ -186,12 +205,13 @@ void sg_group_free(struct sg_group *g)
 }
 
 /*
- * A new group, not yet linked: default egress rules (all traffic to 0.0.0.0/0
- * and ::/0) unless opted out.  The caller links it with list_add_tail.
+ * A new group, not yet linked, with id @id (0: a new one): default egress
+ * rules (all traffic to 0.0.0.0/0 and ::/0) unless opted out.  The caller
+ * links it with list_add_tail.
  */
-struct sg_group *sg_group_create(struct sg_net *sn, const char *name,
-				 const char *desc, bool default_egress,
-				 struct netlink_ext_ack *extack)
+struct sg_group *sg_group_create(struct sg_net *sn, struct list_head *also,
+				 u32 id, const char *name, const char *desc,
+				 bool default_egress, struct netlink_ext_ack *extack)
 {
 	struct sg_group *g;
 	struct sg_rule *r;
@@ -207,16 +227,14 @@ struct sg_group *sg_group_create(struct sg_net *sn, const char *name,
 	g->desc = kstrdup(desc ? desc : "", GFP_KERNEL);
 	if (!g->name || !g->desc)
 		goto nomem;
-	do {
-		g->id = get_random_u32();
-	} while (!g->id || sg_group_id_used(sn, g->id));
+	g->id = id ?: sg_group_new_id(sn, also);
 
 	if (default_egress) {
-		r = sg_rule_all_to(sn, SECGROUP_EGRESS, AF_INET, 0);
+		r = sg_rule_all_to(sn, also, SECGROUP_EGRESS, AF_INET, 0);
 		if (!r)
 			goto nomem;
 		sg_group_add_rule(g, r);
-		r = sg_rule_all_to(sn, SECGROUP_EGRESS, AF_INET6, 0);
+		r = sg_rule_all_to(sn, also, SECGROUP_EGRESS, AF_INET6, 0);
 		if (!r)
 			goto nomem;
 		sg_group_add_rule(g, r);
@@ -228,25 +246,37 @@ nomem:
 	return ERR_PTR(-ENOMEM);
 }
 
-/* Each netns has a "default" group: ingress from its own members, egress
- * to anywhere.
+/*
+ * Each netns has a "default" group: ingress from its own members, egress
+ * to anywhere.  A new one, not linked; @also as for sg_group_new_id().
  */
-int sg_store_init(struct sg_net *sn)
+struct sg_group *sg_default_group_create(struct sg_net *sn, struct list_head *also,
+					 u32 id)
 {
 	struct sg_group *g;
 	struct sg_rule *r;
 
-	INIT_LIST_HEAD(&sn->groups);
-	g = sg_group_create(sn, "default", "default security group", true, NULL);
+	g = sg_group_create(sn, also, id, SG_DEFAULT_NAME, SG_DEFAULT_DESC, true, NULL);
 	if (IS_ERR(g))
-		return PTR_ERR(g);
+		return g;
 	g->is_default = true;
-	r = sg_rule_all_to(sn, SECGROUP_INGRESS, 0, g->id);
+	r = sg_rule_all_to(sn, also, SECGROUP_INGRESS, 0, g->id);
 	if (!r) {
 		sg_group_free(g);
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	}
 	sg_group_add_rule(g, r);
+	return g;
+}
+
+int sg_store_init(struct sg_net *sn)
+{
+	struct sg_group *g;
+
+	INIT_LIST_HEAD(&sn->groups);
+	g = sg_default_group_create(sn, NULL, 0);
+	if (IS_ERR(g))
+		return PTR_ERR(g);
 	list_add_tail(&g->node, &sn->groups);
 	sn->ngroups = 1;
 	sn->def = g;

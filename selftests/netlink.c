@@ -535,6 +535,238 @@ TEST_F(sg, attach_errors)
 	REJECT(m, -ENOENT);
 }
 
+/* ---- the whole-configuration replace ---- */
+
+static struct nl_msg *cfg_msg(struct conn *c, uint32_t flags, struct nlattr **cfg)
+{
+	struct nl_msg *m = msg(c, SECGROUP_CMD_CONFIG_REPLACE, 0);
+
+	if (flags)
+		nla_put_u32(m, SECGROUP_A_FLAGS, flags);
+	*cfg = nest(m, SECGROUP_A_CONFIG);
+	return m;
+}
+
+/* A config group @name with "ingress tcp @port from 10.0.0.0/8" (0: none). */
+static struct nlattr *cfg_group(struct nl_msg *m, const char *name, uint16_t port)
+{
+	struct nlattr *g = nest(m, SECGROUP_CONFIG_A_GROUP), *r;
+	uint8_t net[4] = { 10, 0, 0, 0 };
+
+	nla_put_string(m, SECGROUP_GROUP_A_NAME, name);
+	if (port) {
+		r = nest(m, SECGROUP_GROUP_A_RULE);
+		nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, SECGROUP_INGRESS);
+		nla_put_u8(m, SECGROUP_RULE_A_PROTOCOL, 6);
+		nla_put_u16(m, SECGROUP_RULE_A_PORT_MIN, port);
+		nla_put(m, SECGROUP_RULE_A_PEER_IPV4, 4, net);
+		nla_put_u8(m, SECGROUP_RULE_A_PEER_PREFIX, 8);
+		nla_nest_end(m, r);
+	}
+	return g;
+}
+
+/* The id of the first rule the dump of group @gid returns. */
+static uint32_t first_rule_id(struct conn *c, uint32_t gid)
+{
+	struct nl_msg *m = msg(c, SECGROUP_CMD_RULE_GET, NLM_F_DUMP);
+	struct nlattr *n = nest(m, SECGROUP_A_RULE), *tb[SECGROUP_A_MAX + 1];
+	struct nlattr *r[SECGROUP_RULE_A_MAX + 1];
+	uint32_t id = 0;
+
+	nla_put_u32(m, SECGROUP_RULE_A_GROUP, gid);
+	nla_nest_end(m, n);
+	free(c->buf);
+	c->buf = NULL;
+	c->len = 0;
+	if (!talk(c, m) && c->len &&
+	    !genlmsg_parse((struct nlmsghdr *)c->buf, 0, tb, SECGROUP_A_MAX, NULL) &&
+	    tb[SECGROUP_A_RULE] &&
+	    !nla_parse_nested(r, SECGROUP_RULE_A_MAX, tb[SECGROUP_A_RULE], NULL))
+		id = nla_get_u32(r[SECGROUP_RULE_A_ID]);
+	return id;
+}
+
+TEST_F(sg, config_replace_rejects)
+{
+	struct nlattr *cfg, *g, *r, *l, *a;
+	struct nl_msg *m;
+
+	REJECT(msg(&self->c, SECGROUP_CMD_CONFIG_REPLACE, 0), -EINVAL);	/* no nest */
+
+	m = cfg_msg(&self->c, 0, &cfg);				/* ids are not for configs */
+	g = cfg_group(m, "web", 80);
+	nla_put_u32(m, SECGROUP_GROUP_A_ID, self->web);
+	nla_nest_end(m, g);
+	nla_nest_end(m, cfg);
+	REJECT(m, -EINVAL);
+
+	m = cfg_msg(&self->c, 0, &cfg);				/* nor peer group ids */
+	g = cfg_group(m, "web", 0);
+	r = nest(m, SECGROUP_GROUP_A_RULE);
+	nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, SECGROUP_INGRESS);
+	nla_put_u32(m, SECGROUP_RULE_A_PEER_GROUP, self->web);
+	nla_nest_end(m, r);
+	nla_nest_end(m, g);
+	nla_nest_end(m, cfg);
+	REJECT(m, -EINVAL);
+
+	m = cfg_msg(&self->c, 0, &cfg);				/* an unknown peer name */
+	g = cfg_group(m, "web", 0);
+	r = nest(m, SECGROUP_GROUP_A_RULE);
+	nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, SECGROUP_INGRESS);
+	nla_put_string(m, SECGROUP_RULE_A_PEER_GROUP_NAME, "nope");
+	nla_nest_end(m, r);
+	nla_nest_end(m, g);
+	nla_nest_end(m, cfg);
+	REJECT(m, -ENOENT);
+
+	m = cfg_msg(&self->c, 0, &cfg);				/* a name twice */
+	nla_nest_end(m, cfg_group(m, "web", 80));
+	nla_nest_end(m, cfg_group(m, "web", 81));
+	nla_nest_end(m, cfg);
+	REJECT(m, -EEXIST);
+
+	m = cfg_msg(&self->c, 0, &cfg);				/* a bad name, late */
+	nla_nest_end(m, cfg_group(m, "web", 80));
+	nla_nest_end(m, cfg_group(m, "sg-1", 0));
+	nla_nest_end(m, cfg);
+	REJECT(m, -EINVAL);
+
+	m = cfg_msg(&self->c, 0, &cfg);				/* a duplicate rule */
+	g = cfg_group(m, "web", 80);
+	nla_nest_end(m, g);
+	nla_nest_end(m, cfg_group(m, "app", 8080));
+	g = cfg_group(m, "db", 5432);
+	nla_nest_cancel(m, g);
+	g = cfg_group(m, "db", 5432);
+	r = nest(m, SECGROUP_GROUP_A_RULE);
+	nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, SECGROUP_INGRESS);
+	nla_put_u8(m, SECGROUP_RULE_A_PROTOCOL, 6);
+	nla_put_u16(m, SECGROUP_RULE_A_PORT_MIN, 5432);
+	nla_put(m, SECGROUP_RULE_A_PEER_IPV4, 4, (uint8_t[4]){ 10, 9, 9, 9 });
+	nla_put_u8(m, SECGROUP_RULE_A_PEER_PREFIX, 8);
+	nla_nest_end(m, r);
+	nla_nest_end(m, g);
+	nla_nest_end(m, cfg);
+	REJECT(m, -EEXIST);
+
+	m = cfg_msg(&self->c, 0, &cfg);				/* an attachment's unknown group */
+	nla_nest_end(m, cfg_group(m, "web", 80));
+	l = nest(m, SECGROUP_CONFIG_A_ATTACHMENTS);
+	a = nest(m, SECGROUP_CONFIG_A_ATTACH);
+	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, self->dummy);
+	g = nest(m, SECGROUP_ATTACH_A_GROUPS);
+	nla_put_string(m, SECGROUP_ATTACH_A_GROUP_NAME, "nope");
+	nla_nest_end(m, g);
+	nla_nest_end(m, a);
+	nla_nest_end(m, l);
+	nla_nest_end(m, cfg);
+	REJECT(m, -ENOENT);
+
+	m = cfg_msg(&self->c, 0, &cfg);				/* a device twice */
+	nla_nest_end(m, cfg_group(m, "web", 80));
+	l = nest(m, SECGROUP_CONFIG_A_ATTACHMENTS);
+	a = nest(m, SECGROUP_CONFIG_A_ATTACH);
+	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, self->dummy);
+	nla_nest_end(m, a);
+	a = nest(m, SECGROUP_CONFIG_A_ATTACH);
+	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, self->dummy);
+	nla_nest_end(m, a);
+	nla_nest_end(m, l);
+	nla_nest_end(m, cfg);
+	REJECT(m, -EINVAL);
+
+	m = cfg_msg(&self->c, 0, &cfg);				/* no such device */
+	l = nest(m, SECGROUP_CONFIG_A_ATTACHMENTS);
+	a = nest(m, SECGROUP_CONFIG_A_ATTACH);
+	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, 9999);
+	nla_nest_end(m, a);
+	nla_nest_end(m, l);
+	nla_nest_end(m, cfg);
+	REJECT(m, -ENODEV);
+
+	/* dry-run belongs to the replace only; config attributes to configs */
+	m = rule_new(&self->c, self->web, 81);
+	nla_put_u32(m, SECGROUP_A_FLAGS, SECGROUP_F_DRY_RUN);
+	REJECT(m, -EINVAL);
+	m = rule_msg(&self->c, SECGROUP_CMD_RULE_NEW, self->web, 0, 81, &r);
+	nla_put_string(m, SECGROUP_RULE_A_PEER_GROUP_NAME, "web");
+	nla_nest_end(m, r);
+	REJECT(m, -EINVAL);
+}
+
+TEST_F(sg, config_replace)
+{
+	uint32_t rule = first_rule_id(&self->c, self->web), app;
+	struct nlattr *cfg, *l, *a, *g;
+	size_t l0, l1;
+	char *s0, *s1;
+	struct nl_msg *m;
+
+	ASSERT_NE(0, rule);
+	/* dry-run: accepted, nothing changes */
+	s0 = state(&self->c, &l0);
+	m = cfg_msg(&self->c, SECGROUP_F_DRY_RUN, &cfg);
+	nla_nest_end(m, cfg_group(m, "app", 8080));
+	nla_nest_end(m, cfg);
+	EXPECT_EQ(0, talk(&self->c, m)) TH_LOG("%s", self->c.msg);
+	s1 = state(&self->c, &l1);
+	EXPECT_EQ(l0, l1);
+	EXPECT_EQ(0, l0 == l1 ? memcmp(s0, s1, l0) : 1) TH_LOG("a dry run changed the state");
+	free(s0);
+	free(s1);
+
+	/* web kept (same id, same rule id), app new and attached */
+	m = cfg_msg(&self->c, 0, &cfg);
+	nla_nest_end(m, cfg_group(m, "web", 80));
+	nla_nest_end(m, cfg_group(m, "app", 8080));
+	l = nest(m, SECGROUP_CONFIG_A_ATTACHMENTS);
+	a = nest(m, SECGROUP_CONFIG_A_ATTACH);
+	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, self->dummy);
+	g = nest(m, SECGROUP_ATTACH_A_GROUPS);
+	nla_put_string(m, SECGROUP_ATTACH_A_GROUP_NAME, "app");
+	nla_put_string(m, SECGROUP_ATTACH_A_GROUP_NAME, "web");
+	nla_nest_end(m, g);
+	nla_nest_end(m, a);
+	nla_nest_end(m, l);
+	nla_nest_end(m, cfg);
+	ASSERT_EQ(0, talk(&self->c, m)) TH_LOG("%s", self->c.msg);
+	EXPECT_EQ(self->web, group_id(&self->c, "web"));
+	EXPECT_EQ(rule, first_rule_id(&self->c, self->web));
+	app = group_id(&self->c, "app");
+	EXPECT_NE(0, app);
+	EXPECT_NE(0, first_rule_id(&self->c, app));
+
+	/* the same again: the state is byte for byte what it was */
+	s0 = state(&self->c, &l0);
+	m = cfg_msg(&self->c, 0, &cfg);
+	nla_nest_end(m, cfg_group(m, "web", 80));
+	nla_nest_end(m, cfg_group(m, "app", 8080));
+	nla_nest_end(m, cfg);	/* attachments absent: kept */
+	EXPECT_EQ(0, talk(&self->c, m)) TH_LOG("%s", self->c.msg);
+	s1 = state(&self->c, &l1);
+	EXPECT_EQ(l0, l1);
+	EXPECT_EQ(0, l0 == l1 ? memcmp(s0, s1, l0) : 1) TH_LOG("a no-op replace changed the state");
+	free(s0);
+	free(s1);
+
+	/* app is attached to d0, which a config without attachments keeps */
+	m = cfg_msg(&self->c, 0, &cfg);
+	nla_nest_end(m, cfg_group(m, "web", 80));
+	nla_nest_end(m, cfg);
+	REJECT(m, -EBUSY);
+
+	/* an empty configuration: only the default group, nothing attached */
+	m = cfg_msg(&self->c, 0, &cfg);
+	nla_put(m, SECGROUP_CONFIG_A_ATTACHMENTS | NLA_F_NESTED, 0, NULL);
+	nla_nest_end(m, cfg);
+	ASSERT_EQ(0, talk(&self->c, m)) TH_LOG("%s", self->c.msg);
+	EXPECT_EQ(0, group_id(&self->c, "web"));
+	EXPECT_EQ(0, group_id(&self->c, "app"));
+	EXPECT_NE(0, group_id(&self->c, "default"));
+}
+
 static void set_param(const char *name, const char *val)
 {
 	char path[128];

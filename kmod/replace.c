@@ -1,0 +1,752 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SECGROUP_CMD_CONFIG_REPLACE: the whole configuration of a netns in one
+ * request (`sgnl apply`), all or nothing.
+ *
+ * Prepare, invisible to the datapath: the new groups are built off to the
+ * side, keeping the ids of groups whose name exists and the ids and
+ * counters of rules equal to existing ones; the attachments they will have
+ * are planned.  The new groups are then swapped into sg_net.groups so that
+ * every planned attachment's policy compiles against them, and the member
+ * map entries of the new state are taken.  Any error undoes all of it and
+ * swaps the old groups back.
+ *
+ * Commit, which cannot fail: new attachments are published (the last step
+ * that can fail, undone like the others), existing ones get their new
+ * policy, dropped ones are unlinked, the old state's member entries are
+ * released, one event goes out per object that changed, and the old groups
+ * are freed after a grace period.
+ *
+ * Outside a replace no linked rule has stats_shared set; inside, an old
+ * rule with it set has lent its counters to the new rule that keeps its id.
+ */
+#include <linux/slab.h>
+#include <linux/cgroup.h>
+#include <linux/string.h>
+
+#include "netlink.h"
+
+struct sg_plan {
+	struct sg_attach t;		/* the instance as it will be */
+	struct sg_attach *att;		/* its attachment, existing or published */
+	bool created;			/* published by this replace */
+	struct sg_policy *pol;		/* compiled against the new groups */
+};
+
+struct sg_replace {
+	struct sg_net *sn;
+	struct netlink_ext_ack *extack;
+	struct list_head groups;	/* the new groups; after the swap, the old */
+	struct sg_group *def;
+	u32 ngroups;
+	struct sg_plan *plan;
+	u32 nplan;
+	u32 members_got;		/* groups whose remote members are taken */
+	u32 plans_got;			/* plans whose member entries are taken */
+};
+
+/* ---- building the new groups ---- */
+
+static struct nlattr *sg_cfg_parse(struct nlattr **tb, int max, struct nlattr *a,
+				   const struct nla_policy *policy,
+				   struct netlink_ext_ack *extack)
+{
+	return nla_parse_nested(tb, max, a, policy, extack) ? NULL : a;
+}
+
+/* Give @r, a rule of the new group @g, the id and counters of the equal
+ * rule of the group of the same name, if there is one; else a new id.
+ */
+static void sg_cfg_keep_rule(struct sg_replace *rp, struct sg_group *g,
+			     struct sg_rule *r)
+{
+	struct sg_group *old = sg_group_find(rp->sn, 0, g->name);
+	struct sg_rule *o = old ? sg_rule_find_same(old, r) : NULL;
+
+	if (o && !o->stats_shared) {
+		r->id = o->id;
+		free_percpu(r->stats);
+		r->stats = o->stats;
+		r->stats_shared = true;
+		o->stats_shared = true;
+	} else if (!r->id) {
+		r->id = sg_rule_new_id(rp->sn, &rp->groups);
+	}
+}
+
+static int sg_cfg_group_new(struct sg_replace *rp, struct nlattr *a)
+{
+	struct nlattr *tb[SECGROUP_GROUP_A_MAX + 1];
+	struct sg_group *g, *old;
+	const char *name;
+	int err;
+
+	if (!sg_cfg_parse(tb, SECGROUP_GROUP_A_MAX, a, sg_cfg_group_policy, rp->extack))
+		return -EINVAL;
+	if (NL_REQ_ATTR_CHECK(rp->extack, a, tb, SECGROUP_GROUP_A_NAME)) {
+		NL_SET_ERR_MSG(rp->extack, "group: a name is required");
+		return -EINVAL;
+	}
+	if (!sg_name_ok(tb[SECGROUP_GROUP_A_NAME], rp->extack))
+		return -EINVAL;
+	name = nla_data(tb[SECGROUP_GROUP_A_NAME]);
+	if (sg_group_find_in(&rp->groups, 0, name)) {
+		NL_SET_ERR_MSG_ATTR(rp->extack, tb[SECGROUP_GROUP_A_NAME],
+				    "group named twice");
+		return -EEXIST;
+	}
+	if (rp->ngroups >= sg_max_groups) {
+		NL_SET_ERR_MSG_ATTR(rp->extack, a,
+				    "group quota of the netns reached (module parameter max_groups)");
+		return -ENOSPC;
+	}
+	old = sg_group_find(rp->sn, 0, name);
+	g = sg_group_create(rp->sn, &rp->groups, old ? old->id : 0, name,
+			    tb[SECGROUP_GROUP_A_DESCRIPTION] ?
+			    nla_data(tb[SECGROUP_GROUP_A_DESCRIPTION]) : "",
+			    false, rp->extack);
+	if (IS_ERR(g))
+		return PTR_ERR(g);
+	g->is_default = !strcmp(name, SG_DEFAULT_NAME);
+	list_add_tail(&g->node, &rp->groups);
+	rp->ngroups++;
+	if (tb[SECGROUP_GROUP_A_TAGS]) {
+		err = sg_tags_build(NULL, tb[SECGROUP_GROUP_A_TAGS], NULL,
+				    &g->tags, &g->ntags, rp->extack);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int sg_cfg_rule_add(struct sg_replace *rp, struct sg_group *g,
+			   struct nlattr *a)
+{
+	struct nlattr *tb[SECGROUP_RULE_A_MAX + 1];
+	struct sg_rule *r;
+	int err = -EEXIST;
+
+	if (!sg_cfg_parse(tb, SECGROUP_RULE_A_MAX, a, sg_cfg_rule_policy, rp->extack))
+		return -EINVAL;
+	r = sg_rule_parse(rp->sn, &rp->groups, tb, a, rp->extack);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	if (sg_rule_find_same(g, r)) {
+		NL_SET_ERR_MSG_ATTR(rp->extack, a,
+				    "the group has this rule twice (InvalidPermission.Duplicate)");
+		goto drop;
+	}
+	err = -ENOSPC;
+	if (g->nrules[r->dir] >= sg_max_rules) {
+		NL_SET_ERR_MSG_ATTR(rp->extack, a,
+				    "rule quota of the group in this direction reached (module parameter max_rules)");
+		goto drop;
+	}
+	sg_cfg_keep_rule(rp, g, r);
+	sg_group_add_rule(g, r);
+	return 0;
+drop:
+	sg_rule_drop(r);
+	return err;
+}
+
+static int sg_cfg_member_add(struct sg_replace *rp, struct sg_group *g,
+			     struct nlattr *a)
+{
+	struct sg_rmember *m;
+	struct sg_addr x;
+
+	x = nla_type(a) == SECGROUP_ADDR_A_IPV4 ? sg_addr_v4(nla_get_in_addr(a)) :
+	    sg_addr_v6((const struct in6_addr *)nla_data(a));
+	if (sg_rmember_find(g, &x)) {
+		NL_SET_ERR_MSG_ATTR(rp->extack, a, "member listed twice");
+		return -EEXIST;
+	}
+	if (g->nmembers >= sg_max_members) {
+		NL_SET_ERR_MSG_ATTR(rp->extack, a,
+				    "member quota of the group reached (module parameter max_members)");
+		return -ENOSPC;
+	}
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	m->addr = x;
+	list_add_tail(&m->node, &g->members);
+	g->nmembers++;
+	return 0;
+}
+
+/* The rules and members of a group, once every group has its name. */
+static int sg_cfg_group_fill(struct sg_replace *rp, struct nlattr *a)
+{
+	struct nlattr *tb[SECGROUP_GROUP_A_MAX + 1];
+	struct nlattr *x;
+	struct sg_group *g;
+	int rem, err;
+
+	if (!sg_cfg_parse(tb, SECGROUP_GROUP_A_MAX, a, sg_cfg_group_policy, rp->extack))
+		return -EINVAL;
+	g = sg_group_find_in(&rp->groups, 0, nla_data(tb[SECGROUP_GROUP_A_NAME]));
+	nla_for_each_nested(x, a, rem) {
+		if (nla_type(x) != SECGROUP_GROUP_A_RULE)
+			continue;
+		err = sg_cfg_rule_add(rp, g, x);
+		if (err)
+			return err;
+	}
+	if (!tb[SECGROUP_GROUP_A_MEMBERS])
+		return 0;
+	nla_for_each_nested(x, tb[SECGROUP_GROUP_A_MEMBERS], rem) {
+		err = sg_cfg_member_add(rp, g, x);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* A configuration without "default" resets it to how a netns starts. */
+static int sg_cfg_default(struct sg_replace *rp)
+{
+	struct sg_group *g;
+	struct sg_rule *r;
+	int d;
+
+	rp->def = sg_group_find_in(&rp->groups, 0, SG_DEFAULT_NAME);
+	if (rp->def)
+		return 0;
+	g = sg_default_group_create(rp->sn, &rp->groups, rp->sn->def->id);
+	if (IS_ERR(g))
+		return PTR_ERR(g);
+	list_add(&g->node, &rp->groups);
+	rp->ngroups++;
+	for (d = 0; d < SG_DIRS; d++)
+		list_for_each_entry(r, &g->rules[d], node)
+			sg_cfg_keep_rule(rp, g, r);
+	rp->def = g;
+	return 0;
+}
+
+static int sg_cfg_groups(struct sg_replace *rp, struct nlattr *cfg)
+{
+	struct nlattr *a;
+	int rem, err;
+
+	nla_for_each_nested(a, cfg, rem) {
+		if (nla_type(a) != SECGROUP_CONFIG_A_GROUP)
+			continue;
+		err = sg_cfg_group_new(rp, a);
+		if (err)
+			return err;
+	}
+	err = sg_cfg_default(rp);
+	if (err)
+		return err;
+	nla_for_each_nested(a, cfg, rem) {
+		if (nla_type(a) != SECGROUP_CONFIG_A_GROUP)
+			continue;
+		err = sg_cfg_group_fill(rp, a);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- planning the attachments ---- */
+
+static struct sg_plan *sg_cfg_plan_find(struct sg_replace *rp,
+					const struct sg_attach_key *key)
+{
+	u32 i;
+
+	for (i = 0; i < rp->nplan; i++)
+		if (rp->plan[i].t.key.kind == key->kind && rp->plan[i].t.key.id == key->id)
+			return &rp->plan[i];
+	return NULL;
+}
+
+static int sg_cfg_attach_groups(struct sg_replace *rp, struct nlattr *list,
+				struct sg_attach *t)
+{
+	struct sg_group *g;
+	struct nlattr *a;
+	int rem;
+
+	if (!list) {
+		t->groups[t->ngroups++] = rp->def->id;
+		return 0;
+	}
+	nla_for_each_nested(a, list, rem) {
+		g = sg_group_find_in(&rp->groups, 0, nla_data(a));
+		if (!g) {
+			NL_SET_ERR_MSG_ATTR(rp->extack, a, "no such group in the configuration");
+			return -ENOENT;
+		}
+		if (t->ngroups >= sg_max_groups_per_attach) {
+			NL_SET_ERR_MSG_ATTR(rp->extack, a,
+					    "too many groups for one instance (module parameter max_groups_per_attach)");
+			return -ENOSPC;
+		}
+		if (sg_attach_uses(t, g->id)) {
+			NL_SET_ERR_MSG_ATTR(rp->extack, a, "group listed twice");
+			return -EINVAL;
+		}
+		t->groups[t->ngroups++] = g->id;
+	}
+	if (!t->ngroups) {
+		NL_SET_ERR_MSG_ATTR(rp->extack, list, "at least one group is required");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int sg_cfg_attach(struct sg_replace *rp, struct nlattr *a)
+{
+	struct nlattr *tb[SECGROUP_ATTACH_A_MAX + 1];
+	struct sg_plan *p = &rp->plan[rp->nplan];
+	int err;
+
+	if (!sg_cfg_parse(tb, SECGROUP_ATTACH_A_MAX, a, sg_cfg_attach_policy, rp->extack))
+		return -EINVAL;
+	err = sg_attach_parse_key(rp->sn, tb, a, &p->t, true, rp->extack);
+	if (err)
+		return err;
+	rp->nplan++;	/* from here on, sg_cfg_free() releases the cgroup */
+	if (sg_cfg_plan_find(rp, &p->t.key) != p) {
+		NL_SET_ERR_MSG_ATTR(rp->extack, a, "instance listed twice");
+		return -EINVAL;
+	}
+	if (tb[SECGROUP_ATTACH_A_FLAGS])
+		p->t.flags = nla_get_u32(tb[SECGROUP_ATTACH_A_FLAGS]);
+	err = sg_cfg_attach_groups(rp, tb[SECGROUP_ATTACH_A_GROUPS], &p->t);
+	if (!err)
+		err = sg_attach_parse_addrs(tb[SECGROUP_ATTACH_A_ADDRS], &p->t, rp->extack);
+	p->att = sg_attach_find(rp->sn, p->t.key.kind, p->t.key.id);
+	return err;
+}
+
+/* Without a list of attachments, each keeps its groups: they must stay. */
+static int sg_cfg_keep_attach(struct sg_replace *rp, struct sg_attach *att)
+{
+	struct sg_plan *p = &rp->plan[rp->nplan++];
+	u32 i;
+
+	for (i = 0; i < att->ngroups; i++) {
+		if (!sg_group_find_in(&rp->groups, att->groups[i], NULL)) {
+			NL_SET_ERR_MSG(rp->extack,
+				       "a group left out is attached to an instance not in the configuration (DependencyViolation)");
+			return -EBUSY;
+		}
+	}
+	p->att = att;
+	p->t.key = att->key;
+	p->t.flags = att->flags;
+	p->t.ngroups = att->ngroups;
+	memcpy(p->t.groups, att->groups, att->ngroups * sizeof(*att->groups));
+	p->t.naddrs = att->naddrs;
+	if (att->naddrs) {
+		p->t.addrs = kmemdup(att->addrs, att->naddrs * sizeof(*att->addrs),
+				     GFP_KERNEL);
+		if (!p->t.addrs)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int sg_cfg_attachments(struct sg_replace *rp, struct nlattr *list)
+{
+	struct sg_attach *att;
+	struct nlattr *a;
+	u32 n = 0;
+	int rem, err;
+
+	if (list)
+		nla_for_each_nested(a, list, rem)
+			n++;
+	else
+		list_for_each_entry(att, &rp->sn->attachments, node)
+			n++;
+	rp->plan = kvcalloc(n + 1, sizeof(*rp->plan), GFP_KERNEL);
+	if (!rp->plan)
+		return -ENOMEM;
+	if (list) {
+		nla_for_each_nested(a, list, rem) {
+			err = sg_cfg_attach(rp, a);
+			if (err)
+				return err;
+		}
+		return 0;
+	}
+	list_for_each_entry(att, &rp->sn->attachments, node) {
+		err = sg_cfg_keep_attach(rp, att);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- prepare: swap, compile, take member entries ---- */
+
+static void sg_cfg_swap(struct sg_replace *rp)
+{
+	struct sg_net *sn = rp->sn;
+	LIST_HEAD(tmp);
+
+	list_splice_init(&sn->groups, &tmp);
+	list_splice_init(&rp->groups, &sn->groups);
+	list_splice_init(&tmp, &rp->groups);
+	swap(sn->def, rp->def);
+	swap(sn->ngroups, rp->ngroups);
+}
+
+static int sg_cfg_compile(struct sg_replace *rp)
+{
+	struct sg_plan *p;
+	u32 i;
+
+	for (i = 0; i < rp->nplan; i++) {
+		p = &rp->plan[i];
+		p->pol = sg_policy_build(rp->sn, &p->t);
+		if (IS_ERR(p->pol)) {
+			p->pol = NULL;
+			NL_SET_ERR_MSG(rp->extack, "out of memory compiling the policies");
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void sg_cfg_members_put(struct sg_replace *rp)
+{
+	struct sg_rmember *m;
+	struct sg_group *g;
+	struct sg_plan *p;
+	u32 i = 0;
+
+	while (rp->plans_got) {
+		p = &rp->plan[--rp->plans_got];
+		sg_attach_put_members(rp->sn, p->t.groups, p->t.ngroups,
+				      p->t.addrs, p->t.naddrs);
+	}
+	list_for_each_entry(g, &rp->sn->groups, node) {
+		if (i++ == rp->members_got)
+			break;
+		list_for_each_entry(m, &g->members, node)
+			sg_member_put(rp->sn, &m->addr, g->id);
+	}
+	rp->members_got = 0;
+}
+
+/* Member map entries for the new groups' remote members and instances. */
+static int sg_cfg_members_get(struct sg_replace *rp)
+{
+	struct sg_rmember *m;
+	struct sg_group *g;
+	int err;
+
+	list_for_each_entry(g, &rp->sn->groups, node) {
+		list_for_each_entry(m, &g->members, node) {
+			err = sg_member_get(rp->sn, &m->addr, g->id, rp->extack);
+			if (err) {
+				/* the entries of this group taken so far */
+				list_for_each_entry_continue_reverse(m, &g->members, node)
+					sg_member_put(rp->sn, &m->addr, g->id);
+				goto undo;
+			}
+		}
+		rp->members_got++;
+	}
+	for (; rp->plans_got < rp->nplan; rp->plans_got++) {
+		err = sg_attach_get_members(rp->sn, &rp->plan[rp->plans_got].t,
+					    rp->extack);
+		if (err)
+			goto undo;
+	}
+	return 0;
+undo:
+	sg_cfg_members_put(rp);
+	return err;
+}
+
+/* Publish the new attachments: the last step that can fail. */
+static int sg_cfg_publish(struct sg_replace *rp)
+{
+	struct sg_attach *att;
+	struct sg_plan *p;
+	u32 i;
+	int err;
+
+	for (i = 0; i < rp->nplan; i++) {
+		p = &rp->plan[i];
+		if (p->att)
+			continue;
+		err = -ENOMEM;
+		att = sg_attach_alloc(&p->t);
+		if (!att)
+			goto undo;
+		err = sg_attach_publish(rp->sn, att, p->pol, rp->extack);
+		if (err) {
+			att->cgrp = NULL;	/* still the plan's */
+			RCU_INIT_POINTER(att->policy, NULL);
+			sg_attach_free(att);
+			goto undo;
+		}
+		p->att = att;
+		p->created = true;
+		p->pol = NULL;
+		p->t.cgrp = NULL;
+	}
+	return 0;
+undo:
+	while (i--) {
+		p = &rp->plan[i];
+		if (!p->created)
+			continue;
+		sg_attach_unlink(rp->sn, p->att);
+		p->att = NULL;
+		p->created = false;
+	}
+	sg_hooks_update(rp->sn);	/* unregistering cannot fail */
+	return err;
+}
+
+/* ---- commit ---- */
+
+static bool sg_attach_changed(const struct sg_attach *att, const struct sg_attach *t)
+{
+	u32 i;
+
+	if (att->ngroups != t->ngroups || att->naddrs != t->naddrs ||
+	    att->flags != t->flags ||
+	    memcmp(att->groups, t->groups, t->ngroups * sizeof(*t->groups)))
+		return true;
+	for (i = 0; i < t->naddrs; i++)
+		if (!sg_addr_eq(&att->addrs[i], &t->addrs[i]))
+			return true;
+	return false;
+}
+
+/* @p's attachment takes the planned groups, addresses, flags and policy. */
+static void sg_cfg_commit_attach(struct sg_replace *rp, struct sg_plan *p)
+{
+	struct sg_attach *att = p->att;
+	bool changed = p->created || sg_attach_changed(att, &p->t);
+
+	if (!p->created) {
+		sg_attach_put_members(rp->sn, att->groups, att->ngroups,
+				      att->addrs, att->naddrs);
+		sg_policy_free_rcu(rcu_replace_pointer(att->policy, p->pol,
+						       lockdep_is_held(&rp->sn->lock)));
+		p->pol = NULL;
+	}
+	memcpy(att->groups, p->t.groups, p->t.ngroups * sizeof(*p->t.groups));
+	att->ngroups = p->t.ngroups;
+	kfree(att->addrs);
+	att->addrs = p->t.addrs;
+	att->naddrs = p->t.naddrs;
+	att->flags = p->t.flags;
+	p->t.addrs = NULL;
+	if (changed)
+		sg_notify_attach(rp->sn, SECGROUP_CMD_ATTACH_NEW, att);
+}
+
+static void sg_cfg_commit_attachments(struct sg_replace *rp)
+{
+	struct sg_net *sn = rp->sn;
+	struct sg_attach *att, *t;
+	struct sg_group *g;
+	struct sg_plan *p;
+	u32 i;
+
+	list_for_each_entry_safe(att, t, &sn->attachments, node) {
+		p = sg_cfg_plan_find(rp, &att->key);
+		if (p) {
+			sg_cfg_commit_attach(rp, p);
+			continue;
+		}
+		sg_notify_attach(sn, SECGROUP_CMD_ATTACH_DEL, att);
+		sg_attach_put_members(sn, att->groups, att->ngroups,
+				      att->addrs, att->naddrs);
+		sg_attach_unlink(sn, att);
+	}
+	sg_hooks_update(sn);	/* unregistering cannot fail */
+	list_for_each_entry(g, &sn->groups, node)
+		g->attached = 0;
+	list_for_each_entry(att, &sn->attachments, node) {
+		for (i = 0; i < att->ngroups; i++) {
+			g = sg_group_find(sn, att->groups[i], NULL);
+			if (!WARN_ON_ONCE(!g))
+				g->attached++;
+		}
+	}
+}
+
+static bool sg_group_changed(const struct sg_group *o, const struct sg_group *g)
+{
+	const struct sg_rmember *m;
+	u32 i;
+	s32 at;
+
+	if (strcmp(o->desc, g->desc) || o->ntags != g->ntags ||
+	    o->nmembers != g->nmembers)
+		return true;
+	for (i = 0; i < g->ntags; i++) {
+		for (at = o->ntags - 1; at >= 0; at--)
+			if (!strcmp(o->tags[at].key, g->tags[i].key))
+				break;
+		if (at < 0 || strcmp(o->tags[at].value, g->tags[i].value))
+			return true;
+	}
+	list_for_each_entry(m, &g->members, node)
+		if (!sg_rmember_find((struct sg_group *)o, &m->addr))
+			return true;
+	return false;
+}
+
+/* Events for every group and rule that changed; old groups on rp->groups. */
+static void sg_cfg_notify_groups(struct sg_replace *rp)
+{
+	struct sg_net *sn = rp->sn;
+	struct sg_group *g, *o;
+	struct sg_rule *r;
+	int d;
+
+	list_for_each_entry(o, &rp->groups, node)
+		if (!sg_group_find(sn, o->id, NULL))
+			sg_notify_group(sn, SECGROUP_CMD_GROUP_DEL, o);
+	list_for_each_entry(g, &sn->groups, node) {
+		o = sg_group_find_in(&rp->groups, g->id, NULL);
+		if (!o)
+			sg_notify_group(sn, SECGROUP_CMD_GROUP_NEW, g);
+		else if (sg_group_changed(o, g))
+			sg_notify_group(sn, SECGROUP_CMD_GROUP_SET, g);
+		for (d = 0; o && d < SG_DIRS; d++)
+			list_for_each_entry(r, &o->rules[d], node)
+				if (!r->stats_shared)
+					sg_notify_rule(sn, SECGROUP_CMD_RULE_DEL, r);
+		for (d = 0; d < SG_DIRS; d++)
+			list_for_each_entry(r, &g->rules[d], node)
+				if (!r->stats_shared)
+					sg_notify_rule(sn, SECGROUP_CMD_RULE_NEW, r);
+	}
+}
+
+static void sg_cfg_commit(struct sg_replace *rp)
+{
+	struct sg_rmember *m;
+	struct sg_group *g;
+	struct sg_rule *r;
+	int d;
+
+	sg_cfg_commit_attachments(rp);
+	list_for_each_entry(g, &rp->groups, node)
+		list_for_each_entry(m, &g->members, node)
+			sg_member_put(rp->sn, &m->addr, g->id);
+	sg_cfg_notify_groups(rp);
+	/* the kept rules own their counters now; the old ones lent them */
+	list_for_each_entry(g, &rp->sn->groups, node)
+		for (d = 0; d < SG_DIRS; d++)
+			list_for_each_entry(r, &g->rules[d], node)
+				r->stats_shared = false;
+}
+
+/* ---- the request ---- */
+
+/* After a failure, with the old groups in place: they lent nothing. */
+static void sg_cfg_unlend(struct sg_net *sn)
+{
+	struct sg_group *g;
+	struct sg_rule *r;
+	int d;
+
+	list_for_each_entry(g, &sn->groups, node)
+		for (d = 0; d < SG_DIRS; d++)
+			list_for_each_entry(r, &g->rules[d], node)
+				r->stats_shared = false;
+}
+
+/* The groups on rp->groups (new after a failure, old after a commit). */
+static void sg_cfg_free(struct sg_replace *rp)
+{
+	struct sg_group *g, *t;
+	struct sg_plan *p;
+	u32 i;
+
+	list_for_each_entry_safe(g, t, &rp->groups, node) {
+		list_del(&g->node);
+		sg_group_free(g);
+	}
+	for (i = 0; rp->plan && i < rp->nplan; i++) {
+		p = &rp->plan[i];
+		sg_policy_free(p->pol);
+		kfree(p->t.addrs);
+		if (p->t.cgrp)
+			cgroup_put(p->t.cgrp);
+	}
+	kvfree(rp->plan);
+	kfree(rp);
+}
+
+static int sg_cfg_prepare(struct sg_replace *rp, struct nlattr *cfg)
+{
+	struct nlattr *tb[SECGROUP_CONFIG_A_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, SECGROUP_CONFIG_A_MAX, cfg, NULL, rp->extack);
+	if (!err)
+		err = sg_cfg_groups(rp, cfg);
+	if (!err)
+		err = sg_cfg_attachments(rp, tb[SECGROUP_CONFIG_A_ATTACHMENTS]);
+	return err;
+}
+
+int sg_nl_config_replace(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	u32 flags = 0;
+	struct sg_replace *rp;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, SECGROUP_A_CONFIG)) {
+		NL_SET_ERR_MSG(info->extack, "the configuration nest is missing");
+		return -EINVAL;
+	}
+	if (info->attrs[SECGROUP_A_FLAGS])
+		flags = nla_get_u32(info->attrs[SECGROUP_A_FLAGS]);
+	rp = kzalloc(sizeof(*rp), GFP_KERNEL);
+	if (!rp)
+		return -ENOMEM;
+	rp->sn = sn;
+	rp->extack = info->extack;
+	INIT_LIST_HEAD(&rp->groups);
+
+	sg_attach_lock(sn);
+	err = sg_cfg_prepare(rp, info->attrs[SECGROUP_A_CONFIG]);
+	if (err)
+		goto unlend;
+	sg_cfg_swap(rp);
+	err = sg_cfg_compile(rp);
+	if (!err)
+		err = sg_cfg_members_get(rp);
+	if (err)
+		goto swap_back;
+	if (flags & SECGROUP_F_DRY_RUN)
+		goto put_members;
+	err = sg_cfg_publish(rp);
+	if (err)
+		goto put_members;
+	sg_cfg_commit(rp);
+	if (flags & SECGROUP_F_FLUSH)
+		sg_ct_flush(sn);
+	goto out;
+
+put_members:
+	sg_cfg_members_put(rp);
+swap_back:
+	sg_cfg_swap(rp);
+unlend:
+	sg_cfg_unlend(sn);
+out:
+	sg_cfg_free(rp);
+	sg_attach_unlock(sn);
+	return err;
+}
