@@ -95,20 +95,8 @@ void rule_text(json_object *r, json_object *groups, const char *indent)
 	printf("\n");
 }
 
-/* The rule's match from the arguments after GROUP, into @n; sets @protos. */
-struct rule_args {
-	uint8_t dir;
-	struct sg_proto proto;
-	bool ports, type, code;
-	uint16_t pmin, pmax;
-	uint8_t itype, icode;
-	struct sg_ip peer;
-	const char *peer_group;
-	const char *desc;
-	bool flush;
-};
-
-static int parse_rule(struct args *a, struct rule_args *ra, const char *what, bool del)
+/* A rule's words after GROUP into @ra; @allow: RULE_DESC, RULE_FLUSH. */
+int rule_parse(struct args *a, struct rule_args *ra, const char *what, int allow)
 {
 	const char *w;
 
@@ -166,11 +154,11 @@ static int parse_rule(struct args *a, struct rule_args *ra, const char *what, bo
 			return usage_err("%s: bad peer CIDR '%s'", what, w ? w : "");
 	}
 	while (peek(a)) {
-		if (!del && match(a, "description")) {
+		if ((allow & RULE_DESC) && match(a, "description")) {
 			ra->desc = next(a);
 			if (!ra->desc)
 				return usage_err("%s: description needs TEXT", what);
-		} else if (match(a, "flush")) {
+		} else if ((allow & RULE_FLUSH) && match(a, "flush")) {
 			ra->flush = true;
 		} else {
 			return usage_err("%s: unknown argument '%s'", what, peek(a));
@@ -179,7 +167,11 @@ static int parse_rule(struct args *a, struct rule_args *ra, const char *what, bo
 	return 0;
 }
 
-static int put_rule(struct nl_msg *m, const struct rule_args *ra, int k)
+/*
+ * The attributes of protocol @k of @ra (dns is tcp and udp); a peer group
+ * by id in the netns, or @by_name (the configuration of `apply`).
+ */
+int rule_put(struct nl_msg *m, const struct rule_args *ra, int k, bool by_name)
 {
 	if (nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, ra->dir))
 		return -EMSGSIZE;
@@ -193,7 +185,10 @@ static int put_rule(struct nl_msg *m, const struct rule_args *ra, int k)
 		nla_put_u8(m, SECGROUP_RULE_A_ICMP_TYPE, ra->itype);
 	if (ra->code)
 		nla_put_u8(m, SECGROUP_RULE_A_ICMP_CODE, ra->icode);
-	if (ra->peer_group) {
+	if (ra->peer_group && by_name) {
+		if (nla_put_string(m, SECGROUP_RULE_A_PEER_GROUP_NAME, ra->peer_group))
+			return -EMSGSIZE;
+	} else if (ra->peer_group) {
 		if (put_group_ref(m, SECGROUP_RULE_A_PEER_GROUP, ra->peer_group))
 			return -ENOENT;
 	} else {
@@ -203,9 +198,30 @@ static int put_rule(struct nl_msg *m, const struct rule_args *ra, int k)
 			nla_put(m, SECGROUP_RULE_A_PEER_IPV6, 16, &ra->peer.v6);
 		nla_put_u8(m, SECGROUP_RULE_A_PEER_PREFIX, ra->peer.prefix);
 	}
-	if (ra->desc)
-		nla_put_string(m, SECGROUP_RULE_A_DESCRIPTION, ra->desc);
+	if (ra->desc && nla_put_string(m, SECGROUP_RULE_A_DESCRIPTION, ra->desc))
+		return -EMSGSIZE;
 	return 0;
+}
+
+int rule_nprotos(const struct rule_args *ra)
+{
+	return ra->proto.all ? 1 : ra->proto.nproto;
+}
+
+/* The canonical words of a rule, as `save` writes it. */
+void rule_canon(char *buf, size_t len, uint8_t dir, const char *proto,
+		const char *port, int type, int code, const char *peer)
+{
+	int n = snprintf(buf, len, "%s %s", dir == SECGROUP_INGRESS ? "ingress" : "egress",
+			 proto);
+
+	if (port)
+		n += snprintf(buf + n, len - n, " port %s", port);
+	if (type >= 0)
+		n += snprintf(buf + n, len - n, " type %d", type);
+	if (code >= 0)
+		n += snprintf(buf + n, len - n, " code %d", code);
+	snprintf(buf + n, len - n, " %s %s", dir == SECGROUP_INGRESS ? "from" : "to", peer);
 }
 
 static int on_rule_print(struct nlattr **tb, uint8_t cmd, void *arg)
@@ -242,7 +258,7 @@ static struct nl_msg *rule_msg(uint8_t cmd, const char *group, bool flush,
 static int rule_send(uint8_t cmd, const char *group, const struct rule_args *ra,
 		     sg_msg_cb cb, const char *what)
 {
-	int k, err, n_proto = ra->proto.all ? 1 : ra->proto.nproto;
+	int k, err, n_proto = rule_nprotos(ra);
 	struct nl_msg *m;
 	struct nlattr *n;
 
@@ -250,7 +266,7 @@ static int rule_send(uint8_t cmd, const char *group, const struct rule_args *ra,
 		m = rule_msg(cmd, group, ra->flush, &n);
 		if (!m)
 			return 1;
-		if (put_rule(m, ra, k)) {
+		if (rule_put(m, ra, k, false)) {
 			nlmsg_free(m);
 			return 1;
 		}
@@ -270,7 +286,7 @@ static int rule_add(struct args *a)
 
 	if (!group)
 		return usage_err("rule add: GROUP is required");
-	err = parse_rule(a, &ra, "rule add", false);
+	err = rule_parse(a, &ra, "rule add", RULE_DESC | RULE_FLUSH);
 	if (err)
 		return err;
 	return rule_send(SECGROUP_CMD_RULE_NEW, group, &ra, on_rule_print, "rule add");
@@ -305,7 +321,7 @@ static int rule_del(struct args *a)
 		err = sg_nl_talk(m, NULL, NULL);
 		return err ? nl_err("rule del", err) : 0;
 	}
-	err = parse_rule(a, &ra, "rule del", true);
+	err = rule_parse(a, &ra, "rule del", RULE_FLUSH);
 	if (err)
 		return err;
 	return rule_send(SECGROUP_CMD_RULE_DEL, group, &ra, NULL, "rule del");

@@ -36,6 +36,8 @@ static const char usage_text[] =
 "  member {add|del} GROUP ADDR [flush]\n"
 "  stats [dev IFNAME | cgroup PATH]\n"
 "  monitor [events] [flows]\n"
+"  save                              the whole configuration, as apply reads it\n"
+"  apply FILE [dry-run] [flush]      make FILE the whole configuration, atomically\n"
 "  audit [fail-on high|medium|low|info] [unused DURATION]\n";
 
 int usage_err(const char *fmt, ...)
@@ -116,6 +118,10 @@ static int run(int argc, char **argv)
 		return cmd_monitor(&a);
 	if (!strcmp(obj, "audit"))
 		return cmd_audit(&a);
+	if (!strcmp(obj, "save"))
+		return cmd_save(&a);
+	if (!strcmp(obj, "apply"))
+		return cmd_apply(&a);
 	return usage_err("unknown object '%s'", obj);
 }
 

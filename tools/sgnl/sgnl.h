@@ -50,6 +50,29 @@ int cmd_stats(struct args *a);
 int cmd_monitor(struct args *a);
 int cmd_audit(struct args *a);
 
+/* A rule as its words give it (rule.c). */
+struct rule_args {
+	uint8_t dir;
+	struct sg_proto proto;
+	bool ports, type, code;
+	uint16_t pmin, pmax;
+	uint8_t itype, icode;
+	struct sg_ip peer;
+	const char *peer_group;
+	const char *desc;
+	bool flush;
+};
+#define RULE_DESC	1	/* "description TEXT" allowed */
+#define RULE_FLUSH	2	/* "flush" allowed */
+int rule_parse(struct args *a, struct rule_args *ra, const char *what, int allow);
+int rule_put(struct nl_msg *m, const struct rule_args *ra, int k, bool by_name);
+int rule_nprotos(const struct rule_args *ra);
+void rule_canon(char *buf, size_t len, uint8_t dir, const char *proto,
+		const char *port, int type, int code, const char *peer);
+
+int cmd_save(struct args *a);
+int cmd_apply(struct args *a);
+
 /* json of one rule nest, and its text form */
 json_object *rule_json(struct nlattr *nest);
 void rule_text(json_object *r, json_object *groups, const char *indent);
