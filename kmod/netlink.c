@@ -40,7 +40,6 @@ const struct nla_policy sg_group_policy[SECGROUP_GROUP_A_MAX + 1] = {
 	[SECGROUP_GROUP_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SECGROUP_GROUP_F_NO_DEFAULT_EGRESS),
 	[SECGROUP_GROUP_A_MEMBERS] = { .type = NLA_REJECT },
 	[SECGROUP_GROUP_A_ATTACHMENTS] = { .type = NLA_REJECT },
-	[SECGROUP_GROUP_A_RULE] = { .type = NLA_REJECT },
 };
 
 const struct nla_policy sg_rule_policy[SECGROUP_RULE_A_MAX + 1] = {
@@ -60,6 +59,7 @@ const struct nla_policy sg_rule_policy[SECGROUP_RULE_A_MAX + 1] = {
 	[SECGROUP_RULE_A_HITS] = { .type = NLA_REJECT },
 	[SECGROUP_RULE_A_LAST_HIT] = { .type = NLA_REJECT },
 	[SECGROUP_RULE_A_PAD] = { .type = NLA_REJECT },
+	[SECGROUP_RULE_A_GROUP_NAME] = { .type = NLA_REJECT },
 	[SECGROUP_RULE_A_PEER_GROUP_NAME] = { .type = NLA_REJECT },
 };
 
@@ -86,13 +86,23 @@ const struct nla_policy sg_member_policy[SECGROUP_MEMBER_A_MAX + 1] = {
 	[SECGROUP_MEMBER_A_GROUP] = NLA_POLICY_MIN(NLA_U32, 1),
 	[SECGROUP_MEMBER_A_IPV4] = NLA_POLICY_EXACT_LEN(4),
 	[SECGROUP_MEMBER_A_IPV6] = NLA_POLICY_EXACT_LEN(16),
+	[SECGROUP_MEMBER_A_GROUP_NAME] = { .type = NLA_REJECT },
 };
 
 /*
- * Inside SECGROUP_A_CONFIG objects refer to groups by name; ids, the
+ * CONFIG_REPLACE: top-level objects that refer to groups by name; ids, the
  * flags of GROUP_NEW and reply-only attributes are rejected there.
  */
+#define SG_NAME_POLICY { .type = NLA_NUL_STRING, .len = SECGROUP_NAME_MAX }
+
+const struct nla_policy sg_cfg_group_policy[SECGROUP_GROUP_A_MAX + 1] = {
+	[SECGROUP_GROUP_A_NAME] = SG_NAME_POLICY,
+	[SECGROUP_GROUP_A_DESCRIPTION] = { .type = NLA_NUL_STRING, .len = SECGROUP_DESC_MAX },
+	[SECGROUP_GROUP_A_TAGS] = NLA_POLICY_NESTED(sg_tags_policy),
+};
+
 const struct nla_policy sg_cfg_rule_policy[SECGROUP_RULE_A_MAX + 1] = {
+	[SECGROUP_RULE_A_GROUP_NAME] = SG_NAME_POLICY,
 	[SECGROUP_RULE_A_DIRECTION] = NLA_POLICY_MAX(NLA_U8, SECGROUP_EGRESS),
 	[SECGROUP_RULE_A_PROTOCOL] = { .type = NLA_U8 },
 	[SECGROUP_RULE_A_PORT_MIN] = { .type = NLA_U16 },
@@ -102,20 +112,18 @@ const struct nla_policy sg_cfg_rule_policy[SECGROUP_RULE_A_MAX + 1] = {
 	[SECGROUP_RULE_A_PEER_IPV4] = NLA_POLICY_EXACT_LEN(4),
 	[SECGROUP_RULE_A_PEER_IPV6] = NLA_POLICY_EXACT_LEN(16),
 	[SECGROUP_RULE_A_PEER_PREFIX] = NLA_POLICY_MAX(NLA_U8, 128),
-	[SECGROUP_RULE_A_PEER_GROUP_NAME] = { .type = NLA_NUL_STRING, .len = SECGROUP_NAME_MAX },
+	[SECGROUP_RULE_A_PEER_GROUP_NAME] = SG_NAME_POLICY,
 	[SECGROUP_RULE_A_DESCRIPTION] = { .type = NLA_NUL_STRING, .len = SECGROUP_DESC_MAX },
 };
 
-const struct nla_policy sg_cfg_group_policy[SECGROUP_GROUP_A_MAX + 1] = {
-	[SECGROUP_GROUP_A_NAME] = { .type = NLA_NUL_STRING, .len = SECGROUP_NAME_MAX },
-	[SECGROUP_GROUP_A_DESCRIPTION] = { .type = NLA_NUL_STRING, .len = SECGROUP_DESC_MAX },
-	[SECGROUP_GROUP_A_TAGS] = NLA_POLICY_NESTED(sg_tags_policy),
-	[SECGROUP_GROUP_A_MEMBERS] = NLA_POLICY_NESTED(sg_addr_policy),
-	[SECGROUP_GROUP_A_RULE] = NLA_POLICY_NESTED(sg_cfg_rule_policy),
+const struct nla_policy sg_cfg_member_policy[SECGROUP_MEMBER_A_MAX + 1] = {
+	[SECGROUP_MEMBER_A_GROUP_NAME] = SG_NAME_POLICY,
+	[SECGROUP_MEMBER_A_IPV4] = NLA_POLICY_EXACT_LEN(4),
+	[SECGROUP_MEMBER_A_IPV6] = NLA_POLICY_EXACT_LEN(16),
 };
 
 static const struct nla_policy sg_cfg_attach_groups_policy[SECGROUP_ATTACH_A_MAX + 1] = {
-	[SECGROUP_ATTACH_A_GROUP_NAME] = { .type = NLA_NUL_STRING, .len = SECGROUP_NAME_MAX },
+	[SECGROUP_ATTACH_A_GROUP_NAME] = SG_NAME_POLICY,
 };
 
 const struct nla_policy sg_cfg_attach_policy[SECGROUP_ATTACH_A_MAX + 1] = {
@@ -124,15 +132,6 @@ const struct nla_policy sg_cfg_attach_policy[SECGROUP_ATTACH_A_MAX + 1] = {
 	[SECGROUP_ATTACH_A_GROUPS] = NLA_POLICY_NESTED(sg_cfg_attach_groups_policy),
 	[SECGROUP_ATTACH_A_ADDRS] = NLA_POLICY_NESTED(sg_addr_policy),
 	[SECGROUP_ATTACH_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SECGROUP_ATTACH_F_ALL),
-};
-
-static const struct nla_policy sg_cfg_attachments_policy[SECGROUP_CONFIG_A_MAX + 1] = {
-	[SECGROUP_CONFIG_A_ATTACH] = NLA_POLICY_NESTED(sg_cfg_attach_policy),
-};
-
-static const struct nla_policy sg_config_policy[SECGROUP_CONFIG_A_MAX + 1] = {
-	[SECGROUP_CONFIG_A_GROUP] = NLA_POLICY_NESTED(sg_cfg_group_policy),
-	[SECGROUP_CONFIG_A_ATTACHMENTS] = NLA_POLICY_NESTED(sg_cfg_attachments_policy),
 };
 
 /* Top-level policies: each operation takes its own object and the flags. */
@@ -159,7 +158,10 @@ static const struct nla_policy sg_member_op_policy[SECGROUP_A_MAX + 1] = {
 };
 
 static const struct nla_policy sg_config_op_policy[SECGROUP_A_MAX + 1] = {
-	[SECGROUP_A_CONFIG] = NLA_POLICY_NESTED(sg_config_policy),
+	[SECGROUP_A_GROUP] = NLA_POLICY_NESTED(sg_cfg_group_policy),
+	[SECGROUP_A_RULE] = NLA_POLICY_NESTED(sg_cfg_rule_policy),
+	[SECGROUP_A_MEMBER] = NLA_POLICY_NESTED(sg_cfg_member_policy),
+	[SECGROUP_A_ATTACH] = NLA_POLICY_NESTED(sg_cfg_attach_policy),
 	[SECGROUP_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SECGROUP_F_ALL),
 };
 

@@ -15,6 +15,7 @@ extern const struct nla_policy sg_member_policy[SECGROUP_MEMBER_A_MAX + 1];
 extern const struct nla_policy sg_cfg_group_policy[SECGROUP_GROUP_A_MAX + 1];
 extern const struct nla_policy sg_cfg_rule_policy[SECGROUP_RULE_A_MAX + 1];
 extern const struct nla_policy sg_cfg_attach_policy[SECGROUP_ATTACH_A_MAX + 1];
+extern const struct nla_policy sg_cfg_member_policy[SECGROUP_MEMBER_A_MAX + 1];
 
 int sg_fill_group(struct sk_buff *skb, const struct sg_group *g, u32 portid,
 		  u32 seq, int flags, u8 cmd);

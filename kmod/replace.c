@@ -23,6 +23,7 @@
 #include <linux/slab.h>
 #include <linux/cgroup.h>
 #include <linux/string.h>
+#include <linux/log2.h>
 
 #include "netlink.h"
 
@@ -33,9 +34,22 @@ struct sg_plan {
 	struct sg_policy *pol;		/* compiled against the new groups */
 };
 
+/*
+ * Every rule id in use, old and new, for unique new ids without a walk of
+ * every rule per id: open addressing over a power-of-two table, 0 empty.
+ */
+struct sg_idset {
+	u32 mask;
+	u32 *ids;
+};
+
 struct sg_replace {
 	struct sg_net *sn;
+	struct genl_info *info;
+	struct sg_idset rule_ids;
 	struct netlink_ext_ack *extack;
+	struct sg_group *last;		/* the group the last rule or member named */
+	struct sg_group *old_of, *old;	/* a new group and the one it replaces */
 	struct list_head groups;	/* the new groups; after the swap, the old */
 	struct sg_group *def;
 	u32 ngroups;
@@ -46,6 +60,55 @@ struct sg_replace {
 };
 
 /* ---- building the new groups ---- */
+
+static bool sg_idset_add(struct sg_idset *set, u32 id)
+{
+	u32 i;
+
+	for (i = id & set->mask; set->ids[i]; i = (i + 1) & set->mask)
+		if (set->ids[i] == id)
+			return false;
+	set->ids[i] = id;
+	return true;
+}
+
+/* The request's top-level attributes: its objects. */
+#define sg_cfg_for_each(a, rp, rem) \
+	nlmsg_for_each_attr(a, (rp)->info->nlhdr, GENL_HDRLEN, rem)
+
+/* Room for the rules of the netns and of the request, at most half full. */
+static int sg_idset_init(struct sg_replace *rp)
+{
+	struct sg_group *g;
+	struct sg_rule *r;
+	struct nlattr *a;
+	u32 n = 3;	/* the rules of a default group the request omits */
+	int rem, d;
+
+	list_for_each_entry(g, &rp->sn->groups, node)
+		n += g->nrules[SECGROUP_INGRESS] + g->nrules[SECGROUP_EGRESS];
+	sg_cfg_for_each(a, rp, rem)
+		n += nla_type(a) == SECGROUP_A_RULE;
+	rp->rule_ids.mask = roundup_pow_of_two(2 * n) - 1;
+	rp->rule_ids.ids = kvcalloc(rp->rule_ids.mask + 1, sizeof(u32), GFP_KERNEL);
+	if (!rp->rule_ids.ids)
+		return -ENOMEM;
+	list_for_each_entry(g, &rp->sn->groups, node)
+		for (d = 0; d < SG_DIRS; d++)
+			list_for_each_entry(r, &g->rules[d], node)
+				sg_idset_add(&rp->rule_ids, r->id);
+	return 0;
+}
+
+static u32 sg_idset_new(struct sg_idset *set)
+{
+	u32 id;
+
+	do {
+		id = get_random_u32();
+	} while (!id || !sg_idset_add(set, id));
+	return id;
+}
 
 static struct nlattr *sg_cfg_parse(struct nlattr **tb, int max, struct nlattr *a,
 				   const struct nla_policy *policy,
@@ -60,8 +123,15 @@ static struct nlattr *sg_cfg_parse(struct nlattr **tb, int max, struct nlattr *a
 static void sg_cfg_keep_rule(struct sg_replace *rp, struct sg_group *g,
 			     struct sg_rule *r)
 {
-	struct sg_group *old = sg_group_find(rp->sn, 0, g->name);
-	struct sg_rule *o = old ? sg_rule_find_same(old, r) : NULL;
+	struct sg_group *old;
+	struct sg_rule *o;
+
+	if (rp->old_of != g) {	/* rules come group by group */
+		rp->old_of = g;
+		rp->old = sg_group_find(rp->sn, 0, g->name);
+	}
+	old = rp->old;
+	o = old ? sg_rule_find_same(old, r) : NULL;
 
 	if (o && !o->stats_shared) {
 		r->id = o->id;
@@ -70,7 +140,9 @@ static void sg_cfg_keep_rule(struct sg_replace *rp, struct sg_group *g,
 		r->stats_shared = true;
 		o->stats_shared = true;
 	} else if (!r->id) {
-		r->id = sg_rule_new_id(rp->sn, &rp->groups);
+		r->id = sg_idset_new(&rp->rule_ids);
+	} else {
+		sg_idset_add(&rp->rule_ids, r->id);	/* the new default's */
 	}
 }
 
@@ -119,15 +191,36 @@ static int sg_cfg_group_new(struct sg_replace *rp, struct nlattr *a)
 	return 0;
 }
 
-static int sg_cfg_rule_add(struct sg_replace *rp, struct sg_group *g,
-			   struct nlattr *a)
+/* The new group @name names, for a rule or a member. */
+static struct sg_group *sg_cfg_group_of(struct sg_replace *rp, struct nlattr **tb,
+					int attr, struct nlattr *nest)
+{
+	const char *name;
+
+	if (NL_REQ_ATTR_CHECK(rp->extack, nest, tb, attr)) {
+		NL_SET_ERR_MSG(rp->extack, "the name of its group is required");
+		return NULL;
+	}
+	name = nla_data(tb[attr]);
+	if (!rp->last || strcmp(rp->last->name, name))	/* objects come by group */
+		rp->last = sg_group_find_in(&rp->groups, 0, name);
+	if (!rp->last)
+		NL_SET_ERR_MSG_ATTR(rp->extack, tb[attr], "no such group in the configuration");
+	return rp->last;
+}
+
+static int sg_cfg_rule_add(struct sg_replace *rp, struct nlattr *a)
 {
 	struct nlattr *tb[SECGROUP_RULE_A_MAX + 1];
+	struct sg_group *g;
 	struct sg_rule *r;
 	int err = -EEXIST;
 
 	if (!sg_cfg_parse(tb, SECGROUP_RULE_A_MAX, a, sg_cfg_rule_policy, rp->extack))
 		return -EINVAL;
+	g = sg_cfg_group_of(rp, tb, SECGROUP_RULE_A_GROUP_NAME, a);
+	if (!g)
+		return tb[SECGROUP_RULE_A_GROUP_NAME] ? -ENOENT : -EINVAL;
 	r = sg_rule_parse(rp->sn, &rp->groups, tb, a, rp->extack);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
@@ -150,14 +243,23 @@ drop:
 	return err;
 }
 
-static int sg_cfg_member_add(struct sg_replace *rp, struct sg_group *g,
-			     struct nlattr *a)
+static int sg_cfg_member_add(struct sg_replace *rp, struct nlattr *a)
 {
+	struct nlattr *tb[SECGROUP_MEMBER_A_MAX + 1];
 	struct sg_rmember *m;
+	struct sg_group *g;
 	struct sg_addr x;
+	int err;
 
-	x = nla_type(a) == SECGROUP_ADDR_A_IPV4 ? sg_addr_v4(nla_get_in_addr(a)) :
-	    sg_addr_v6((const struct in6_addr *)nla_data(a));
+	if (!sg_cfg_parse(tb, SECGROUP_MEMBER_A_MAX, a, sg_cfg_member_policy, rp->extack))
+		return -EINVAL;
+	g = sg_cfg_group_of(rp, tb, SECGROUP_MEMBER_A_GROUP_NAME, a);
+	if (!g)
+		return tb[SECGROUP_MEMBER_A_GROUP_NAME] ? -ENOENT : -EINVAL;
+	err = sg_nl_addr(tb[SECGROUP_MEMBER_A_IPV4], tb[SECGROUP_MEMBER_A_IPV6], &x, a,
+			 rp->extack);
+	if (err)
+		return err;
 	if (sg_rmember_find(g, &x)) {
 		NL_SET_ERR_MSG_ATTR(rp->extack, a, "member listed twice");
 		return -EEXIST;
@@ -176,34 +278,6 @@ static int sg_cfg_member_add(struct sg_replace *rp, struct sg_group *g,
 	return 0;
 }
 
-/* The rules and members of a group, once every group has its name. */
-static int sg_cfg_group_fill(struct sg_replace *rp, struct nlattr *a)
-{
-	struct nlattr *tb[SECGROUP_GROUP_A_MAX + 1];
-	struct nlattr *x;
-	struct sg_group *g;
-	int rem, err;
-
-	if (!sg_cfg_parse(tb, SECGROUP_GROUP_A_MAX, a, sg_cfg_group_policy, rp->extack))
-		return -EINVAL;
-	g = sg_group_find_in(&rp->groups, 0, nla_data(tb[SECGROUP_GROUP_A_NAME]));
-	nla_for_each_nested(x, a, rem) {
-		if (nla_type(x) != SECGROUP_GROUP_A_RULE)
-			continue;
-		err = sg_cfg_rule_add(rp, g, x);
-		if (err)
-			return err;
-	}
-	if (!tb[SECGROUP_GROUP_A_MEMBERS])
-		return 0;
-	nla_for_each_nested(x, tb[SECGROUP_GROUP_A_MEMBERS], rem) {
-		err = sg_cfg_member_add(rp, g, x);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 /* A configuration without "default" resets it to how a netns starts. */
 static int sg_cfg_default(struct sg_replace *rp)
 {
@@ -214,6 +288,11 @@ static int sg_cfg_default(struct sg_replace *rp)
 	rp->def = sg_group_find_in(&rp->groups, 0, SG_DEFAULT_NAME);
 	if (rp->def)
 		return 0;
+	if (rp->ngroups >= sg_max_groups) {
+		NL_SET_ERR_MSG(rp->extack,
+			       "group quota of the netns reached with the default group (module parameter max_groups)");
+		return -ENOSPC;
+	}
 	g = sg_default_group_create(rp->sn, &rp->groups, rp->sn->def->id);
 	if (IS_ERR(g))
 		return PTR_ERR(g);
@@ -226,13 +305,14 @@ static int sg_cfg_default(struct sg_replace *rp)
 	return 0;
 }
 
-static int sg_cfg_groups(struct sg_replace *rp, struct nlattr *cfg)
+/* Every group first, then their rules and members: rules name groups. */
+static int sg_cfg_groups(struct sg_replace *rp)
 {
 	struct nlattr *a;
 	int rem, err;
 
-	nla_for_each_nested(a, cfg, rem) {
-		if (nla_type(a) != SECGROUP_CONFIG_A_GROUP)
+	sg_cfg_for_each(a, rp, rem) {
+		if (nla_type(a) != SECGROUP_A_GROUP)
 			continue;
 		err = sg_cfg_group_new(rp, a);
 		if (err)
@@ -241,10 +321,11 @@ static int sg_cfg_groups(struct sg_replace *rp, struct nlattr *cfg)
 	err = sg_cfg_default(rp);
 	if (err)
 		return err;
-	nla_for_each_nested(a, cfg, rem) {
-		if (nla_type(a) != SECGROUP_CONFIG_A_GROUP)
-			continue;
-		err = sg_cfg_group_fill(rp, a);
+	sg_cfg_for_each(a, rp, rem) {
+		if (nla_type(a) == SECGROUP_A_RULE)
+			err = sg_cfg_rule_add(rp, a);
+		else if (nla_type(a) == SECGROUP_A_MEMBER)
+			err = sg_cfg_member_add(rp, a);
 		if (err)
 			return err;
 	}
@@ -352,24 +433,33 @@ static int sg_cfg_keep_attach(struct sg_replace *rp, struct sg_attach *att)
 	return 0;
 }
 
-static int sg_cfg_attachments(struct sg_replace *rp, struct nlattr *list)
+/*
+ * With SECGROUP_F_ATTACHMENTS (@listed) the request's attachments are all of
+ * them; without, every attachment stays as it is.
+ */
+static int sg_cfg_attachments(struct sg_replace *rp, bool listed)
 {
 	struct sg_attach *att;
 	struct nlattr *a;
 	u32 n = 0;
 	int rem, err;
 
-	if (list)
-		nla_for_each_nested(a, list, rem)
-			n++;
-	else
+	sg_cfg_for_each(a, rp, rem)
+		n += nla_type(a) == SECGROUP_A_ATTACH;
+	if (n && !listed) {
+		NL_SET_ERR_MSG(rp->extack, "attachments need SECGROUP_F_ATTACHMENTS: they are all of them");
+		return -EINVAL;
+	}
+	if (!listed)
 		list_for_each_entry(att, &rp->sn->attachments, node)
 			n++;
 	rp->plan = kvcalloc(n + 1, sizeof(*rp->plan), GFP_KERNEL);
 	if (!rp->plan)
 		return -ENOMEM;
-	if (list) {
-		nla_for_each_nested(a, list, rem) {
+	if (listed) {
+		sg_cfg_for_each(a, rp, rem) {
+			if (nla_type(a) != SECGROUP_A_ATTACH)
+				continue;
 			err = sg_cfg_attach(rp, a);
 			if (err)
 				return err;
@@ -683,19 +773,19 @@ static void sg_cfg_free(struct sg_replace *rp)
 			cgroup_put(p->t.cgrp);
 	}
 	kvfree(rp->plan);
+	kvfree(rp->rule_ids.ids);
 	kfree(rp);
 }
 
-static int sg_cfg_prepare(struct sg_replace *rp, struct nlattr *cfg)
+static int sg_cfg_prepare(struct sg_replace *rp, u32 flags)
 {
-	struct nlattr *tb[SECGROUP_CONFIG_A_MAX + 1];
 	int err;
 
-	err = nla_parse_nested(tb, SECGROUP_CONFIG_A_MAX, cfg, NULL, rp->extack);
+	err = sg_idset_init(rp);
 	if (!err)
-		err = sg_cfg_groups(rp, cfg);
+		err = sg_cfg_groups(rp);
 	if (!err)
-		err = sg_cfg_attachments(rp, tb[SECGROUP_CONFIG_A_ATTACHMENTS]);
+		err = sg_cfg_attachments(rp, flags & SECGROUP_F_ATTACHMENTS);
 	return err;
 }
 
@@ -706,21 +796,18 @@ int sg_nl_config_replace(struct sk_buff *skb, struct genl_info *info)
 	struct sg_replace *rp;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, SECGROUP_A_CONFIG)) {
-		NL_SET_ERR_MSG(info->extack, "the configuration nest is missing");
-		return -EINVAL;
-	}
 	if (info->attrs[SECGROUP_A_FLAGS])
 		flags = nla_get_u32(info->attrs[SECGROUP_A_FLAGS]);
 	rp = kzalloc(sizeof(*rp), GFP_KERNEL);
 	if (!rp)
 		return -ENOMEM;
 	rp->sn = sn;
+	rp->info = info;
 	rp->extack = info->extack;
 	INIT_LIST_HEAD(&rp->groups);
 
 	sg_attach_lock(sn);
-	err = sg_cfg_prepare(rp, info->attrs[SECGROUP_A_CONFIG]);
+	err = sg_cfg_prepare(rp, flags);
 	if (err)
 		goto unlend;
 	sg_cfg_swap(rp);

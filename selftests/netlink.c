@@ -159,24 +159,31 @@ static struct nl_msg *group_new(struct conn *c, const char *name)
 	return m;
 }
 
-static uint32_t group_id(struct conn *c, const char *name)
+/* The u32 @attr of the object nest @type of the first reply to @m, or 0. */
+static uint32_t first_u32(struct conn *c, struct nl_msg *m, int type, int attr)
 {
-	struct nl_msg *m = msg(c, SECGROUP_CMD_GROUP_GET, 0);
-	struct nlattr *n = nest(m, SECGROUP_A_GROUP), *tb[SECGROUP_A_MAX + 1];
-	struct nlattr *g[SECGROUP_GROUP_A_MAX + 1];
-	uint32_t id = 0;
+	struct nlattr *tb[SECGROUP_A_MAX + 1], *o[64];
+	uint32_t v = 0;
 
-	nla_put_string(m, SECGROUP_GROUP_A_NAME, name);
-	nla_nest_end(m, n);
+	_Static_assert(SECGROUP_GROUP_A_MAX < 64 && SECGROUP_RULE_A_MAX < 64, "o[] too small");
 	free(c->buf);
 	c->buf = NULL;
 	c->len = 0;
 	if (!talk(c, m) && c->len &&
 	    !genlmsg_parse((struct nlmsghdr *)c->buf, 0, tb, SECGROUP_A_MAX, NULL) &&
-	    tb[SECGROUP_A_GROUP] &&
-	    !nla_parse_nested(g, SECGROUP_GROUP_A_MAX, tb[SECGROUP_A_GROUP], NULL))
-		id = nla_get_u32(g[SECGROUP_GROUP_A_ID]);
-	return id;
+	    tb[type] && !nla_parse_nested(o, 63, tb[type], NULL) && o[attr])
+		v = nla_get_u32(o[attr]);
+	return v;
+}
+
+static uint32_t group_id(struct conn *c, const char *name)
+{
+	struct nl_msg *m = msg(c, SECGROUP_CMD_GROUP_GET, 0);
+	struct nlattr *n = nest(m, SECGROUP_A_GROUP);
+
+	nla_put_string(m, SECGROUP_GROUP_A_NAME, name);
+	nla_nest_end(m, n);
+	return first_u32(c, m, SECGROUP_A_GROUP, SECGROUP_GROUP_A_ID);
 }
 
 /* A rule request on group @gid: tcp @port from 10.0.0.0/8, @dir. */
@@ -537,156 +544,161 @@ TEST_F(sg, attach_errors)
 
 /* ---- the whole-configuration replace ---- */
 
-static struct nl_msg *cfg_msg(struct conn *c, uint32_t flags, struct nlattr **cfg)
+static struct nl_msg *cfg_msg(struct conn *c, uint32_t flags)
 {
 	struct nl_msg *m = msg(c, SECGROUP_CMD_CONFIG_REPLACE, 0);
 
 	if (flags)
 		nla_put_u32(m, SECGROUP_A_FLAGS, flags);
-	*cfg = nest(m, SECGROUP_A_CONFIG);
 	return m;
 }
 
-/* A config group @name with "ingress tcp @port from 10.0.0.0/8" (0: none). */
-static struct nlattr *cfg_group(struct nl_msg *m, const char *name, uint16_t port)
+/* A config rule of group @name: "ingress tcp @port from 10.0.0.0/8", open. */
+static struct nlattr *cfg_rule(struct nl_msg *m, const char *name, uint16_t port)
 {
-	struct nlattr *g = nest(m, SECGROUP_CONFIG_A_GROUP), *r;
+	struct nlattr *r = nest(m, SECGROUP_A_RULE);
 	uint8_t net[4] = { 10, 0, 0, 0 };
 
+	nla_put_string(m, SECGROUP_RULE_A_GROUP_NAME, name);
+	nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, SECGROUP_INGRESS);
+	nla_put_u8(m, SECGROUP_RULE_A_PROTOCOL, 6);
+	nla_put_u16(m, SECGROUP_RULE_A_PORT_MIN, port);
+	nla_put(m, SECGROUP_RULE_A_PEER_IPV4, 4, net);
+	nla_put_u8(m, SECGROUP_RULE_A_PEER_PREFIX, 8);
+	return r;
+}
+
+/* A config group @name, and its rule on @port (0: none). */
+static void cfg_group(struct nl_msg *m, const char *name, uint16_t port)
+{
+	struct nlattr *g = nest(m, SECGROUP_A_GROUP);
+
 	nla_put_string(m, SECGROUP_GROUP_A_NAME, name);
-	if (port) {
-		r = nest(m, SECGROUP_GROUP_A_RULE);
-		nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, SECGROUP_INGRESS);
-		nla_put_u8(m, SECGROUP_RULE_A_PROTOCOL, 6);
-		nla_put_u16(m, SECGROUP_RULE_A_PORT_MIN, port);
-		nla_put(m, SECGROUP_RULE_A_PEER_IPV4, 4, net);
-		nla_put_u8(m, SECGROUP_RULE_A_PEER_PREFIX, 8);
-		nla_nest_end(m, r);
+	nla_nest_end(m, g);
+	if (port)
+		nla_nest_end(m, cfg_rule(m, name, port));
+}
+
+/* A config attachment of d0 to the groups @names. */
+static void cfg_attach(struct nl_msg *m, int ifindex, const char *const *names, int n)
+{
+	struct nlattr *a = nest(m, SECGROUP_A_ATTACH), *g;
+	int i;
+
+	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, ifindex);
+	if (n) {
+		g = nest(m, SECGROUP_ATTACH_A_GROUPS);
+		for (i = 0; i < n; i++)
+			nla_put_string(m, SECGROUP_ATTACH_A_GROUP_NAME, names[i]);
+		nla_nest_end(m, g);
 	}
-	return g;
+	nla_nest_end(m, a);
 }
 
 /* The id of the first rule the dump of group @gid returns. */
 static uint32_t first_rule_id(struct conn *c, uint32_t gid)
 {
 	struct nl_msg *m = msg(c, SECGROUP_CMD_RULE_GET, NLM_F_DUMP);
-	struct nlattr *n = nest(m, SECGROUP_A_RULE), *tb[SECGROUP_A_MAX + 1];
-	struct nlattr *r[SECGROUP_RULE_A_MAX + 1];
-	uint32_t id = 0;
+	struct nlattr *n = nest(m, SECGROUP_A_RULE);
 
 	nla_put_u32(m, SECGROUP_RULE_A_GROUP, gid);
 	nla_nest_end(m, n);
-	free(c->buf);
-	c->buf = NULL;
-	c->len = 0;
-	if (!talk(c, m) && c->len &&
-	    !genlmsg_parse((struct nlmsghdr *)c->buf, 0, tb, SECGROUP_A_MAX, NULL) &&
-	    tb[SECGROUP_A_RULE] &&
-	    !nla_parse_nested(r, SECGROUP_RULE_A_MAX, tb[SECGROUP_A_RULE], NULL))
-		id = nla_get_u32(r[SECGROUP_RULE_A_ID]);
-	return id;
+	return first_u32(c, m, SECGROUP_A_RULE, SECGROUP_RULE_A_ID);
 }
 
 TEST_F(sg, config_replace_rejects)
 {
-	struct nlattr *cfg, *g, *r, *l, *a;
+	static const char *const nope[] = { "nope" };
+	struct nlattr *g, *r;
 	struct nl_msg *m;
 
-	REJECT(msg(&self->c, SECGROUP_CMD_CONFIG_REPLACE, 0), -EINVAL);	/* no nest */
-
-	m = cfg_msg(&self->c, 0, &cfg);				/* ids are not for configs */
-	g = cfg_group(m, "web", 80);
+	m = cfg_msg(&self->c, 0);				/* ids are not for configs */
+	g = nest(m, SECGROUP_A_GROUP);
+	nla_put_string(m, SECGROUP_GROUP_A_NAME, "web");
 	nla_put_u32(m, SECGROUP_GROUP_A_ID, self->web);
 	nla_nest_end(m, g);
-	nla_nest_end(m, cfg);
 	REJECT(m, -EINVAL);
 
-	m = cfg_msg(&self->c, 0, &cfg);				/* nor peer group ids */
-	g = cfg_group(m, "web", 0);
-	r = nest(m, SECGROUP_GROUP_A_RULE);
-	nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, SECGROUP_INGRESS);
+	m = cfg_msg(&self->c, 0);				/* nor peer group ids */
+	cfg_group(m, "web", 0);
+	r = cfg_rule(m, "web", 80);
 	nla_put_u32(m, SECGROUP_RULE_A_PEER_GROUP, self->web);
 	nla_nest_end(m, r);
-	nla_nest_end(m, g);
-	nla_nest_end(m, cfg);
 	REJECT(m, -EINVAL);
 
-	m = cfg_msg(&self->c, 0, &cfg);				/* an unknown peer name */
-	g = cfg_group(m, "web", 0);
-	r = nest(m, SECGROUP_GROUP_A_RULE);
+	m = cfg_msg(&self->c, 0);				/* a rule without its group */
+	cfg_group(m, "web", 0);
+	r = nest(m, SECGROUP_A_RULE);
+	nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, SECGROUP_INGRESS);
+	nla_put_string(m, SECGROUP_RULE_A_PEER_GROUP_NAME, "web");
+	nla_nest_end(m, r);
+	REJECT(m, -EINVAL);
+
+	m = cfg_msg(&self->c, 0);				/* a rule of an unknown group */
+	cfg_group(m, "web", 80);
+	nla_nest_end(m, cfg_rule(m, "nope", 81));
+	REJECT(m, -ENOENT);
+
+	m = cfg_msg(&self->c, 0);				/* an unknown peer name */
+	cfg_group(m, "web", 0);
+	r = nest(m, SECGROUP_A_RULE);
+	nla_put_string(m, SECGROUP_RULE_A_GROUP_NAME, "web");
 	nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, SECGROUP_INGRESS);
 	nla_put_string(m, SECGROUP_RULE_A_PEER_GROUP_NAME, "nope");
 	nla_nest_end(m, r);
-	nla_nest_end(m, g);
-	nla_nest_end(m, cfg);
 	REJECT(m, -ENOENT);
 
-	m = cfg_msg(&self->c, 0, &cfg);				/* a name twice */
-	nla_nest_end(m, cfg_group(m, "web", 80));
-	nla_nest_end(m, cfg_group(m, "web", 81));
-	nla_nest_end(m, cfg);
+	m = cfg_msg(&self->c, 0);				/* a name twice */
+	cfg_group(m, "web", 80);
+	cfg_group(m, "web", 81);
 	REJECT(m, -EEXIST);
 
-	m = cfg_msg(&self->c, 0, &cfg);				/* a bad name, late */
-	nla_nest_end(m, cfg_group(m, "web", 80));
-	nla_nest_end(m, cfg_group(m, "sg-1", 0));
-	nla_nest_end(m, cfg);
+	m = cfg_msg(&self->c, 0);				/* a bad name, late */
+	cfg_group(m, "web", 80);
+	cfg_group(m, "sg-1", 0);
 	REJECT(m, -EINVAL);
 
-	m = cfg_msg(&self->c, 0, &cfg);				/* a duplicate rule */
-	g = cfg_group(m, "web", 80);
-	nla_nest_end(m, g);
-	nla_nest_end(m, cfg_group(m, "app", 8080));
-	g = cfg_group(m, "db", 5432);
-	nla_nest_cancel(m, g);
-	g = cfg_group(m, "db", 5432);
-	r = nest(m, SECGROUP_GROUP_A_RULE);
-	nla_put_u8(m, SECGROUP_RULE_A_DIRECTION, SECGROUP_INGRESS);
-	nla_put_u8(m, SECGROUP_RULE_A_PROTOCOL, 6);
-	nla_put_u16(m, SECGROUP_RULE_A_PORT_MIN, 5432);
-	nla_put(m, SECGROUP_RULE_A_PEER_IPV4, 4, (uint8_t[4]){ 10, 9, 9, 9 });
-	nla_put_u8(m, SECGROUP_RULE_A_PEER_PREFIX, 8);
+	m = cfg_msg(&self->c, 0);				/* a duplicate rule, late */
+	cfg_group(m, "web", 80);
+	cfg_group(m, "app", 8080);
+	cfg_group(m, "db", 5432);
+	r = cfg_rule(m, "db", 5432);
+	nla_put_u16(m, SECGROUP_RULE_A_PORT_MAX, 5432);		/* the same rule */
 	nla_nest_end(m, r);
-	nla_nest_end(m, g);
-	nla_nest_end(m, cfg);
 	REJECT(m, -EEXIST);
 
-	m = cfg_msg(&self->c, 0, &cfg);				/* an attachment's unknown group */
-	nla_nest_end(m, cfg_group(m, "web", 80));
-	l = nest(m, SECGROUP_CONFIG_A_ATTACHMENTS);
-	a = nest(m, SECGROUP_CONFIG_A_ATTACH);
-	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, self->dummy);
-	g = nest(m, SECGROUP_ATTACH_A_GROUPS);
-	nla_put_string(m, SECGROUP_ATTACH_A_GROUP_NAME, "nope");
-	nla_nest_end(m, g);
-	nla_nest_end(m, a);
-	nla_nest_end(m, l);
-	nla_nest_end(m, cfg);
+	m = cfg_msg(&self->c, 0);				/* a member twice */
+	cfg_group(m, "web", 80);
+	for (int i = 0; i < 2; i++) {
+		r = nest(m, SECGROUP_A_MEMBER);
+		nla_put_string(m, SECGROUP_MEMBER_A_GROUP_NAME, "web");
+		nla_put(m, SECGROUP_MEMBER_A_IPV4, 4, (uint8_t[4]){ 192, 0, 2, 1 });
+		nla_nest_end(m, r);
+	}
+	REJECT(m, -EEXIST);
+
+	m = cfg_msg(&self->c, SECGROUP_F_ATTACHMENTS);		/* an unknown group */
+	cfg_group(m, "web", 80);
+	cfg_attach(m, self->dummy, nope, 1);
 	REJECT(m, -ENOENT);
 
-	m = cfg_msg(&self->c, 0, &cfg);				/* a device twice */
-	nla_nest_end(m, cfg_group(m, "web", 80));
-	l = nest(m, SECGROUP_CONFIG_A_ATTACHMENTS);
-	a = nest(m, SECGROUP_CONFIG_A_ATTACH);
-	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, self->dummy);
-	nla_nest_end(m, a);
-	a = nest(m, SECGROUP_CONFIG_A_ATTACH);
-	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, self->dummy);
-	nla_nest_end(m, a);
-	nla_nest_end(m, l);
-	nla_nest_end(m, cfg);
+	m = cfg_msg(&self->c, SECGROUP_F_ATTACHMENTS);		/* a device twice */
+	cfg_group(m, "web", 80);
+	cfg_attach(m, self->dummy, NULL, 0);
+	cfg_attach(m, self->dummy, NULL, 0);
 	REJECT(m, -EINVAL);
 
-	m = cfg_msg(&self->c, 0, &cfg);				/* no such device */
-	l = nest(m, SECGROUP_CONFIG_A_ATTACHMENTS);
-	a = nest(m, SECGROUP_CONFIG_A_ATTACH);
-	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, 9999);
-	nla_nest_end(m, a);
-	nla_nest_end(m, l);
-	nla_nest_end(m, cfg);
+	m = cfg_msg(&self->c, SECGROUP_F_ATTACHMENTS);		/* no such device */
+	cfg_group(m, "web", 80);
+	cfg_attach(m, 9999, NULL, 0);
 	REJECT(m, -ENODEV);
 
-	/* dry-run belongs to the replace only; config attributes to configs */
+	m = cfg_msg(&self->c, 0);				/* attachments, not all of them */
+	cfg_group(m, "web", 80);
+	cfg_attach(m, self->dummy, NULL, 0);
+	REJECT(m, -EINVAL);
+
+	/* dry-run belongs to the replace only; name attributes to configs */
 	m = rule_new(&self->c, self->web, 81);
 	nla_put_u32(m, SECGROUP_A_FLAGS, SECGROUP_F_DRY_RUN);
 	REJECT(m, -EINVAL);
@@ -698,8 +710,8 @@ TEST_F(sg, config_replace_rejects)
 
 TEST_F(sg, config_replace)
 {
+	static const char *const app_web[] = { "app", "web" };
 	uint32_t rule = first_rule_id(&self->c, self->web), app;
-	struct nlattr *cfg, *l, *a, *g;
 	size_t l0, l1;
 	char *s0, *s1;
 	struct nl_msg *m;
@@ -707,9 +719,8 @@ TEST_F(sg, config_replace)
 	ASSERT_NE(0, rule);
 	/* dry-run: accepted, nothing changes */
 	s0 = state(&self->c, &l0);
-	m = cfg_msg(&self->c, SECGROUP_F_DRY_RUN, &cfg);
-	nla_nest_end(m, cfg_group(m, "app", 8080));
-	nla_nest_end(m, cfg);
+	m = cfg_msg(&self->c, SECGROUP_F_DRY_RUN);
+	cfg_group(m, "app", 8080);
 	EXPECT_EQ(0, talk(&self->c, m)) TH_LOG("%s", self->c.msg);
 	s1 = state(&self->c, &l1);
 	EXPECT_EQ(l0, l1);
@@ -718,19 +729,10 @@ TEST_F(sg, config_replace)
 	free(s1);
 
 	/* web kept (same id, same rule id), app new and attached */
-	m = cfg_msg(&self->c, 0, &cfg);
-	nla_nest_end(m, cfg_group(m, "web", 80));
-	nla_nest_end(m, cfg_group(m, "app", 8080));
-	l = nest(m, SECGROUP_CONFIG_A_ATTACHMENTS);
-	a = nest(m, SECGROUP_CONFIG_A_ATTACH);
-	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, self->dummy);
-	g = nest(m, SECGROUP_ATTACH_A_GROUPS);
-	nla_put_string(m, SECGROUP_ATTACH_A_GROUP_NAME, "app");
-	nla_put_string(m, SECGROUP_ATTACH_A_GROUP_NAME, "web");
-	nla_nest_end(m, g);
-	nla_nest_end(m, a);
-	nla_nest_end(m, l);
-	nla_nest_end(m, cfg);
+	m = cfg_msg(&self->c, SECGROUP_F_ATTACHMENTS);
+	cfg_group(m, "web", 80);
+	cfg_group(m, "app", 8080);
+	cfg_attach(m, self->dummy, app_web, 2);
 	ASSERT_EQ(0, talk(&self->c, m)) TH_LOG("%s", self->c.msg);
 	EXPECT_EQ(self->web, group_id(&self->c, "web"));
 	EXPECT_EQ(rule, first_rule_id(&self->c, self->web));
@@ -738,12 +740,11 @@ TEST_F(sg, config_replace)
 	EXPECT_NE(0, app);
 	EXPECT_NE(0, first_rule_id(&self->c, app));
 
-	/* the same again: the state is byte for byte what it was */
+	/* the same again, attachments kept: byte for byte what it was */
 	s0 = state(&self->c, &l0);
-	m = cfg_msg(&self->c, 0, &cfg);
-	nla_nest_end(m, cfg_group(m, "web", 80));
-	nla_nest_end(m, cfg_group(m, "app", 8080));
-	nla_nest_end(m, cfg);	/* attachments absent: kept */
+	m = cfg_msg(&self->c, 0);
+	cfg_group(m, "web", 80);
+	cfg_group(m, "app", 8080);
 	EXPECT_EQ(0, talk(&self->c, m)) TH_LOG("%s", self->c.msg);
 	s1 = state(&self->c, &l1);
 	EXPECT_EQ(l0, l1);
@@ -752,16 +753,13 @@ TEST_F(sg, config_replace)
 	free(s1);
 
 	/* app is attached to d0, which a config without attachments keeps */
-	m = cfg_msg(&self->c, 0, &cfg);
-	nla_nest_end(m, cfg_group(m, "web", 80));
-	nla_nest_end(m, cfg);
+	m = cfg_msg(&self->c, 0);
+	cfg_group(m, "web", 80);
 	REJECT(m, -EBUSY);
 
 	/* an empty configuration: only the default group, nothing attached */
-	m = cfg_msg(&self->c, 0, &cfg);
-	nla_put(m, SECGROUP_CONFIG_A_ATTACHMENTS | NLA_F_NESTED, 0, NULL);
-	nla_nest_end(m, cfg);
-	ASSERT_EQ(0, talk(&self->c, m)) TH_LOG("%s", self->c.msg);
+	ASSERT_EQ(0, talk(&self->c, cfg_msg(&self->c, SECGROUP_F_ATTACHMENTS)))
+		TH_LOG("%s", self->c.msg);
 	EXPECT_EQ(0, group_id(&self->c, "web"));
 	EXPECT_EQ(0, group_id(&self->c, "app"));
 	EXPECT_NE(0, group_id(&self->c, "default"));

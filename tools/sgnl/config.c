@@ -82,9 +82,11 @@ static json_object *kernel_rule(json_object *r, json_object *groups)
 	return rule_entry(text, jstr(r, "description"));
 }
 
-static json_object *kernel_group(json_object *g, json_object *groups, json_object *rules)
+/* @rules of group @g: @by_group maps group ids to their rules, in order. */
+static json_object *kernel_group(json_object *g, json_object *groups, json_object *by_group)
 {
 	json_object *o = json_object_new_object(), *list = json_object_new_array();
+	json_object *rules = jget(by_group, jstr(g, "id"));
 	size_t i;
 
 	json_object_object_add(o, "name", json_object_new_string(jstr(g, "name")));
@@ -93,12 +95,8 @@ static json_object *kernel_group(json_object *g, json_object *groups, json_objec
 		json_object_object_add(o, "tags", json_object_get(jget(g, "tags")));
 	if (json_object_array_length(jget(g, "members")))
 		json_object_object_add(o, "members", json_object_get(jget(g, "members")));
-	for (i = 0; i < json_object_array_length(rules); i++) {
-		json_object *r = json_object_array_get_idx(rules, i);
-
-		if (!strcmp(jstr(r, "group"), jstr(g, "id")))
-			json_object_array_add(list, kernel_rule(r, groups));
-	}
+	for (i = 0; rules && i < json_object_array_length(rules); i++)
+		json_object_array_add(list, kernel_rule(json_object_array_get_idx(rules, i), groups));
 	json_object_object_add(o, "rules", list);
 	return o;
 }
@@ -127,23 +125,34 @@ static json_object *kernel_attach(json_object *at, json_object *groups)
 static json_object *model_from_kernel(void)
 {
 	json_object *groups = groups_fetch(), *rules = rules_fetch(0), *atts = attach_fetch();
-	json_object *m = NULL, *list;
+	json_object *m = NULL, *list, *by_group = json_object_new_object();
 	size_t i;
 
 	if (!groups || !rules || !atts)
 		goto out;
+	for (i = 0; i < json_object_array_length(rules); i++) {
+		json_object *r = json_object_array_get_idx(rules, i);
+
+		list = jget(by_group, jstr(r, "group"));
+		if (!list) {
+			list = json_object_new_array();
+			json_object_object_add(by_group, jstr(r, "group"), list);
+		}
+		json_object_array_add(list, json_object_get(r));
+	}
 	m = json_object_new_object();
 	json_object_object_add(m, "version", json_object_new_int(CONFIG_VERSION));
 	list = json_object_new_array();
 	for (i = 0; i < json_object_array_length(groups); i++)
 		json_object_array_add(list, kernel_group(json_object_array_get_idx(groups, i),
-							 groups, rules));
+							 groups, by_group));
 	json_object_object_add(m, "groups", list);
 	list = json_object_new_array();
 	for (i = 0; i < json_object_array_length(atts); i++)
 		json_object_array_add(list, kernel_attach(json_object_array_get_idx(atts, i), groups));
 	json_object_object_add(m, "attachments", list);
 out:
+	json_object_put(by_group);
 	json_object_put(groups);
 	json_object_put(rules);
 	json_object_put(atts);
@@ -202,6 +211,7 @@ static void write_model(FILE *f, json_object *m)
 
 int cmd_save(struct args *a)
 {
+	bool groups_only = match(a, "groups");
 	json_object *m;
 
 	if (peek(a))
@@ -209,6 +219,8 @@ int cmd_save(struct args *a)
 	m = model_from_kernel();
 	if (!m)
 		return nl_err("save", -EIO);
+	if (groups_only)	/* a file that apply leaves attachments alone with */
+		json_object_object_del(m, "attachments");
 	write_model(stdout, m);
 	json_object_put(m);
 	return 0;
@@ -591,11 +603,14 @@ static int put_addrs(struct nl_msg *m, int type, json_object *list)
 	return 0;
 }
 
-static int put_rules(struct nl_msg *m, json_object *rules)
+/* The rules and remote members of group @g, each a top-level object. */
+static int put_rules(struct nl_msg *m, json_object *g)
 {
+	json_object *rules = jget(g, "rules"), *members = jget(g, "members");
 	char buf[512], *w[32];
 	struct rule_args ra;
 	struct nlattr *n;
+	struct sg_ip ip;
 	struct args a;
 	size_t i;
 
@@ -609,8 +624,18 @@ static int put_rules(struct nl_msg *m, json_object *rules)
 		if (rule_parse(&a, &ra, "apply", 0))
 			return -EINVAL;	/* canonical words always parse */
 		ra.desc = obj ? jstr(e, "description") : NULL;
-		n = nla_nest_start(m, SECGROUP_GROUP_A_RULE);
-		if (rule_put(m, &ra, 0, true))
+		n = nla_nest_start(m, SECGROUP_A_RULE);
+		if (!n || nla_put_string(m, SECGROUP_RULE_A_GROUP_NAME, jstr(g, "name")) ||
+		    rule_put(m, &ra, 0, true))
+			return -EMSGSIZE;
+		nla_nest_end(m, n);
+	}
+	for (i = 0; members && i < json_object_array_length(members); i++) {
+		sg_parse_ip(json_object_get_string(json_object_array_get_idx(members, i)), &ip, false);
+		n = nla_nest_start(m, SECGROUP_A_MEMBER);
+		if (!n || nla_put_string(m, SECGROUP_MEMBER_A_GROUP_NAME, jstr(g, "name")) ||
+		    nla_put(m, ip.family == AF_INET ? SECGROUP_MEMBER_A_IPV4 : SECGROUP_MEMBER_A_IPV6,
+			    ip.family == AF_INET ? 4 : 16, &ip.v4))
 			return -EMSGSIZE;
 		nla_nest_end(m, n);
 	}
@@ -619,10 +644,10 @@ static int put_rules(struct nl_msg *m, json_object *rules)
 
 static int put_group(struct nl_msg *m, json_object *g)
 {
-	struct nlattr *n = nla_nest_start(m, SECGROUP_CONFIG_A_GROUP), *tags, *tag;
+	struct nlattr *n = nla_nest_start(m, SECGROUP_A_GROUP), *tags, *tag;
 	json_object *t = jget(g, "tags");
 
-	if (nla_put_string(m, SECGROUP_GROUP_A_NAME, jstr(g, "name")) ||
+	if (!n || nla_put_string(m, SECGROUP_GROUP_A_NAME, jstr(g, "name")) ||
 	    nla_put_string(m, SECGROUP_GROUP_A_DESCRIPTION, jstr(g, "description")))
 		return -EMSGSIZE;
 	if (t) {
@@ -636,9 +661,6 @@ static int put_group(struct nl_msg *m, json_object *g)
 		}
 		nla_nest_end(m, tags);
 	}
-	if (put_addrs(m, SECGROUP_GROUP_A_MEMBERS, jget(g, "members")) ||
-	    put_rules(m, jget(g, "rules")))
-		return -EMSGSIZE;
 	nla_nest_end(m, n);
 	return 0;
 }
@@ -670,7 +692,7 @@ static int put_instance(struct nl_msg *m, json_object *at, int *fd)
 
 static int put_attach(struct nl_msg *m, json_object *at, int *fd)
 {
-	struct nlattr *n = nla_nest_start(m, SECGROUP_CONFIG_A_ATTACH), *l;
+	struct nlattr *n = nla_nest_start(m, SECGROUP_A_ATTACH), *l;
 	json_object *groups = jget(at, "groups");
 	size_t i;
 
@@ -695,7 +717,6 @@ static int send_model(json_object *model, uint32_t flags, int *fds, size_t *nfds
 {
 	json_object *groups = jget(model, "groups"), *atts = jget(model, "attachments");
 	struct nl_msg *m = nlmsg_alloc_size(MSG_MAX);
-	struct nlattr *cfg, *list;
 	int size, err = -EMSGSIZE;
 	size_t i;
 
@@ -703,30 +724,26 @@ static int send_model(json_object *model, uint32_t flags, int *fds, size_t *nfds
 			       NLM_F_REQUEST | NLM_F_ACK, SECGROUP_CMD_CONFIG_REPLACE,
 			       SECGROUP_GENL_VERSION))
 		goto fail;
+	if (atts)	/* the file lists every attachment */
+		flags |= SECGROUP_F_ATTACHMENTS;
 	if (flags && nla_put_u32(m, SECGROUP_A_FLAGS, flags))
 		goto fail;
-	cfg = nla_nest_start(m, SECGROUP_A_CONFIG);
+	/* groups first: rules name them, and may name any */
 	for (i = 0; i < json_object_array_length(groups); i++)
 		if (put_group(m, json_object_array_get_idx(groups, i)))
 			goto fail;
-	if (atts && !json_object_array_length(atts)) {
-		/* no attachments at all (libnl would drop an empty nest) */
-		if (nla_put(m, SECGROUP_CONFIG_A_ATTACHMENTS | NLA_F_NESTED, 0, NULL))
+	for (i = 0; i < json_object_array_length(groups); i++)
+		if (put_rules(m, json_object_array_get_idx(groups, i)))
 			goto fail;
-	} else if (atts) {
-		list = nla_nest_start(m, SECGROUP_CONFIG_A_ATTACHMENTS);
-		for (i = 0; i < json_object_array_length(atts); i++) {
-			fds[*nfds] = -1;
-			if (put_attach(m, json_object_array_get_idx(atts, i), &fds[*nfds])) {
-				nlmsg_free(m);
-				return -ENODEV;
-			}
-			if (fds[*nfds] >= 0)
-				(*nfds)++;
+	for (i = 0; atts && i < json_object_array_length(atts); i++) {
+		fds[*nfds] = -1;
+		if (put_attach(m, json_object_array_get_idx(atts, i), &fds[*nfds])) {
+			nlmsg_free(m);
+			return -ENODEV;
 		}
-		nla_nest_end(m, list);
+		if (fds[*nfds] >= 0)
+			(*nfds)++;
 	}
-	nla_nest_end(m, cfg);
 	/* one request, however large: let the socket take it (CAP_NET_ADMIN) */
 	size = nlmsg_hdr(m)->nlmsg_len * 2 + 4096;
 	if (sg_nl_sock())

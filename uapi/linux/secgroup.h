@@ -36,18 +36,25 @@
  *   ATTACH_GET   do: one attachment with its counters; dump: every one.
  *   MEMBER_NEW   SECGROUP_A_MEMBER { GROUP, IPV4 | IPV6 }: a remote member.
  *   MEMBER_DEL   the same, removed.
- *   CONFIG_REPLACE  SECGROUP_A_CONFIG: the netns's whole configuration,
- *                groups (with their complete rule lists and remote members)
- *                and, if SECGROUP_CONFIG_A_ATTACHMENTS is present, every
- *                attachment.  Objects refer to groups by name.  Validated
- *                completely, then swapped in under the netns's lock; on any
- *                error nothing changes.  Groups and rules equal to existing
- *                ones keep their ids and counters; groups not named are
- *                deleted; a "default" group not named is reset to its
- *                initial state; without ATTACHMENTS, attachments are kept
- *                (and the groups they use must stay).  SECGROUP_F_DRY_RUN
- *                validates (quotas, devices, references) and changes
- *                nothing.  Events: one per object that changed.
+ *   CONFIG_REPLACE  the netns's whole configuration as a flat list of
+ *                top-level objects, each naming its group by name (so that
+ *                no attribute outgrows netlink's 64 KiB):
+ *                  SECGROUP_A_GROUP  { NAME, [DESCRIPTION], [TAGS] } each group
+ *                  SECGROUP_A_RULE   { GROUP_NAME, DIRECTION, ..., [PEER_GROUP_NAME] }
+ *                                    every rule, in order
+ *                  SECGROUP_A_MEMBER { GROUP_NAME, IPV4 | IPV6 } every remote member
+ *                  SECGROUP_A_ATTACH { IFINDEX | CGROUP_FD, [GROUPS of
+ *                                    GROUP_NAME], [ADDRS], [FLAGS] }
+ *                Validated completely, then swapped in under the netns's
+ *                lock; on any error nothing changes.  Groups and rules equal
+ *                to existing ones keep their ids and counters; groups not
+ *                listed are deleted; a "default" group not listed is reset
+ *                to its initial state.  With SECGROUP_F_ATTACHMENTS the
+ *                attachments listed are all of them (others are removed);
+ *                without it, attachments are kept (and the groups they use
+ *                must stay).  SECGROUP_F_DRY_RUN validates (quotas, devices,
+ *                references) and changes nothing.  Events: one per object
+ *                that changed.
  *
  * SECGROUP_A_FLAGS (u32, SECGROUP_F_*) may accompany any change.  With
  * SECGROUP_F_FLUSH, tracked connections of the affected instances that the
@@ -110,8 +117,10 @@ enum secgroup_cmd {
 enum secgroup_flags {
 	SECGROUP_F_FLUSH	= 1 << 0,
 	SECGROUP_F_DRY_RUN	= 1 << 1,	/* CONFIG_REPLACE only */
+	SECGROUP_F_ATTACHMENTS	= 1 << 2,	/* CONFIG_REPLACE: every attachment listed */
 };
-#define SECGROUP_F_ALL		(SECGROUP_F_FLUSH | SECGROUP_F_DRY_RUN)
+#define SECGROUP_F_ALL \
+	(SECGROUP_F_FLUSH | SECGROUP_F_DRY_RUN | SECGROUP_F_ATTACHMENTS)
 
 enum secgroup_attr {
 	SECGROUP_A_UNSPEC,
@@ -121,7 +130,6 @@ enum secgroup_attr {
 	SECGROUP_A_MEMBER,		/* nest, SECGROUP_MEMBER_A_* */
 	SECGROUP_A_FLAGS,		/* u32, SECGROUP_F_* */
 	SECGROUP_A_FLOW,		/* nest, SECGROUP_FLOW_A_* */
-	SECGROUP_A_CONFIG,		/* nest, SECGROUP_CONFIG_A_* */
 
 	__SECGROUP_A_MAX
 };
@@ -143,9 +151,8 @@ enum secgroup_group_attr {
 	SECGROUP_GROUP_A_TAGS,		/* nest of SECGROUP_TAG_A_TAG nests */
 	SECGROUP_GROUP_A_UNTAGS,	/* nest of SECGROUP_TAG_A_KEY strings */
 	SECGROUP_GROUP_A_FLAGS,		/* u32, SECGROUP_GROUP_F_* */
-	SECGROUP_GROUP_A_MEMBERS,	/* nest of SECGROUP_ADDR_A_* (replies, config) */
+	SECGROUP_GROUP_A_MEMBERS,	/* nest of SECGROUP_ADDR_A_* (replies) */
 	SECGROUP_GROUP_A_ATTACHMENTS,	/* u32, instances attached (replies) */
-	SECGROUP_GROUP_A_RULE,		/* nest, SECGROUP_RULE_A_*, repeated (config) */
 
 	__SECGROUP_GROUP_A_MAX
 };
@@ -194,7 +201,8 @@ enum secgroup_rule_attr {
 	SECGROUP_RULE_A_HITS,		/* u64: new connections it allowed */
 	SECGROUP_RULE_A_LAST_HIT,	/* u64: unix time of the last, 0: never */
 	SECGROUP_RULE_A_PAD,
-	SECGROUP_RULE_A_PEER_GROUP_NAME,	/* string, referenced group (config) */
+	SECGROUP_RULE_A_GROUP_NAME,	/* string, the group holding it (CONFIG_REPLACE) */
+	SECGROUP_RULE_A_PEER_GROUP_NAME,	/* string, referenced group (CONFIG_REPLACE) */
 
 	__SECGROUP_RULE_A_MAX
 };
@@ -219,7 +227,7 @@ enum secgroup_attach_attr {
 	SECGROUP_ATTACH_A_CGROUP_PATH,	/* string (replies) */
 	SECGROUP_ATTACH_A_STATS,	/* nest, SECGROUP_STATS_A_* (replies) */
 	SECGROUP_ATTACH_A_PAD,
-	SECGROUP_ATTACH_A_GROUP_NAME,	/* string, only inside GROUPS (config) */
+	SECGROUP_ATTACH_A_GROUP_NAME,	/* string, only inside GROUPS (CONFIG_REPLACE) */
 
 	__SECGROUP_ATTACH_A_MAX
 };
@@ -237,27 +245,12 @@ enum secgroup_stats_attr {
 };
 #define SECGROUP_STATS_A_MAX (__SECGROUP_STATS_A_MAX - 1)
 
-/*
- * SECGROUP_A_CONFIG.  Inside it, a group nest takes NAME, DESCRIPTION, TAGS,
- * MEMBERS and its rules as repeated SECGROUP_GROUP_A_RULE nests, whose peer
- * group is PEER_GROUP_NAME; an attachment takes IFINDEX or CGROUP_FD,
- * GROUPS of SECGROUP_ATTACH_A_GROUP_NAME, ADDRS and FLAGS.
- */
-enum secgroup_config_attr {
-	SECGROUP_CONFIG_A_UNSPEC,
-	SECGROUP_CONFIG_A_GROUP,	/* nest, SECGROUP_GROUP_A_*, repeated */
-	SECGROUP_CONFIG_A_ATTACHMENTS,	/* nest of SECGROUP_CONFIG_A_ATTACH */
-	SECGROUP_CONFIG_A_ATTACH,	/* nest, SECGROUP_ATTACH_A_*, only inside ATTACHMENTS */
-
-	__SECGROUP_CONFIG_A_MAX
-};
-#define SECGROUP_CONFIG_A_MAX (__SECGROUP_CONFIG_A_MAX - 1)
-
 enum secgroup_member_attr {
 	SECGROUP_MEMBER_A_UNSPEC,
 	SECGROUP_MEMBER_A_GROUP,	/* u32 */
 	SECGROUP_MEMBER_A_IPV4,		/* 4 bytes */
 	SECGROUP_MEMBER_A_IPV6,		/* 16 bytes */
+	SECGROUP_MEMBER_A_GROUP_NAME,	/* string (CONFIG_REPLACE) */
 
 	__SECGROUP_MEMBER_A_MAX
 };
