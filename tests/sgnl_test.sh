@@ -68,13 +68,58 @@ t 0 "parse-only: command 2" group delete web
 t 0 "parse-only: command 11" member add web fd00::1
 t 0 "" audit fail-on low unused 30d
 t 0 "usage: sgnl" help
+t 2 "save: unknown argument 'now'" save now
+t 2 "apply: FILE is required" apply
+t 2 "apply: unknown argument 'force'" apply f.json force
+
+# the apply format (Documentation/apply-format.md), read without a kernel
+ex=$(dirname "$0")/../examples/three-tier.json
+tmpd=$(mktemp -d)
+af() {	# af WANT-EXIT WANT-TEXT JSON: apply a file holding JSON
+	printf '%s\n' "$3" >"$tmpd/f.json"
+	t "$1" "$2" apply "$tmpd/f.json"
+}
+t 0 '"name": "mgmt"' apply "$ex"
+n=$((n + 1))
+if "$sgnl" apply "$ex" | cmp -s - "$ex"; then echo "ok $n - examples/three-tier.json is normalised"
+else failed=$((failed + 1)); echo "not ok $n - examples/three-tier.json is not normalised"; fi
+af 0 '"ingress tcp port 80 from 0.0.0.0/0"' '{ "groups": [ { "name": "w", "rules": [ "ingress http from 0.0.0.0/0" ] } ] }'
+af 0 '"ingress tcp port 53 from 10.0.0.0/8",' '{ "groups": [ { "name": "w", "rules": [ "ingress dns from 10.1.2.3/8" ] } ] }'
+af 0 '"ingress udp port 53 from 10.0.0.0/8"' '{ "groups": [ { "name": "w", "rules": [ "ingress dns from 10.1.2.3/8" ] } ] }'
+af 0 '"egress tcp to 2001:db8::/32"' '{ "groups": [ { "name": "w", "rules": [ "egress 6 port 0-65535 to 2001:db8:1::5/32" ] } ] }'
+af 0 '"ingress icmp type 8 code 0 from 0.0.0.0/0"' '{ "groups": [ { "name": "w", "rules": [ "ingress icmp type 8 code 0 from 0.0.0.0/0" ] } ] }'
+af 0 '{ "rule": "ingress all from group w", "description": "self" }' '{ "groups": [ { "name": "w", "rules": [ { "rule": "ingress all from group w", "description": "self" } ] } ] }'
+af 0 '"ingress all from group default",' '{ "groups": [] }'
+af 0 '"members": [ "192.0.2.1", "2001:db8::1" ]' '{ "groups": [ { "name": "w", "members": [ "192.0.2.1", "2001:db8:0::1" ] } ] }'
+af 0 '{ "dev": "eth9", "groups": [ "default" ] }' '{ "attachments": [ { "dev": "eth9" } ] }'
+af 0 '"flowlog": true' '{ "groups": [ { "name": "w" } ], "attachments": [ { "cgroup": "/a", "groups": [ "w" ], "flowlog": true } ] }'
+af 2 'unknown key "rulez"' '{ "groups": [ { "name": "w", "rulez": [] } ] }'
+af 2 'top level: unknown key "group"' '{ "group": [] }'
+af 2 '"version" must be 1' '{ "version": 2, "groups": [] }'
+af 2 "groups[1]: group 'w' is listed twice" '{ "groups": [ { "name": "w" }, { "name": "w" } ] }'
+af 2 'groups[0]: "name" (a string) is required' '{ "groups": [ { "description": "x" } ] }'
+af 2 'groups[0].rules[1]: unknown protocol' '{ "groups": [ { "name": "w", "rules": [ "ingress http from 0.0.0.0/0", "ingress htp from 0.0.0.0/0" ] } ] }'
+af 2 "no group 'app' in the file" '{ "groups": [ { "name": "w", "rules": [ "ingress all from group app" ] } ] }'
+af 2 "name the peer group, not its id" '{ "groups": [ { "name": "w", "rules": [ "ingress all from group sg-0000abcd" ] } ] }'
+af 2 "unknown argument 'flush'" '{ "groups": [ { "name": "w", "rules": [ "ingress all from 0.0.0.0/0 flush" ] } ] }'
+af 2 'members[0]: an IPv4 or IPv6 address' '{ "groups": [ { "name": "w", "members": [ "10.0.0.0/8" ] } ] }'
+af 2 '"tags" must be an object' '{ "groups": [ { "name": "w", "tags": [ "a" ] } ] }'
+af 2 'tag values are strings' '{ "groups": [ { "name": "w", "tags": { "a": 1 } } ] }'
+af 2 '"rule" is required' '{ "groups": [ { "name": "w", "rules": [ { "description": "x" } ] } ] }'
+af 2 'attachments[0]: name one instance' '{ "attachments": [ { "dev": "a", "cgroup": "/b" } ] }'
+af 2 'attachments[0]: groups[0]: not a group of the file' '{ "attachments": [ { "dev": "a", "groups": [ "web" ] } ] }'
+af 2 '"flowlog" must be true or false' '{ "attachments": [ { "dev": "a", "flowlog": "yes" } ] }'
+af 2 'f.json:3: ' '{ "groups": [
+  { "name": "w" }
+  { "name": "x" } ] }'
+rm -rf "$tmpd"
 # the man page: no groff warnings, every object documented
 top=$(cd "$(dirname "$0")/.." && pwd)
 n=$((n + 1))
 w=$(groff -man -ww -z "$top/Documentation/sgnl.8" 2>&1)
 if [ -z "$w" ]; then echo "ok $n - sgnl.8 formats without warnings"; else
 	failed=$((failed + 1)); echo "not ok $n - sgnl.8: $w"; fi
-for obj in group rule attach detach member stats monitor audit; do
+for obj in group rule attach detach member stats monitor audit save apply; do
 	n=$((n + 1))
 	if grep -q "^\\.B.* $obj\|^\\.B $obj\|^\\.BI \"$obj\|^\\.BR \"$obj\|^\\.B $obj\b\|\"$obj " "$top/Documentation/sgnl.8"; then
 		echo "ok $n - sgnl.8 documents $obj"
@@ -107,6 +152,8 @@ cc "http https" sgnl rule add web ingress ht
 cc "events flows" sgnl monitor ""
 cc "flowlog flush" sgnl attach dev v0 f
 cc "-j" sgnl -j
+cc "dry-run" sgnl apply f.json d
+cc "groups" sgnl save g
 
 echo "1..$n"
 echo "$((n - failed)) passed, $failed failed"

@@ -36,7 +36,7 @@ static const char usage_text[] =
 "  member {add|del} GROUP ADDR [flush]\n"
 "  stats [dev IFNAME | cgroup PATH]\n"
 "  monitor [events] [flows]\n"
-"  save                              the whole configuration, as apply reads it\n"
+"  save [groups]                     the whole configuration (or its groups), for apply\n"
 "  apply FILE [dry-run] [flush]      make FILE the whole configuration, atomically\n"
 "  audit [fail-on high|medium|low|info] [unused DURATION]\n";
 
