@@ -146,6 +146,15 @@ static unsigned int sg_classify(struct sg_net *sn, const struct sg_attach *att,
 	return NF_ACCEPT;
 }
 
+/*
+ * The order matters.  Neighbour discovery and MLD pass before anything
+ * else: conntrack marks them untracked, and with no rule for them they
+ * would be classified and dropped.  Anti-spoofing comes before the
+ * conntrack verdict so that an instance cannot send with the address of a
+ * neighbour's established connection.  Parsing the ports of an
+ * established packet costs one skb_header_pointer(); splitting L3 from L4
+ * to save it is not worth a second parse path.
+ */
 static unsigned int sg_filter(struct sg_net *sn, const struct sg_attach *att,
 			      struct sk_buff *skb, u8 pf, u8 dir)
 {

@@ -20,6 +20,12 @@ rule_hits() {
 	sgnl -j group show "$1" | python3 -c 'import json,sys; print([r["hits"] for r in json.load(sys.stdin)["rules"] if r.get("port")==sys.argv[1]][0])' "$2"
 }
 
+derive() {	# derive FILE PYTHON: examples/three-tier.json as c, changed by PYTHON
+	python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+exec(sys.argv[3])
+json.dump(c, open(sys.argv[2], "w"))' "$top/examples/three-tier.json" "$1" "$2"
+}
 monitor() {	# monitor FILE: sgnl monitor events into FILE until monitor_stop
 	sgnl monitor events >"$1" 2>&1 &
 	mon=$!
@@ -62,9 +68,9 @@ check "an empty file resets the netns" sgnl apply "$tmp/empty.json"
 sgnl save >"$tmp/reset"
 check "... to the fresh state" cmp -s "$tmp/s0" "$tmp/reset"
 sgnl -b "$top/examples/three-tier.sgnl" >/dev/null
-sgnl attach dev v-web group web group mgmt addr 10.0.1.10
-sgnl attach dev v-app group app group mgmt addr 10.0.2.10
-sgnl attach dev v-db group db group mgmt addr 10.0.3.10
+sgnl attach dev v-web group web group mgmt flowlog addr 10.0.1.10
+sgnl attach dev v-app group app group mgmt flowlog addr 10.0.2.10
+sgnl attach dev v-db group db group mgmt flowlog addr 10.0.3.10
 sgnl save >"$tmp/batch-state"
 check "the batch example and the apply example are one configuration" \
 	cmp -s "$tmp/json-state" "$tmp/batch-state"
@@ -74,12 +80,7 @@ tcp web 10.0.2.10 8080
 id_before=$(rule_id app 8080)
 hits_before=$(rule_hits app 8080)
 gid_before=$(sgnl -j group show app | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-python3 - "$top/examples/three-tier.json" "$tmp/more.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["groups"][2]["rules"].insert(1, "ingress tcp port 9090 from group web")
-json.dump(c, open(sys.argv[2], "w"))
-PY
+derive "$tmp/more.json" 'c["groups"][2]["rules"].insert(1, "ingress tcp port 9090 from group web")'
 check "apply a file with one more app rule" sgnl apply "$tmp/more.json"
 check "the unchanged rule kept its id ($id_before)" test "$(rule_id app 8080)" = "$id_before"
 check "... and its hits ($hits_before)" test "$(rule_hits app 8080)" -ge "${hits_before:-1}" -a "${hits_before:-0}" -ge 1
@@ -99,14 +100,7 @@ full_state >"$tmp/after"
 check "dry-run changed nothing" cmp -s "$tmp/before" "$tmp/after"
 
 # atomic: one rule the kernel rejects (a duplicate), nothing changes
-python3 - "$top/examples/three-tier.json" "$tmp/dup.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["groups"].append({"name": "extra", "rules": ["ingress tcp port 1 from 10.0.0.0/8"]})
-c["groups"][2]["description"] = "changed"
-c["groups"][3]["rules"].append("ingress tcp port 5432 from group app")
-json.dump(c, open(sys.argv[2], "w"))
-PY
+derive "$tmp/dup.json" 'c["groups"].append({"name": "extra", "rules": ["ingress tcp port 1 from 10.0.0.0/8"]}); c["groups"][2]["description"] = "changed"; c["groups"][3]["rules"].append("ingress tcp port 5432 from group app")'
 sgnl apply "$tmp/dup.json" 2>"$tmp/err"
 check "a file with a duplicate rule fails (exit 1)" test $? = 1
 check "... with the kernel's reason" grep -q 'Duplicate' "$tmp/err"
@@ -114,12 +108,7 @@ full_state >"$tmp/after"
 check "... and changed nothing" cmp -s "$tmp/before" "$tmp/after"
 
 # atomic: over the rule quota
-python3 - "$top/examples/three-tier.json" "$tmp/quota.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["groups"][1]["rules"] += ["ingress tcp port %d from 10.0.0.0/8" % p for p in range(1000, 1060)]
-json.dump(c, open(sys.argv[2], "w"))
-PY
+derive "$tmp/quota.json" 'c["groups"][1]["rules"] += ["ingress tcp port %d from 10.0.0.0/8" % p for p in range(1000, 1060)]'
 sgnl apply "$tmp/quota.json" 2>"$tmp/err"
 check "61 ingress rules in a group: exit 1" test $? = 1
 check "... quota named" grep -q 'quota' "$tmp/err"
@@ -130,13 +119,7 @@ check "... and nothing changed" cmp -s "$tmp/before" "$tmp/after"
 sed 's/"v-db"/"v-nope"/' "$top/examples/three-tier.json" >"$tmp/nodev.json"
 sgnl apply "$tmp/nodev.json" 2>/dev/null
 check "a missing device: exit 1" test $? = 1
-python3 - "$top/examples/three-tier.json" "$tmp/nodb.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["groups"] = [g for g in c["groups"] if g["name"] != "db"]
-del c["attachments"]
-json.dump(c, open(sys.argv[2], "w"))
-PY
+derive "$tmp/nodb.json" 'c["groups"] = [g for g in c["groups"] if g["name"] != "db"]; del c["attachments"]'
 sgnl apply "$tmp/nodb.json" 2>"$tmp/err"
 check "dropping a group an instance uses: exit 1" test $? = 1
 check "... DependencyViolation" grep -q 'DependencyViolation' "$tmp/err"
@@ -144,25 +127,18 @@ full_state >"$tmp/after"
 check "... and nothing changed" cmp -s "$tmp/before" "$tmp/after"
 
 # a file without "attachments" leaves them as they are
-python3 - "$top/examples/three-tier.json" "$tmp/noatt.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-del c["attachments"]
-json.dump(c, open(sys.argv[2], "w"))
-PY
+derive "$tmp/noatt.json" 'del c["attachments"]'
 check "a file without attachments applies" sgnl apply "$tmp/noatt.json"
 check "... and keeps them" sh -c "sgnl stats | grep -q v-db"
 check "... the removed 9090 rule is enforced" no_tcp web 10.0.2.10 9090
+sgnl save groups >"$tmp/groups.json"
+check "save groups leaves the attachments out" sh -c "! grep -q attachments $tmp/groups.json"
+check "... and applying it changes nothing" sh -c "sgnl apply $tmp/groups.json && sgnl save | cmp -s - $top/examples/three-tier.json"
 
 # flush: a connection the new configuration no longer allows is cut
 ip netns exec app socat TCP-LISTEN:7001,fork,reuseaddr SYSTEM:'sleep 60' 2>/dev/null &
 wait_listen app 7001
-python3 - "$top/examples/three-tier.json" "$tmp/7001.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["groups"][2]["rules"].append("ingress tcp port 7001 from group web")
-json.dump(c, open(sys.argv[2], "w"))
-PY
+derive "$tmp/7001.json" 'c["groups"][2]["rules"].append("ingress tcp port 7001 from group web")'
 sgnl apply "$tmp/7001.json"
 sleep 60 | ip netns exec web socat - TCP:10.0.2.10:7001,connect-timeout=$T >/dev/null 2>&1 &
 sleep 1
@@ -188,6 +164,32 @@ sgnl apply "$tmp/bad3" 2>"$tmp/err"
 check "broken JSON: exit 2" test $? = 2
 check "... with the line" grep -q 'bad3:2' "$tmp/err"
 check "bad files changed nothing" sh -c "sgnl save | cmp -s - $top/examples/three-tier.json"
+
+# a large configuration in one request: 300 groups, 9,000 rules
+python3 - "$tmp/big.json" <<'PY'
+import json, sys
+groups = [{"name": "default", "description": "default security group",
+           "rules": ["ingress all from group default", "egress all to 0.0.0.0/0", "egress all to ::/0"]}]
+for g in range(300):
+    rules = ["ingress tcp port %d from 10.%d.%d.0/24" % (1000 + r, g % 250, r) for r in range(29)]
+    rules.append("ingress udp port 53 from group g%d" % ((g + 1) % 300))
+    groups.append({"name": "g%d" % g, "description": "", "rules": rules})
+json.dump({"version": 1, "groups": groups, "attachments": []}, open(sys.argv[1], "w"))
+PY
+SGNL_PARSE_ONLY=1 sgnl apply "$tmp/big.json" >"$tmp/big.norm"
+start=$EPOCHREALTIME
+check "apply 300 groups and 9,000 rules" sgnl apply "$tmp/big.json"
+echo "# applied in $(awk "BEGIN { print $EPOCHREALTIME - $start }") s"
+sgnl save >"$tmp/big.saved"
+check "... save prints them back" cmp -s "$tmp/big.norm" "$tmp/big.saved"
+id_big=$(sgnl -j group show g7 | python3 -c 'import json,sys; print(json.load(sys.stdin)["rules"][3]["id"])')
+start=$EPOCHREALTIME
+check "... applying them again" sgnl apply "$tmp/big.saved"
+echo "# re-applied in $(awk "BEGIN { print $EPOCHREALTIME - $start }") s"
+check "... keeps the rule ids" test "$(sgnl -j group show g7 | python3 -c 'import json,sys; print(json.load(sys.stdin)["rules"][3]["id"])')" = "$id_big"
+ids=$(for i in $(seq 0 299); do sgnl -j group show g$i; done | grep -o '"sgr-[0-9a-f]*"' | sort)
+check "... and the 9,000 rule ids are unique" test "$(uniq -d <<<"$ids" | wc -l)" = 0 -a "$(wc -l <<<"$ids")" = 9000
+check "an empty configuration clears them" sgnl apply "$tmp/empty.json"
 
 rm -rf "$tmp"
 finish

@@ -98,6 +98,17 @@ check "spoofed source dropped and counted ($before -> $after)" test "$after" -gt
 sgnl member add friends 10.0.0.4
 check "a member's borrowed address does not get in" sh -c \
 	"! ip netns exec a socat -T2 - TCP:10.0.0.3:80,bind=10.0.0.4,connect-timeout=2 </dev/null 2>/dev/null | grep -q ok"
+# ... even on a flow conntrack knows: c's answered UDP flow to b:53 is
+# ESTABLISHED, and a packet of that flow from a is still a's spoof
+spoofs() { sgnl -j stats dev v-a | python3 -c 'import json,sys; print(json.load(sys.stdin)["attachments"][0]["stats"]["drop_spoof"])'; }
+check "c's UDP flow to b:53 is answered" sh -c \
+	"echo hi | ip netns exec c socat -T$T - UDP:10.0.0.3:53,sourceport=5353 | grep -q ok"
+check "... so conntrack holds it as replied" sh -c \
+	'conntrack -L -p udp --orig-src 10.0.0.4 --sport 5353 2>/dev/null | grep -v UNREPLIED | grep -q dport=53'
+before=$(spoofs)
+echo hi | ip netns exec a socat -T1 - UDP:10.0.0.3:53,bind=10.0.0.4:5353 >/dev/null 2>&1
+after=$(spoofs)
+check "a packet of c's established flow sent by a is a spoof ($before -> $after)" test "$after" -gt "$before"
 
 # teardown while traffic flows (a fresh instance: a's flushed connection
 # left an orphaned socket retransmitting into the policy, which keeps a's
