@@ -7,6 +7,7 @@
 #   make check            every test: unit tests, fuzzing, VM selftests on 6.1 and 6.12
 #   make check-debug      the VM selftests on the debug kernel (KASAN, lockdep, kmemleak)
 #   make demo             the article's three-tier example, live in a VM
+#                         (HERE=1: on this host, which must be able to load it)
 #   make bench-classifier instructions per lookup, secgroup vs a linear scan
 #   make deps             install what the above need (Debian 12, as root)
 
@@ -106,7 +107,7 @@ check-debug:
 	@tools/check --debug
 
 demo:
-	@tools/demo
+	@tools/demo $(if $(HERE),--here)
 
 clean:
 	rm -rf build $(TBIN) tools/sgnl/sgnl kmod/secgroup.ko

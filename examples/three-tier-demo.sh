@@ -4,9 +4,10 @@
 # The article's three-tier example, live: run by `make demo` inside the VM,
 # or as root on a host that can load secgroup (tools/demo --here).
 # Builds web, app and db instances behind routed veths, an admin range and
-# "the internet", loads examples/three-tier.sgnl, probes every pair that
+# "the internet", applies examples/three-tier.json, probes every pair that
 # matters with real connections and prints the access matrix with the rule
-# that allowed each flow.  Then revokes a rule and shows what changed.
+# that allowed each flow.  Then applies a changed file (the database no
+# longer accepts the app tier): its dry-run diff, the events, the new matrix.
 # Exits non-zero if any observed cell differs from the expected one.
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/selftests/lib.sh"
@@ -25,12 +26,10 @@ sleep 0.3
 
 echo "== secgroup: the article's three-tier example"
 echo
-echo "\$ sgnl -b examples/three-tier.sgnl"
-sgnl -b "$top/examples/three-tier.sgnl" >/dev/null || exit 1
-for t in web app db; do
-	echo "\$ sgnl attach dev v-$t group $t group mgmt addr ${ADDR[$t]} flowlog"
-	sgnl attach dev "v-$t" group "$t" group mgmt addr "${ADDR[$t]}" flowlog || exit 1
-done
+echo "\$ sgnl apply examples/three-tier.json"
+sgnl apply "$top/examples/three-tier.json" || exit 1
+echo "\$ sgnl stats"
+sgnl stats | grep -v '^ '
 echo
 sgnl group list
 echo
@@ -43,7 +42,7 @@ for line in sys.stdin:
     for r in g["rules"]:
         what = r["description"] or "%s %s %s%s" % (r["protocol"],
             "to" if r["direction"] == "egress" else "from", r.get("peer", ""),
-            " (default egress)" if r["protocol"] == "all" else "")
+            " (egress to anywhere)" if r["protocol"] == "all" else "")
         print(r["id"], g["name"] + ":", what)')
 
 # the rule that allowed SRC -> DST:PORT, from the flow records
@@ -89,13 +88,24 @@ matrix <<<"$MATRIX"
 echo
 echo "== a live change: the database stops accepting the app tier"
 echo
-rid=$(grep 'db: PostgreSQL from the app tier' <<<"$rules" | awk '{print $1}')
-echo "\$ sgnl rule del db $rid"
+changed=$(mktemp)
+python3 - "$top/examples/three-tier.json" "$changed" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+db = [g for g in c["groups"] if g["name"] == "db"][0]
+db["rules"] = [r for r in db["rules"] if "5432" not in str(r)]
+json.dump(c, open(sys.argv[2], "w"), indent=2)
+PY
+echo "\$ sgnl apply db-locked.json dry-run"
+sgnl apply "$changed" dry-run | sed 's/^/  /' || exit 1
+echo "\$ sgnl apply db-locked.json"
 cp "$log" "$log.before"
-sgnl rule del db "$rid" || exit 1
+sgnl apply "$changed" || exit 1
+rm -f "$changed"
 matrix <<'EOF2'
 app db 5432 block
 admin db 22 allow
+web app 8080 allow
 EOF2
 sleep 0.5
 echo
