@@ -272,17 +272,6 @@ static int want_type(struct reader *rd, json_object *v, json_type t, const char 
 	return 0;
 }
 
-/* Split @s into words (space separated) into @w; returns their number. */
-static int words(char *s, char **w, int max)
-{
-	int n = 0;
-	char *save, *t;
-
-	for (t = strtok_r(s, " \t", &save); t && n < max; t = strtok_r(NULL, " \t", &save))
-		w[n++] = t;
-	return t ? -1 : n;
-}
-
 static void cidr_canon(const struct sg_ip *ip, char *buf, size_t len)
 {
 	unsigned char b[16];
@@ -331,15 +320,18 @@ static int read_rule(struct reader *rd, json_object *e, json_object *names,
 		return bad(rd, "a rule is a string or an object");
 	}
 	snprintf(buf, sizeof(buf), "%s", s);
-	n = words(buf, w, 32);
+	n = split_words(buf, w, 32);
 	if (n <= 0)
-		return bad(rd, "an empty or overlong rule");
+		return bad(rd, "an empty or overlong rule, or an unbalanced quote");
 	a.argc = n;
 	a.argv = w;
 	snprintf(text, sizeof(text), "apply: %s: %s", rd->file, rd->where);
-	err = rule_parse(&a, &ra, text, 0);
+	err = rule_parse(&a, &ra, text, RULE_DESC);
 	if (err)
 		return err;
+	if (ra.desc && desc)
+		return bad(rd, "a description in the rule and beside it");
+	desc = desc ?: ra.desc;
 	if (ra.peer_group) {
 		if (sg_parse_group_id(ra.peer_group))
 			return bad(rd, "name the peer group, not its id '%s'", ra.peer_group);
@@ -619,7 +611,7 @@ static int put_rules(struct nl_msg *m, json_object *g)
 		bool obj = json_object_is_type(e, json_type_object);
 
 		snprintf(buf, sizeof(buf), "%s", obj ? jstr(e, "rule") : json_object_get_string(e));
-		a.argc = words(buf, w, 32);
+		a.argc = split_words(buf, w, 32);
 		a.argv = w;
 		if (rule_parse(&a, &ra, "apply", 0))
 			return -EINVAL;	/* canonical words always parse */

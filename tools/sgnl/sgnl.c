@@ -126,7 +126,7 @@ static int run(int argc, char **argv)
 }
 
 /* Split a batch line into words; "..." and '...' quote. */
-static int split(char *line, char **argv, int max)
+int split_words(char *line, char **argv, int max)
 {
 	int n = 0;
 	char *p = line, *out;
@@ -171,7 +171,7 @@ static int batch(const char *file)
 	}
 	while (fgets(line, sizeof(line), f)) {
 		lineno++;
-		argc = split(line, argv, 256);
+		argc = split_words(line, argv, 256);
 		if (argc < 0) {
 			fprintf(stderr, "sgnl: %s:%d: unbalanced quote or too many words\n",
 				file, lineno);

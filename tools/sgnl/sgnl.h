@@ -31,6 +31,8 @@ struct args {
 static inline const char *peek(struct args *a) { return a->argc ? a->argv[0] : NULL; }
 static inline const char *next(struct args *a) { return a->argc ? (a->argc--, *a->argv++) : NULL; }
 bool match(struct args *a, const char *word);
+/* Split @line into words in place; "..." and '...' quote; -1: too many. */
+int split_words(char *line, char **argv, int max);
 
 /* Groups: resolve NAME|ID to an id, fetch them all as JSON. */
 int group_resolve(const char *s, uint32_t *id);
