@@ -228,6 +228,28 @@ bool sg_nl_flush(struct genl_info *info)
 
 /* ---- filling messages ---- */
 
+/*
+ * Room for a group's message: NLMSG_GOODSIZE holds everything but its
+ * members (up to max_members) and tags (up to 50 of 383 bytes).
+ */
+size_t sg_group_msg_size(const struct sg_group *g)
+{
+	size_t n = NLMSG_GOODSIZE + g->nmembers * nla_total_size(sizeof(struct in6_addr));
+	u32 i;
+
+	for (i = 0; i < g->ntags; i++)
+		n += nla_total_size(0) + nla_total_size(strlen(g->tags[i].key) + 1) +
+		     nla_total_size(strlen(g->tags[i].value) + 1);
+	return n;
+}
+
+/* ... and an attachment's: its addresses and a cgroup's path. */
+size_t sg_attach_msg_size(const struct sg_attach *att)
+{
+	return NLMSG_GOODSIZE + nla_total_size(PATH_MAX) +
+	       att->naddrs * nla_total_size(sizeof(struct in6_addr));
+}
+
 static int sg_put_addr(struct sk_buff *skb, int a4, int a6, const struct sg_addr *a)
 {
 	if (a->family == AF_INET)
@@ -496,11 +518,11 @@ static void sg_multicast(struct sg_net *sn, struct sk_buff *msg)
 	genlmsg_multicast_netns(&sg_genl_family, sn->net, msg, 0, 0, GFP_KERNEL);
 }
 
-static struct sk_buff *sg_event_new(struct sg_net *sn)
+static struct sk_buff *sg_event_new(struct sg_net *sn, size_t size)
 {
 	if (!genl_has_listeners(&sg_genl_family, sn->net, 0))
 		return NULL;
-	return genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	return genlmsg_new(size, GFP_KERNEL);
 }
 
 /* Multicast @msg if filling it (@err) worked. */
@@ -514,7 +536,7 @@ static void sg_event_send(struct sg_net *sn, struct sk_buff *msg, int err)
 
 void sg_notify_group(struct sg_net *sn, u8 cmd, const struct sg_group *g)
 {
-	struct sk_buff *msg = sg_event_new(sn);
+	struct sk_buff *msg = sg_event_new(sn, sg_group_msg_size(g));
 
 	if (msg)
 		sg_event_send(sn, msg, sg_fill_group(msg, g, 0, 0, 0, cmd));
@@ -522,7 +544,7 @@ void sg_notify_group(struct sg_net *sn, u8 cmd, const struct sg_group *g)
 
 void sg_notify_rule(struct sg_net *sn, u8 cmd, const struct sg_rule *r)
 {
-	struct sk_buff *msg = sg_event_new(sn);
+	struct sk_buff *msg = sg_event_new(sn, NLMSG_GOODSIZE);
 
 	if (msg)
 		sg_event_send(sn, msg, sg_fill_rule(msg, r, 0, 0, 0, cmd));
@@ -530,7 +552,7 @@ void sg_notify_rule(struct sg_net *sn, u8 cmd, const struct sg_rule *r)
 
 void sg_notify_attach(struct sg_net *sn, u8 cmd, const struct sg_attach *att)
 {
-	struct sk_buff *msg = sg_event_new(sn);
+	struct sk_buff *msg = sg_event_new(sn, sg_attach_msg_size(att));
 
 	if (msg)
 		sg_event_send(sn, msg, sg_fill_attach(msg, sn, att, 0, 0, 0, cmd));
@@ -538,7 +560,7 @@ void sg_notify_attach(struct sg_net *sn, u8 cmd, const struct sg_attach *att)
 
 void sg_notify_member(struct sg_net *sn, u8 cmd, u32 group, const struct sg_addr *a)
 {
-	struct sk_buff *msg = sg_event_new(sn);
+	struct sk_buff *msg = sg_event_new(sn, NLMSG_GOODSIZE);
 	struct nlattr *nest;
 	void *hdr;
 
@@ -561,7 +583,7 @@ free:
 
 void sg_notify_flow(struct sg_net *sn, const struct sg_flow *f)
 {
-	struct sk_buff *msg = sg_event_new(sn);
+	struct sk_buff *msg = sg_event_new(sn, NLMSG_GOODSIZE);
 
 	if (msg)
 		sg_event_send(sn, msg, sg_fill_flow(msg, f));
@@ -580,6 +602,7 @@ static const struct genl_ops sg_genl_ops[] = {
 	{
 		.cmd = SECGROUP_CMD_GROUP_GET,
 		.doit = sg_nl_group_get,
+		.start = sg_nl_group_dump_start,
 		.dumpit = sg_nl_group_dump,
 		.policy = sg_group_op_policy,
 		.maxattr = SECGROUP_A_MAX,
@@ -597,6 +620,7 @@ static const struct genl_ops sg_genl_ops[] = {
 	{
 		.cmd = SECGROUP_CMD_ATTACH_GET,
 		.doit = sg_nl_attach_get,
+		.start = sg_nl_attach_dump_start,
 		.dumpit = sg_nl_attach_dump,
 		.policy = sg_attach_op_policy,
 		.maxattr = SECGROUP_A_MAX,

@@ -17,6 +17,8 @@ extern const struct nla_policy sg_cfg_rule_policy[SECGROUP_RULE_A_MAX + 1];
 extern const struct nla_policy sg_cfg_attach_policy[SECGROUP_ATTACH_A_MAX + 1];
 extern const struct nla_policy sg_cfg_member_policy[SECGROUP_MEMBER_A_MAX + 1];
 
+size_t sg_group_msg_size(const struct sg_group *g);
+size_t sg_attach_msg_size(const struct sg_attach *att);
 int sg_fill_group(struct sk_buff *skb, const struct sg_group *g, u32 portid,
 		  u32 seq, int flags, u8 cmd);
 int sg_fill_rule(struct sk_buff *skb, const struct sg_rule *r, u32 portid,
@@ -58,6 +60,7 @@ void sg_attach_unlock(struct sg_net *sn);
 int sg_nl_group_new(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_group_del(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_group_get(struct sk_buff *skb, struct genl_info *info);
+int sg_nl_group_dump_start(struct netlink_callback *cb);
 int sg_nl_group_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int sg_nl_group_set(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_member_new(struct sk_buff *skb, struct genl_info *info);
@@ -68,6 +71,7 @@ int sg_nl_rule_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int sg_nl_attach_new(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_attach_del(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_attach_get(struct sk_buff *skb, struct genl_info *info);
+int sg_nl_attach_dump_start(struct netlink_callback *cb);
 int sg_nl_attach_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int sg_nl_config_replace(struct sk_buff *skb, struct genl_info *info);
 

@@ -126,7 +126,7 @@ int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,
 static int sg_attach_reply(struct genl_info *info, struct sg_net *sn,
 			   const struct sg_attach *att)
 {
-	struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	struct sk_buff *msg = genlmsg_new(sg_attach_msg_size(att), GFP_KERNEL);
 	int err;
 
 	if (!msg)
@@ -250,6 +250,21 @@ int sg_nl_attach_get(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/* A cgroup's path can be long: dump buffers that fit the largest message. */
+int sg_nl_attach_dump_start(struct netlink_callback *cb)
+{
+	struct sg_net *sn = sg_pernet(sock_net(cb->skb->sk));
+	struct sg_attach *att;
+	size_t size = 0;
+
+	mutex_lock(&sn->lock);
+	list_for_each_entry(att, &sn->attachments, node)
+		size = max(size, sg_attach_msg_size(att));
+	mutex_unlock(&sn->lock);
+	cb->min_dump_alloc = min_t(size_t, size, U16_MAX);
+	return 0;
+}
+
 int sg_nl_attach_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct sg_net *sn = sg_pernet(sock_net(skb->sk));
@@ -266,10 +281,14 @@ int sg_nl_attach_dump(struct sk_buff *skb, struct netlink_callback *cb)
 				   cb->nlh->nlmsg_seq, NLM_F_MULTI,
 				   SECGROUP_CMD_ATTACH_GET)) {
 			idx--;
+			if (!skb->len)	/* too big even alone: say so */
+				idx = -EMSGSIZE;
 			break;
 		}
 	}
 	mutex_unlock(&sn->lock);
+	if (idx < 0)
+		return idx;
 	cb->args[0] = idx;
 	return skb->len;
 }

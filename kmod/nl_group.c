@@ -103,7 +103,7 @@ fail:
 
 static int sg_group_reply(struct genl_info *info, const struct sg_group *g)
 {
-	struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	struct sk_buff *msg = genlmsg_new(sg_group_msg_size(g), GFP_KERNEL);
 	int err;
 
 	if (!msg)
@@ -287,6 +287,24 @@ int sg_nl_group_get(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/*
+ * A group's message can outgrow a page (1,000 IPv6 members, 50 long tags):
+ * ask for dump buffers that fit the largest one.
+ */
+int sg_nl_group_dump_start(struct netlink_callback *cb)
+{
+	struct sg_net *sn = sg_pernet(sock_net(cb->skb->sk));
+	struct sg_group *g;
+	size_t size = 0;
+
+	mutex_lock(&sn->lock);
+	list_for_each_entry(g, &sn->groups, node)
+		size = max(size, sg_group_msg_size(g));
+	mutex_unlock(&sn->lock);
+	cb->min_dump_alloc = min_t(size_t, size, U16_MAX);
+	return 0;
+}
+
 int sg_nl_group_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct sg_net *sn = sg_pernet(sock_net(skb->sk));
@@ -303,10 +321,14 @@ int sg_nl_group_dump(struct sk_buff *skb, struct netlink_callback *cb)
 				  cb->nlh->nlmsg_seq, NLM_F_MULTI,
 				  SECGROUP_CMD_GROUP_GET)) {
 			idx--;
+			if (!skb->len)	/* too big even alone: say so */
+				idx = -EMSGSIZE;
 			break;
 		}
 	}
 	mutex_unlock(&sn->lock);
+	if (idx < 0)
+		return idx;
 	cb->args[0] = idx;
 	return skb->len;
 }

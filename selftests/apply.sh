@@ -191,5 +191,22 @@ ids=$(for i in $(seq 0 299); do sgnl -j group show g$i; done | grep -o '"sgr-[0-
 check "... and the 9,000 rule ids are unique" test "$(uniq -d <<<"$ids" | wc -l)" = 0 -a "$(wc -l <<<"$ids")" = 9000
 check "an empty configuration clears them" sgnl apply "$tmp/empty.json"
 
+# the largest group the quotas allow: 1,000 IPv6 members and 50 tags of
+# the longest keys and values, a 40 KiB message
+python3 - "$tmp/members.json" <<'PY'
+import json, sys
+tags = {("key%02d" % i) + "k" * 122: "v" * 255 for i in range(50)}
+members = ["fd00:1::%x" % i for i in range(1, 1001)]
+json.dump({"groups": [{"name": "big", "tags": tags, "members": members}], "attachments": []},
+          open(sys.argv[1], "w"))
+PY
+monitor "$tmp/ev2"
+check "apply a group with 1,000 members and 50 long tags" sgnl apply "$tmp/members.json"
+monitor_stop
+check "... group show lists its 1,000 members" test "$(sgnl -j group show big | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["members"]))')" = 1000
+check "... its event was sent" grep -q '^group add sg-[0-9a-f]* big' "$tmp/ev2"
+SGNL_PARSE_ONLY=1 sgnl apply "$tmp/members.json" >"$tmp/members.norm"
+check "... and save prints it back" sh -c "sgnl save | cmp -s - $tmp/members.norm"
+
 rm -rf "$tmp"
 finish

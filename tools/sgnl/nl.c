@@ -52,6 +52,7 @@ int sg_nl_open(void)
 		return -ENOENT;
 	}
 	nl_socket_set_buffer_size(sk, 1 << 20, 1 << 20);
+	nl_socket_enable_msg_peek(sk);	/* a message may outgrow a page */
 	return 0;
 }
 
