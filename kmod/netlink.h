@@ -52,6 +52,9 @@ struct sg_rmember *sg_rmember_find(struct sg_group *g, const struct sg_addr *a);
 int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,
 			struct nlattr *nest, struct sg_attach *t,
 			bool need_fd, struct netlink_ext_ack *extack);
+int sg_attach_parse_groups(struct sg_net *sn, struct list_head *names,
+			   struct nlattr *list, struct sg_attach *t,
+			   struct netlink_ext_ack *extack);
 int sg_attach_parse_addrs(struct nlattr *list, struct sg_attach *t,
 			  struct netlink_ext_ack *extack);
 void sg_attach_lock(struct sg_net *sn);

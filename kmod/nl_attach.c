@@ -7,12 +7,18 @@
 
 #include "netlink.h"
 
-static int sg_attach_parse_groups(struct sg_net *sn, struct nlattr *list,
-				  struct sg_attach *t, struct netlink_ext_ack *extack)
+/*
+ * The groups of an attachment, in order: GROUP_ID attributes, ids in the
+ * netns, or (configuration replace) GROUP_NAME ones, names among @names.
+ * No list: the default group (whose id a replace keeps).
+ */
+int sg_attach_parse_groups(struct sg_net *sn, struct list_head *names,
+			   struct nlattr *list, struct sg_attach *t,
+			   struct netlink_ext_ack *extack)
 {
+	struct sg_group *g;
 	struct nlattr *a;
 	int rem;
-	u32 id;
 
 	if (!list) {
 		t->groups[0] = sn->def->id;
@@ -20,21 +26,22 @@ static int sg_attach_parse_groups(struct sg_net *sn, struct nlattr *list,
 		return 0;
 	}
 	nla_for_each_nested(a, list, rem) {
-		id = nla_get_u32(a);
+		g = names ? sg_group_find_in(names, 0, nla_data(a)) :
+			    sg_group_find(sn, nla_get_u32(a), NULL);
+		if (!g) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "no such group");
+			return -ENOENT;
+		}
 		if (t->ngroups >= sg_max_groups_per_attach) {
 			NL_SET_ERR_MSG_ATTR(extack, a,
 					    "too many groups for one instance (module parameter max_groups_per_attach)");
 			return -ENOSPC;
 		}
-		if (sg_attach_uses(t, id)) {
+		if (sg_attach_uses(t, g->id)) {
 			NL_SET_ERR_MSG_ATTR(extack, a, "group listed twice");
 			return -EINVAL;
 		}
-		if (!sg_group_find(sn, id, NULL)) {
-			NL_SET_ERR_MSG_ATTR(extack, a, "no such group");
-			return -ENOENT;
-		}
-		t->groups[t->ngroups++] = id;
+		t->groups[t->ngroups++] = g->id;
 	}
 	if (!t->ngroups) {
 		NL_SET_ERR_MSG_ATTR(extack, list, "at least one group is required");
@@ -176,7 +183,7 @@ int sg_nl_attach_new(struct sk_buff *skb, struct genl_info *info)
 	sg_attach_lock(sn);
 	err = sg_attach_parse_key(sn, tb, nest, t, true, info->extack);
 	if (!err)
-		err = sg_attach_parse_groups(sn, tb[SECGROUP_ATTACH_A_GROUPS], t,
+		err = sg_attach_parse_groups(sn, NULL, tb[SECGROUP_ATTACH_A_GROUPS], t,
 					     info->extack);
 	if (!err)
 		err = sg_attach_parse_addrs(tb[SECGROUP_ATTACH_A_ADDRS], t, info->extack);

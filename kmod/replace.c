@@ -110,13 +110,6 @@ static u32 sg_idset_new(struct sg_idset *set)
 	return id;
 }
 
-static struct nlattr *sg_cfg_parse(struct nlattr **tb, int max, struct nlattr *a,
-				   const struct nla_policy *policy,
-				   struct netlink_ext_ack *extack)
-{
-	return nla_parse_nested(tb, max, a, policy, extack) ? NULL : a;
-}
-
 /* Give @r, a rule of the new group @g, the id and counters of the equal
  * rule of the group of the same name, if there is one; else a new id.
  */
@@ -153,8 +146,9 @@ static int sg_cfg_group_new(struct sg_replace *rp, struct nlattr *a)
 	const char *name;
 	int err;
 
-	if (!sg_cfg_parse(tb, SECGROUP_GROUP_A_MAX, a, sg_cfg_group_policy, rp->extack))
-		return -EINVAL;
+	err = nla_parse_nested(tb, SECGROUP_GROUP_A_MAX, a, sg_cfg_group_policy, rp->extack);
+	if (err)
+		return err;
 	if (NL_REQ_ATTR_CHECK(rp->extack, a, tb, SECGROUP_GROUP_A_NAME)) {
 		NL_SET_ERR_MSG(rp->extack, "group: a name is required");
 		return -EINVAL;
@@ -214,16 +208,18 @@ static int sg_cfg_rule_add(struct sg_replace *rp, struct nlattr *a)
 	struct nlattr *tb[SECGROUP_RULE_A_MAX + 1];
 	struct sg_group *g;
 	struct sg_rule *r;
-	int err = -EEXIST;
+	int err;
 
-	if (!sg_cfg_parse(tb, SECGROUP_RULE_A_MAX, a, sg_cfg_rule_policy, rp->extack))
-		return -EINVAL;
+	err = nla_parse_nested(tb, SECGROUP_RULE_A_MAX, a, sg_cfg_rule_policy, rp->extack);
+	if (err)
+		return err;
 	g = sg_cfg_group_of(rp, tb, SECGROUP_RULE_A_GROUP_NAME, a);
 	if (!g)
 		return tb[SECGROUP_RULE_A_GROUP_NAME] ? -ENOENT : -EINVAL;
 	r = sg_rule_parse(rp->sn, &rp->groups, tb, a, rp->extack);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
+	err = -EEXIST;
 	if (sg_rule_find_same(g, r)) {
 		NL_SET_ERR_MSG_ATTR(rp->extack, a,
 				    "the group has this rule twice (InvalidPermission.Duplicate)");
@@ -251,8 +247,9 @@ static int sg_cfg_member_add(struct sg_replace *rp, struct nlattr *a)
 	struct sg_addr x;
 	int err;
 
-	if (!sg_cfg_parse(tb, SECGROUP_MEMBER_A_MAX, a, sg_cfg_member_policy, rp->extack))
-		return -EINVAL;
+	err = nla_parse_nested(tb, SECGROUP_MEMBER_A_MAX, a, sg_cfg_member_policy, rp->extack);
+	if (err)
+		return err;
 	g = sg_cfg_group_of(rp, tb, SECGROUP_MEMBER_A_GROUP_NAME, a);
 	if (!g)
 		return tb[SECGROUP_MEMBER_A_GROUP_NAME] ? -ENOENT : -EINVAL;
@@ -345,49 +342,15 @@ static struct sg_plan *sg_cfg_plan_find(struct sg_replace *rp,
 	return NULL;
 }
 
-static int sg_cfg_attach_groups(struct sg_replace *rp, struct nlattr *list,
-				struct sg_attach *t)
-{
-	struct sg_group *g;
-	struct nlattr *a;
-	int rem;
-
-	if (!list) {
-		t->groups[t->ngroups++] = rp->def->id;
-		return 0;
-	}
-	nla_for_each_nested(a, list, rem) {
-		g = sg_group_find_in(&rp->groups, 0, nla_data(a));
-		if (!g) {
-			NL_SET_ERR_MSG_ATTR(rp->extack, a, "no such group in the configuration");
-			return -ENOENT;
-		}
-		if (t->ngroups >= sg_max_groups_per_attach) {
-			NL_SET_ERR_MSG_ATTR(rp->extack, a,
-					    "too many groups for one instance (module parameter max_groups_per_attach)");
-			return -ENOSPC;
-		}
-		if (sg_attach_uses(t, g->id)) {
-			NL_SET_ERR_MSG_ATTR(rp->extack, a, "group listed twice");
-			return -EINVAL;
-		}
-		t->groups[t->ngroups++] = g->id;
-	}
-	if (!t->ngroups) {
-		NL_SET_ERR_MSG_ATTR(rp->extack, list, "at least one group is required");
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int sg_cfg_attach(struct sg_replace *rp, struct nlattr *a)
 {
 	struct nlattr *tb[SECGROUP_ATTACH_A_MAX + 1];
 	struct sg_plan *p = &rp->plan[rp->nplan];
 	int err;
 
-	if (!sg_cfg_parse(tb, SECGROUP_ATTACH_A_MAX, a, sg_cfg_attach_policy, rp->extack))
-		return -EINVAL;
+	err = nla_parse_nested(tb, SECGROUP_ATTACH_A_MAX, a, sg_cfg_attach_policy, rp->extack);
+	if (err)
+		return err;
 	err = sg_attach_parse_key(rp->sn, tb, a, &p->t, true, rp->extack);
 	if (err)
 		return err;
@@ -398,7 +361,8 @@ static int sg_cfg_attach(struct sg_replace *rp, struct nlattr *a)
 	}
 	if (tb[SECGROUP_ATTACH_A_FLAGS])
 		p->t.flags = nla_get_u32(tb[SECGROUP_ATTACH_A_FLAGS]);
-	err = sg_cfg_attach_groups(rp, tb[SECGROUP_ATTACH_A_GROUPS], &p->t);
+	err = sg_attach_parse_groups(rp->sn, &rp->groups, tb[SECGROUP_ATTACH_A_GROUPS],
+				     &p->t, rp->extack);
 	if (!err)
 		err = sg_attach_parse_addrs(tb[SECGROUP_ATTACH_A_ADDRS], &p->t, rp->extack);
 	p->att = sg_attach_find(rp->sn, p->t.key.kind, p->t.key.id);
