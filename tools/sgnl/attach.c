@@ -9,15 +9,17 @@
 
 #include "sgnl.h"
 
-/* dev IFNAME | cgroup PATH into the ATTACH nest of @m */
-static int put_instance(struct nl_msg *m, struct args *a, const char *what, int *fd)
+/*
+ * The instance @kind ("dev" or "cgroup") @name into the ATTACH nest of @m:
+ * an ifindex, or an open cgroup directory left in @fd (a path under
+ * /sys/fs/cgroup, with or without that prefix).  1 on failure, said.
+ */
+int instance_put(struct nl_msg *m, const char *kind, const char *name,
+		 const char *what, int *fd)
 {
-	const char *kind = next(a), *name = next(a);
 	char path[4096];
 
 	*fd = -1;
-	if (!kind || !name || (strcmp(kind, "dev") && strcmp(kind, "cgroup")))
-		return usage_err("%s: 'dev IFNAME' or 'cgroup PATH' expected", what);
 	if (!strcmp(kind, "dev")) {
 		unsigned int ifindex = if_nametoindex(name);
 
@@ -25,8 +27,7 @@ static int put_instance(struct nl_msg *m, struct args *a, const char *what, int 
 			fprintf(stderr, "sgnl: %s: no device '%s'\n", what, name);
 			return 1;
 		}
-		nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, ifindex);
-		return 0;
+		return nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, ifindex) ? 1 : 0;
 	}
 	if (name[0] == '/' && !strncmp(name, "/sys/fs/cgroup", 14))
 		snprintf(path, sizeof(path), "%s", name);
@@ -37,8 +38,18 @@ static int put_instance(struct nl_msg *m, struct args *a, const char *what, int 
 		fprintf(stderr, "sgnl: %s: cgroup %s: %s\n", what, path, strerror(errno));
 		return 1;
 	}
-	nla_put_s32(m, SECGROUP_ATTACH_A_CGROUP_FD, *fd);
-	return 0;
+	return nla_put_s32(m, SECGROUP_ATTACH_A_CGROUP_FD, *fd) ? 1 : 0;
+}
+
+/* dev IFNAME | cgroup PATH from the arguments */
+static int put_instance(struct nl_msg *m, struct args *a, const char *what, int *fd)
+{
+	const char *kind = next(a), *name = next(a);
+
+	*fd = -1;
+	if (!kind || !name || (strcmp(kind, "dev") && strcmp(kind, "cgroup")))
+		return usage_err("%s: 'dev IFNAME' or 'cgroup PATH' expected", what);
+	return instance_put(m, kind, name, what, fd);
 }
 
 static json_object *attach_json(struct nlattr *nest)

@@ -12,8 +12,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,13 +27,6 @@
 static json_object *jget(json_object *o, const char *k)
 {
 	return json_object_object_get(o, k);
-}
-
-static const char *jstr(json_object *o, const char *k)
-{
-	json_object *v = jget(o, k);
-
-	return v ? json_object_get_string(v) : NULL;
 }
 
 /* ---- the kernel's state as a model ---- */
@@ -657,38 +648,14 @@ static int put_group(struct nl_msg *m, json_object *g)
 	return 0;
 }
 
-/* The instance of @at: an ifindex, or an open cgroup directory in @fd. */
-static int put_instance(struct nl_msg *m, json_object *at, int *fd)
-{
-	char path[4096];
-	const char *name;
-
-	if (jstr(at, "dev")) {
-		unsigned int ifindex = if_nametoindex(jstr(at, "dev"));
-
-		if (!ifindex) {
-			fprintf(stderr, "sgnl: apply: no device '%s'\n", jstr(at, "dev"));
-			return 1;
-		}
-		return nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, ifindex) ? 1 : 0;
-	}
-	name = jstr(at, "cgroup");
-	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s", name[0] == '/' ? name + 1 : name);
-	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (*fd < 0) {
-		fprintf(stderr, "sgnl: apply: cgroup %s: %s\n", path, strerror(errno));
-		return 1;
-	}
-	return nla_put_s32(m, SECGROUP_ATTACH_A_CGROUP_FD, *fd) ? 1 : 0;
-}
-
 static int put_attach(struct nl_msg *m, json_object *at, int *fd)
 {
 	struct nlattr *n = nla_nest_start(m, SECGROUP_A_ATTACH), *l;
 	json_object *groups = jget(at, "groups");
 	size_t i;
 
-	if (put_instance(m, at, fd))
+	if (instance_put(m, jstr(at, "dev") ? "dev" : "cgroup",
+			 jstr(at, "dev") ?: jstr(at, "cgroup"), "apply", fd))
 		return 1;
 	l = nla_nest_start(m, SECGROUP_ATTACH_A_GROUPS);
 	for (i = 0; i < json_object_array_length(groups); i++)

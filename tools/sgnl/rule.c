@@ -57,7 +57,7 @@ json_object *rule_json(struct nlattr *nest)
 	return o;
 }
 
-static const char *jstr(json_object *o, const char *k)
+const char *jstr(json_object *o, const char *k)
 {
 	json_object *v = json_object_object_get(o, k);
 
