@@ -39,10 +39,12 @@ sgnl rule add sb ingress tcp port 7000 from 10.0.0.2/32
 
 # a related ICMP error gets back to a without an ingress rule
 sgnl rule add sb ingress udp port 54 from 10.0.0.2/32
-out=$(for i in 1 2 3; do echo x; sleep 0.5; done | ip netns exec a socat -T2 - UDP:10.0.0.3:54 2>&1)
+# three datagrams T/3 s apart: the error to the first fails a later send
+gap=$(( (T + 2) / 3 ))
+out=$(for i in 1 2 3; do echo x; sleep $gap; done | ip netns exec a socat -T$T -t$gap - UDP:10.0.0.3:54 2>&1)
 check "udp 54 with no egress rule: no ICMP error comes back" test -z "$out"
 sgnl rule add sa egress udp port 54 to 10.0.0.3/32
-out=$(for i in 1 2 3; do echo x; sleep 0.5; done | ip netns exec a socat -T2 - UDP:10.0.0.3:54 2>&1)
+out=$(for i in 1 2 3; do echo x; sleep $gap; done | ip netns exec a socat -T$T -t$gap - UDP:10.0.0.3:54 2>&1)
 check "related ICMP port unreachable reaches a with no ingress rule" grep -q 'Connection refused' <<<"$out"
 
 # a rule change takes effect for the very next connection
@@ -102,7 +104,7 @@ check "a member's borrowed address does not get in" sh -c \
 # ESTABLISHED, and a packet of that flow from a is still a's spoof
 spoofs() { sgnl -j stats dev v-a | python3 -c 'import json,sys; print(json.load(sys.stdin)["attachments"][0]["stats"]["drop_spoof"])'; }
 check "c's UDP flow to b:53 is answered" sh -c \
-	"echo hi | ip netns exec c socat -T$T - UDP:10.0.0.3:53,sourceport=5353 | grep -q ok"
+	"echo hi | ip netns exec c socat -T$T -t$T - UDP:10.0.0.3:53,sourceport=5353 | grep -q ok"
 check "... so conntrack holds it as replied" sh -c \
 	'conntrack -L -p udp --orig-src 10.0.0.4 --sport 5353 2>/dev/null | grep -v UNREPLIED | grep -q dport=53'
 before=$(spoofs)
