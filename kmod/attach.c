@@ -20,14 +20,18 @@ static const struct rhashtable_params sg_attach_params = {
 	.automatic_shrinking = true,
 };
 
+static void sg_attach_sweeper(struct work_struct *work);
+
 int sg_attach_init(struct sg_net *sn)
 {
 	INIT_LIST_HEAD(&sn->attachments);
+	INIT_HLIST_HEAD(&sn->cgroups);
+	INIT_DELAYED_WORK(&sn->sweeper, sg_attach_sweeper);
 	return rhashtable_init(&sn->attach_ht, &sg_attach_params);
 }
 
 /* Datapath: under rcu_read_lock(). */
-struct sg_attach *sg_attach_lookup(struct sg_net *sn, u8 kind, u64 id)
+struct sg_attach *sg_attach_lookup_rcu(struct sg_net *sn, u8 kind, u64 id)
 {
 	struct sg_attach_key key = { .id = id, .kind = kind };
 
@@ -40,6 +44,21 @@ struct sg_attach *sg_attach_find(struct sg_net *sn, u8 kind, u64 id)
 
 	lockdep_assert_held(&sn->lock);
 	return rhashtable_lookup_fast(&sn->attach_ht, &key, sg_attach_params);
+}
+
+/* Datapath: @fn for every cgroup attachment, until it returns non-zero. */
+int sg_attach_each_cgroup_rcu(struct sg_net *sn,
+			      int (*fn)(struct sg_attach *att, void *arg), void *arg)
+{
+	struct sg_attach *att;
+	int ret;
+
+	hlist_for_each_entry_rcu(att, &sn->cgroups, cg_node) {
+		ret = fn(att, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 bool sg_attach_uses(const struct sg_attach *att, u32 group)
@@ -85,14 +104,14 @@ static void sg_attach_free_rcu(struct rcu_head *head)
 }
 
 /* Member map entries: every address of the instance in every group. */
-void sg_attach_put_members(struct sg_net *sn, const u32 *groups, u32 ng,
-			   const struct sg_addr *addrs, u32 na)
+void sg_attach_put_members(struct sg_net *sn, const struct sg_attach_key *who,
+			   const u32 *groups, u32 ng, const struct sg_addr *addrs, u32 na)
 {
 	u32 g, a;
 
 	for (g = 0; g < ng; g++)
 		for (a = 0; a < na; a++)
-			sg_member_put(sn, &addrs[a], groups[g]);
+			sg_member_put(sn, &addrs[a], groups[g], who);
 }
 
 int sg_attach_get_members(struct sg_net *sn, const struct sg_attach *t,
@@ -103,11 +122,14 @@ int sg_attach_get_members(struct sg_net *sn, const struct sg_attach *t,
 
 	for (g = 0; g < t->ngroups; g++) {
 		for (a = 0; a < t->naddrs; a++) {
-			err = sg_member_get(sn, &t->addrs[a], t->groups[g], extack);
+			err = sg_member_get(sn, &t->addrs[a], t->groups[g], &t->key,
+					    extack);
 			if (err) {
 				/* undo the pairs taken so far */
-				sg_attach_put_members(sn, t->groups, g, t->addrs, t->naddrs);
-				sg_attach_put_members(sn, &t->groups[g], 1, t->addrs, a);
+				sg_attach_put_members(sn, &t->key, t->groups, g,
+						      t->addrs, t->naddrs);
+				sg_attach_put_members(sn, &t->key, &t->groups[g], 1,
+						      t->addrs, a);
 				return err;
 			}
 		}
@@ -131,11 +153,11 @@ static void sg_attach_count_groups(struct sg_net *sn, const u32 *groups, u32 n,
 /* A new attachment for @t's instance; its cgroup reference is still @t's. */
 struct sg_attach *sg_attach_alloc(const struct sg_attach *t)
 {
-	struct sg_attach *att = kzalloc(sizeof(*att), GFP_KERNEL);
+	struct sg_attach *att = kzalloc(sizeof(*att), GFP_KERNEL_ACCOUNT);
 
 	if (!att)
 		return NULL;
-	att->stats = alloc_percpu(struct sg_attach_stats);
+	att->stats = alloc_percpu_gfp(struct sg_attach_stats, GFP_KERNEL_ACCOUNT);
 	if (!att->stats) {
 		kfree(att);
 		return NULL;
@@ -174,6 +196,10 @@ int sg_attach_publish(struct sg_net *sn, struct sg_attach *att,
 		return err;
 	}
 	list_add_tail(&att->node, &sn->attachments);
+	if (att->key.kind == SG_ATTACH_CGROUP) {
+		hlist_add_head_rcu(&att->cg_node, &sn->cgroups);
+		schedule_delayed_work(&sn->sweeper, HZ);
+	}
 	return 0;
 }
 
@@ -202,7 +228,7 @@ int sg_attach_set(struct sg_net *sn, struct sg_attach *t, bool *created,
 	att = sg_attach_find(sn, t->key.kind, t->key.id);
 	*created = !att;
 	if (att) {
-		sg_attach_put_members(sn, att->groups, att->ngroups,
+		sg_attach_put_members(sn, &att->key, att->groups, att->ngroups,
 				      att->addrs, att->naddrs);
 		sg_attach_count_groups(sn, att->groups, att->ngroups, -1);
 		kfree(att->addrs);
@@ -236,7 +262,7 @@ free_att:
 	RCU_INIT_POINTER(att->policy, NULL);	/* freed below */
 	sg_attach_free(att);
 put_members:
-	sg_attach_put_members(sn, t->groups, t->ngroups, t->addrs, t->naddrs);
+	sg_attach_put_members(sn, &t->key, t->groups, t->ngroups, t->addrs, t->naddrs);
 free_pol:
 	sg_policy_free(pol);
 	return err;
@@ -251,6 +277,8 @@ void sg_attach_unlink(struct sg_net *sn, struct sg_attach *att)
 	lockdep_assert_held(&sn->lock);
 	rhashtable_remove_fast(&sn->attach_ht, &att->hnode, sg_attach_params);
 	list_del(&att->node);
+	if (att->key.kind == SG_ATTACH_CGROUP)
+		hlist_del_rcu(&att->cg_node);
 	sn->nattach[att->key.kind]--;
 	call_rcu(&att->rcu, sg_attach_free_rcu);
 }
@@ -258,7 +286,7 @@ void sg_attach_unlink(struct sg_net *sn, struct sg_attach *att)
 void sg_attach_remove(struct sg_net *sn, struct sg_attach *att)
 {
 	lockdep_assert_held(&sn->lock);
-	sg_attach_put_members(sn, att->groups, att->ngroups, att->addrs, att->naddrs);
+	sg_attach_put_members(sn, &att->key, att->groups, att->ngroups, att->addrs, att->naddrs);
 	sg_attach_count_groups(sn, att->groups, att->ngroups, -1);
 	sg_attach_unlink(sn, att);
 	sg_hooks_update(sn);	/* unregistering cannot fail */
@@ -277,8 +305,8 @@ static bool sg_cgroup_removed(const struct cgroup *cgrp)
 /*
  * Drop the attachments of removed cgroups.  No notifier tells a module of a
  * cgroup's removal; the attachment pins the cgroup and matches no socket
- * once it is gone, so it is dropped the next time the netns's attachments
- * or groups are read or changed.
+ * once it is gone, so it is dropped before the next change of the netns's
+ * attachments or groups, and within a second by the sweeper.
  */
 void sg_attach_sweep(struct sg_net *sn)
 {
@@ -295,6 +323,24 @@ void sg_attach_sweep(struct sg_net *sn)
 	}
 }
 
+/* Once a second while the netns has cgroup attachments. */
+static void sg_attach_sweeper(struct work_struct *work)
+{
+	struct sg_net *sn = container_of(to_delayed_work(work), struct sg_net, sweeper);
+
+	mutex_lock(&sn->lock);
+	sg_attach_sweep(sn);
+	if (sn->nattach[SG_ATTACH_CGROUP] && !sn->dying)
+		schedule_delayed_work(&sn->sweeper, HZ);
+	mutex_unlock(&sn->lock);
+}
+
+/* At netns exit, once sn->dying is set: the sweeper does not rearm. */
+void sg_attach_stop_sweeper(struct sg_net *sn)
+{
+	cancel_delayed_work_sync(&sn->sweeper);
+}
+
 /* At netns exit: the hooks are gone. */
 void sg_attach_exit(struct sg_net *sn)
 {
@@ -303,7 +349,9 @@ void sg_attach_exit(struct sg_net *sn)
 	list_for_each_entry_safe(att, t, &sn->attachments, node) {
 		rhashtable_remove_fast(&sn->attach_ht, &att->hnode, sg_attach_params);
 		list_del(&att->node);
-		sg_attach_put_members(sn, att->groups, att->ngroups,
+		if (att->key.kind == SG_ATTACH_CGROUP)
+			hlist_del_rcu(&att->cg_node);
+		sg_attach_put_members(sn, &att->key, att->groups, att->ngroups,
 				      att->addrs, att->naddrs);
 		sn->nattach[att->key.kind]--;
 		call_rcu(&att->rcu, sg_attach_free_rcu);

@@ -4,8 +4,9 @@
  * netns that the current policies would not allow as a new one.  Each
  * connection is judged as its first packet was: the egress rules of the
  * device instance it came from and the ingress rules of the one it goes to,
- * found by routing its original addresses.  Connections of cgroup instances
- * are not judged (conntrack does not record the socket).
+ * found by routing its addresses (after DNAT, for the receiver).
+ * Connections of cgroup instances are not judged (conntrack does not record
+ * the socket).
  */
 #include <linux/netdevice.h>
 #include <net/route.h>
@@ -38,48 +39,95 @@ static int sg_route_ifindex(struct net *net, const struct sg_addr *a)
 	return ifindex;
 }
 
-static bool sg_ct_denied(struct sg_net *sn, const struct sg_addr *at,
-			 const struct sg_addr *peer, u8 dir, u8 proto, u16 l4)
+/*
+ * Where the connection's first packet came from, as sg_origin() saw it:
+ * the attached device its source routes to, the local socket that opened
+ * it (its source is the host's own), or the outside.
+ */
+static void sg_ct_origin(struct sg_net *sn, const struct sg_pkt *first,
+			 struct sg_attach_key *o)
 {
+	int ifindex = sg_route_ifindex(sn->net, &first->src);
+
+	if (ifindex == LOOPBACK_IFINDEX) {
+		sg_local_origin(sn, sn->net, first, o);
+		return;
+	}
+	memset(o, 0, sizeof(*o));
+	o->kind = SG_FROM_REMOTE;
+	if (ifindex && sg_attach_lookup_rcu(sn, SG_ATTACH_DEV, ifindex)) {
+		o->kind = SG_ATTACH_DEV;
+		o->id = ifindex;
+	}
+}
+
+/* Would the device instance at @at refuse this connection now? */
+static bool sg_ct_denied(struct sg_net *sn, const struct sg_addr *at,
+			 const struct sg_pkt *first, u8 dir, u16 l4)
+{
+	const struct sg_addr *peer = dir == SECGROUP_EGRESS ? &first->dst : &first->src;
 	const struct sg_attach *att;
-	const struct sg_policy *pol;
+	struct sg_attach_key origin;
 	int ifindex = sg_route_ifindex(sn->net, at);
 
 	if (!ifindex)
 		return false;
-	att = sg_attach_lookup(sn, SG_ATTACH_DEV, ifindex);
+	att = sg_attach_lookup_rcu(sn, SG_ATTACH_DEV, ifindex);
 	if (!att)
 		return false;
-	pol = rcu_dereference(att->policy);
-	return sg_policy_match(sn, pol, dir, peer, proto, l4) < 0;
+	if (dir == SECGROUP_INGRESS)
+		sg_ct_origin(sn, first, &origin);
+	return sg_policy_match(sn, rcu_dereference(att->policy), dir, peer,
+			       dir == SECGROUP_INGRESS ? &origin : NULL,
+			       first->proto, l4) < 0;
 }
 
+static void sg_ct_addrs(const struct nf_conntrack_tuple *t, struct sg_addr *src,
+			struct sg_addr *dst)
+{
+	if (t->src.l3num == NFPROTO_IPV4) {
+		*src = sg_addr_v4(t->src.u3.ip);
+		*dst = sg_addr_v4(t->dst.u3.ip);
+	} else {
+		*src = sg_addr_v6(&t->src.u3.in6);
+		*dst = sg_addr_v6(&t->dst.u3.in6);
+	}
+}
+
+/*
+ * A connection is judged as the hooks judged its first packet: the
+ * sender's egress rules in PRE_ROUTING, ahead of DNAT, with the original
+ * tuple; the receiver's ingress rules in POST_ROUTING, after DNAT and ahead
+ * of SNAT, with the original source and the address and port it was
+ * translated to, which are the reply tuple's source.
+ */
 static int sg_ct_iter(struct nf_conn *ct, void *data)
 {
-	const struct nf_conntrack_tuple *t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	const struct nf_conntrack_tuple *o = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	const struct nf_conntrack_tuple *r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
 	struct sg_net *sn = data;
-	struct sg_addr src, dst;
-	u8 proto = t->dst.protonum;
-	u16 l4 = 0;
+	struct sg_pkt first = { .proto = o->dst.protonum };
+	struct sg_addr to, unused;
+	u16 l4 = 0, l4_to = 0;
 	bool kill;
 
-	if (t->src.l3num == NFPROTO_IPV4) {
-		src = sg_addr_v4(t->src.u3.ip);
-		dst = sg_addr_v4(t->dst.u3.ip);
-	} else if (t->src.l3num == NFPROTO_IPV6) {
-		src = sg_addr_v6(&t->src.u3.in6);
-		dst = sg_addr_v6(&t->dst.u3.in6);
-	} else {
+	if (o->src.l3num != NFPROTO_IPV4 && o->src.l3num != NFPROTO_IPV6)
 		return 0;
+	sg_ct_addrs(o, &first.src, &first.dst);
+	sg_ct_addrs(r, &to, &unused);
+	if (sgc_proto_has_ports(first.proto)) {
+		first.sport = ntohs(o->src.u.all);
+		first.dport = ntohs(o->dst.u.all);
+		l4 = first.dport;
+		l4_to = ntohs(r->src.u.all);
+	} else if (sgc_proto_is_icmp(first.proto)) {
+		l4 = (u16)o->dst.u.icmp.type << 8 | o->dst.u.icmp.code;
+		l4_to = l4;
 	}
-	if (sgc_proto_has_ports(proto))
-		l4 = ntohs(t->dst.u.all);
-	else if (sgc_proto_is_icmp(proto))
-		l4 = (u16)t->dst.u.icmp.type << 8 | t->dst.u.icmp.code;
 
 	rcu_read_lock();
-	kill = sg_ct_denied(sn, &src, &dst, SECGROUP_EGRESS, proto, l4) ||
-	       sg_ct_denied(sn, &dst, &src, SECGROUP_INGRESS, proto, l4);
+	kill = sg_ct_denied(sn, &first.src, &first, SECGROUP_EGRESS, l4) ||
+	       sg_ct_denied(sn, &to, &first, SECGROUP_INGRESS, l4_to);
 	rcu_read_unlock();
 	return kill;
 }

@@ -85,11 +85,11 @@ out:
 
 int sg_flowlog_init(struct sg_net *sn)
 {
-	struct sg_flowlog *fl = kzalloc(sizeof(*fl), GFP_KERNEL);
+	struct sg_flowlog *fl = kzalloc(sizeof(*fl), GFP_KERNEL_ACCOUNT);
 
 	if (!fl)
 		return -ENOMEM;
-	fl->ring = alloc_percpu(struct sg_flow_ring);
+	fl->ring = alloc_percpu_gfp(struct sg_flow_ring, GFP_KERNEL_ACCOUNT);
 	if (!fl->ring) {
 		kfree(fl);
 		return -ENOMEM;

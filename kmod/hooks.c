@@ -10,85 +10,36 @@
  *
  * Priority NF_IP_PRI_CONNTRACK + 1: conntrack has classified the packet.
  * ESTABLISHED and RELATED pass at once; INVALID is dropped; NEW and untracked
- * packets go to the classifier.  No lock, no allocation.  IPv6 neighbour
- * discovery and MLD, the link's own control traffic, are never filtered (as
- * the VPC's implicit traffic on AWS).
+ * packets go to the classifier.  No lock, no allocation.  The link's own
+ * control traffic, IPv6 neighbour discovery and MLD that cannot have come
+ * from or be going beyond the link, is never filtered (as the VPC's implicit
+ * traffic on AWS); everything else is classified, or dropped if it cannot be.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
-#include <linux/cgroup.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
-#include <linux/slab.h>
 #include <net/sock.h>
 #include <net/ipv6.h>
+#include <net/addrconf.h>
+#include <net/tcp.h>
 #include <net/netfilter/nf_conntrack.h>
-#include <net/netfilter/nf_socket.h>
 
 #include "sg.h"
 
-/* What the classifier and the anti-spoofing check need from a packet. */
-struct sg_pkt {
-	struct sg_addr src, dst;
-	u8 proto;
-	u16 sport, dport;
-	u8 icmp_type, icmp_code;
-	bool nd;		/* IPv6 neighbour discovery, MLD: never filtered */
-};
-
-static bool sg_parse_l4(const struct sk_buff *skb, unsigned int thoff, struct sg_pkt *p)
+/*
+ * Sent by the kernel (the host's neighbour discovery and MLD), or not sent
+ * here at all: a socket of a process may build link control too, but it
+ * is the link's only when the stack makes it.
+ */
+static bool sg_kernel_sent(const struct sk_buff *skb)
 {
-	__be16 _ports[2];
-	const __be16 *ports;
-	u8 _icmp[2];
-	const u8 *icmp;
+	const struct sock *sk = skb->sk;
 
-	if (sgc_proto_has_ports(p->proto)) {
-		ports = skb_header_pointer(skb, thoff, sizeof(_ports), _ports);
-		if (!ports)
-			return false;
-		p->sport = ntohs(ports[0]);
-		p->dport = ntohs(ports[1]);
-	} else if (sgc_proto_is_icmp(p->proto)) {
-		icmp = skb_header_pointer(skb, thoff, sizeof(_icmp), _icmp);
-		if (!icmp)
-			return false;
-		p->icmp_type = icmp[0];
-		p->icmp_code = icmp[1];
-		p->nd = p->proto == IPPROTO_ICMPV6 &&
-			((p->icmp_type >= NDISC_ROUTER_SOLICITATION &&
-			  p->icmp_type <= NDISC_REDIRECT) ||
-			 (p->icmp_type >= ICMPV6_MGM_QUERY &&
-			  p->icmp_type <= ICMPV6_MGM_REDUCTION) ||
-			 p->icmp_type == ICMPV6_MLD2_REPORT);
-	}
-	return true;
-}
-
-static bool sg_parse(const struct sk_buff *skb, u8 pf, struct sg_pkt *p)
-{
-	unsigned int thoff = 0;
-	int proto;
-
-	memset(p, 0, sizeof(*p));
-	if (pf == NFPROTO_IPV4) {
-		const struct iphdr *iph = ip_hdr(skb);
-
-		p->src = sg_addr_v4(iph->saddr);
-		p->dst = sg_addr_v4(iph->daddr);
-		p->proto = iph->protocol;
-		return sg_parse_l4(skb, skb_network_offset(skb) + ip_hdrlen(skb), p);
-	}
-	p->src = sg_addr_v6(&ipv6_hdr(skb)->saddr);
-	p->dst = sg_addr_v6(&ipv6_hdr(skb)->daddr);
-	proto = ipv6_find_hdr(skb, &thoff, -1, NULL, NULL);
-	if (proto < 0)
-		return false;
-	p->proto = proto;
-	return sg_parse_l4(skb, thoff, p);
+	return !sk || !sk_fullsock(sk) || sk->sk_kern_sock;
 }
 
 static bool sg_src_allowed(const struct sg_policy *pol, const struct sg_addr *src)
@@ -119,22 +70,40 @@ static void sg_flow_log(struct sg_net *sn, const struct sg_attach *att,
 	sg_flowlog_record(sn, &f);
 }
 
-/* A new connection (or an untracked packet) against one direction. */
-static unsigned int sg_classify(struct sg_net *sn, const struct sg_attach *att,
-				const struct sg_policy *pol, const struct sg_pkt *p,
-				u8 dir)
+/* One packet on its way through a hook. */
+struct sg_ctx {
+	struct net *net;
+	struct sg_net *sn;
+	struct sk_buff *skb;
+	const struct net_device *in;	/* LOCAL_IN's; NULL: skb_iif */
+	struct sg_pkt p;
+	bool parsed;
+};
+
+/*
+ * A new connection (or an untracked packet) against one direction.  For
+ * ingress the source belongs to the groups it is a member of through the
+ * instance (or the outside) the packet really came from.
+ */
+static unsigned int sg_classify(struct sg_ctx *c, const struct sg_attach *att,
+				const struct sg_policy *pol, u8 dir)
 {
+	const struct sg_pkt *p = &c->p;
 	const struct sg_addr *peer = dir == SECGROUP_EGRESS ? &p->dst : &p->src;
 	u16 l4 = sgc_proto_is_icmp(p->proto) ?
 		 (u16)p->icmp_type << 8 | p->icmp_code : p->dport;
+	struct sg_attach_key origin;
 	struct sg_rule *r;
 	int idx;
 
-	idx = sg_policy_match(sn, pol, dir, peer, p->proto, l4);
+	if (dir == SECGROUP_INGRESS)
+		sg_origin(c->sn, c->net, c->skb, c->in, p, &origin);
+	idx = sg_policy_match(c->sn, pol, dir, peer,
+			      dir == SECGROUP_INGRESS ? &origin : NULL, p->proto, l4);
 	if (idx < 0) {
 		this_cpu_inc(att->stats->drop_policy);
 		if (unlikely(pol->flags & SECGROUP_ATTACH_F_FLOWLOG))
-			sg_flow_log(sn, att, p, dir, SECGROUP_VERDICT_REJECT, NULL);
+			sg_flow_log(c->sn, att, p, dir, SECGROUP_VERDICT_REJECT, NULL);
 		return NF_DROP;
 	}
 	r = pol->rules[dir][idx];
@@ -142,175 +111,189 @@ static unsigned int sg_classify(struct sg_net *sn, const struct sg_attach *att,
 	this_cpu_write(r->stats->last, ktime_get_real_seconds());
 	this_cpu_inc(att->stats->new_accepted);
 	if (unlikely(pol->flags & SECGROUP_ATTACH_F_FLOWLOG))
-		sg_flow_log(sn, att, p, dir, SECGROUP_VERDICT_ACCEPT, r);
+		sg_flow_log(c->sn, att, p, dir, SECGROUP_VERDICT_ACCEPT, r);
 	return NF_ACCEPT;
 }
 
 /*
- * The order matters.  Neighbour discovery and MLD pass before anything
- * else: conntrack marks them untracked, and with no rule for them they
- * would be classified and dropped.  Anti-spoofing comes before the
- * conntrack verdict so that an instance cannot send with the address of a
- * neighbour's established connection.  Parsing the ports of an
- * established packet costs one skb_header_pointer(); splitting L3 from L4
- * to save it is not worth a second parse path.
+ * The order matters.  The link's control traffic passes before anything
+ * else: conntrack does not track it, and without a rule of its own it
+ * would be classified and dropped.  Anti-spoofing comes before the conntrack
+ * verdict so that an instance cannot send with the address of a
+ * neighbour's established connection; link control is held to it too,
+ * but for link-local and unspecified sources, which are the link's own.
  */
-static unsigned int sg_filter(struct sg_net *sn, const struct sg_attach *att,
-			      struct sk_buff *skb, u8 pf, u8 dir)
+static unsigned int sg_filter(struct sg_ctx *c, const struct sg_attach *att, u8 dir)
 {
 	const struct sg_policy *pol = rcu_dereference(att->policy);
 	enum ip_conntrack_info ctinfo;
 	struct nf_conn *ct;
-	struct sg_pkt p;
+	bool link;
 
-	if (!sg_parse(skb, pf, &p)) {
-		this_cpu_inc(att->stats->drop_invalid);
-		return NF_DROP;
-	}
-	if (p.nd)
-		return NF_ACCEPT;
-	if (dir == SECGROUP_EGRESS && !sg_src_allowed(pol, &p.src)) {
+	if (!c->parsed)
+		goto invalid;
+	link = sg_link_control(c->net, &c->p, dir) && sg_kernel_sent(c->skb);
+	if (dir == SECGROUP_EGRESS && !sg_src_allowed(pol, &c->p.src) &&
+	    !(link && sg_link_source(&c->p.src))) {
 		this_cpu_inc(att->stats->drop_spoof);
 		return NF_DROP;
 	}
+	if (link)
+		return NF_ACCEPT;
 
-	ct = nf_ct_get(skb, &ctinfo);
+	ct = nf_ct_get(c->skb, &ctinfo);
 	if (ct) {
+		/*
+		 * A connection a helper expects is judged as a new one: its
+		 * first packet, RELATED to a master and not confirmed yet (an
+		 * ICMP error is RELATED to a confirmed connection).
+		 */
+		if (ctinfo == IP_CT_RELATED && ct->master && !nf_ct_is_confirmed(ct))
+			return sg_classify(c, att, pol, dir);
 		if (ctinfo != IP_CT_NEW)
 			return NF_ACCEPT;	/* established, related, replies */
+		if (sg_tcp_not_syn(&c->p))
+			goto invalid;
 	} else if (ctinfo != IP_CT_UNTRACKED) {
-		this_cpu_inc(att->stats->drop_invalid);
-		return NF_DROP;
+		goto invalid;
 	}
-	return sg_classify(sn, att, pol, &p, dir);
+	return sg_classify(c, att, pol, dir);
+invalid:
+	this_cpu_inc(att->stats->drop_invalid);
+	return NF_DROP;
+}
+
+static void sg_ctx_init(struct sg_ctx *c, struct sk_buff *skb,
+			const struct nf_hook_state *state, const struct net_device *in)
+{
+	c->net = state->net;
+	c->sn = sg_pernet(state->net);
+	c->skb = skb;
+	c->in = in;
+	c->parsed = sg_parse(skb, state->pf, &c->p);
 }
 
 static unsigned int sg_hook_dev_in(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
-	struct sg_net *sn = priv;
 	struct sg_attach *att;
+	struct sg_ctx c;
 
-	att = sg_attach_lookup(sn, SG_ATTACH_DEV, state->in->ifindex);
+	att = sg_attach_lookup_rcu(sg_pernet(state->net), SG_ATTACH_DEV,
+				   state->in->ifindex);
 	if (!att)
 		return NF_ACCEPT;
-	return sg_filter(sn, att, skb, state->pf, SECGROUP_EGRESS);
+	sg_ctx_init(&c, skb, state, NULL);
+	return sg_filter(&c, att, SECGROUP_EGRESS);
 }
 
 static unsigned int sg_hook_dev_out(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
-	struct sg_net *sn = priv;
 	struct sg_attach *att;
+	struct sg_ctx c;
 
-	att = sg_attach_lookup(sn, SG_ATTACH_DEV, state->out->ifindex);
+	att = sg_attach_lookup_rcu(sg_pernet(state->net), SG_ATTACH_DEV,
+				   state->out->ifindex);
 	if (!att)
 		return NF_ACCEPT;
-	return sg_filter(sn, att, skb, state->pf, SECGROUP_INGRESS);
-}
-
-/* The nearest attached cgroup of @sk's cgroup and its ancestors. */
-static struct sg_attach *sg_attach_of_sock(struct sg_net *sn, struct sock *sk)
-{
-	struct sg_attach *att;
-	struct cgroup *cgrp;
-	int level;
-
-	if (!sk || !sk_fullsock(sk))
-		return NULL;
-	cgrp = sock_cgroup_ptr(&sk->sk_cgrp_data);
-	for (level = cgrp->level; level >= 0; level--) {
-		att = sg_attach_lookup(sn, SG_ATTACH_CGROUP,
-				       cgroup_id(cgrp->ancestors[level]));
-		if (att)
-			return att;
-	}
-	return NULL;
+	sg_ctx_init(&c, skb, state, NULL);	/* came in on skb_iif, if forwarded */
+	return sg_filter(&c, att, SECGROUP_INGRESS);
 }
 
 static unsigned int sg_hook_cg_out(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
-	struct sg_net *sn = priv;
-	struct sg_attach *att = sg_attach_of_sock(sn, skb->sk);
+	struct sg_attach *att = sg_attach_of_sock(sg_pernet(state->net), skb->sk);
+	struct sg_ctx c;
 
 	if (!att)
 		return NF_ACCEPT;
-	return sg_filter(sn, att, skb, state->pf, SECGROUP_EGRESS);
+	sg_ctx_init(&c, skb, state, NULL);
+	return sg_filter(&c, att, SECGROUP_EGRESS);
 }
 
+/* One more attachment that may receive the packet: stop at the first drop. */
+static int sg_judge_ingress(struct sg_attach *att, void *arg)
+{
+	return sg_filter(arg, att, SECGROUP_INGRESS) != NF_ACCEPT;
+}
+
+/*
+ * Every socket of an attached cgroup that a packet would reach must be
+ * allowed to get it: the socket it is addressed to, and any raw socket
+ * that gets a copy.  When the receiving socket of a protocol cannot be
+ * found, the packet must be allowed by every attached cgroup (fail closed).
+ * A packet that cannot be read reaches no socket either: it is dropped.
+ */
 static unsigned int sg_hook_cg_in(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
-	struct sg_net *sn = priv;
 	struct sg_attach *att;
-	struct sock *sk = skb->sk;
-	bool ref = false;
+	struct sg_ctx c;
+	bool known;
 
-	if (!sk) {
-		sk = state->pf == NFPROTO_IPV4 ?
-		     nf_sk_lookup_slow_v4(state->net, skb, state->in) :
-		     nf_sk_lookup_slow_v6(state->net, skb, state->in);
-		ref = sk != NULL;	/* the lookup took a reference */
-	}
-	att = sg_attach_of_sock(sn, sk);
-	if (ref)
-		sock_gen_put(sk);
-	if (!att)
-		return NF_ACCEPT;
-	return sg_filter(sn, att, skb, state->pf, SECGROUP_INGRESS);
+	sg_ctx_init(&c, skb, state, state->in);
+	if (!c.parsed)
+		return NF_DROP;
+	att = sg_receiver(c.sn, c.net, skb, &c.p, state->in, &known);
+	if (att && sg_filter(&c, att, SECGROUP_INGRESS) != NF_ACCEPT)
+		return NF_DROP;
+	if (!known && sg_attach_each_cgroup_rcu(c.sn, sg_judge_ingress, &c))
+		return NF_DROP;
+	if (sg_raw_receivers(c.sn, c.net, skb, &c.p, sg_judge_ingress, &c))
+		return NF_DROP;
+	return NF_ACCEPT;
 }
 
 #define SG_PRI (NF_IP_PRI_CONNTRACK + 1)
+#define SG_HOOKS_PER_KIND 4
 
-static const struct nf_hook_ops sg_dev_ops[] = {
+static const struct nf_hook_ops sg_dev_ops[SG_HOOKS_PER_KIND] = {
 	{ .hook = sg_hook_dev_in, .pf = NFPROTO_IPV4, .hooknum = NF_INET_PRE_ROUTING, .priority = SG_PRI },
 	{ .hook = sg_hook_dev_out, .pf = NFPROTO_IPV4, .hooknum = NF_INET_POST_ROUTING, .priority = SG_PRI },
 	{ .hook = sg_hook_dev_in, .pf = NFPROTO_IPV6, .hooknum = NF_INET_PRE_ROUTING, .priority = SG_PRI },
 	{ .hook = sg_hook_dev_out, .pf = NFPROTO_IPV6, .hooknum = NF_INET_POST_ROUTING, .priority = SG_PRI },
 };
 
-static const struct nf_hook_ops sg_cg_ops[] = {
+static const struct nf_hook_ops sg_cg_ops[SG_HOOKS_PER_KIND] = {
 	{ .hook = sg_hook_cg_out, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_OUT, .priority = SG_PRI },
 	{ .hook = sg_hook_cg_in, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_IN, .priority = SG_PRI },
 	{ .hook = sg_hook_cg_out, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_OUT, .priority = SG_PRI },
 	{ .hook = sg_hook_cg_in, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_IN, .priority = SG_PRI },
 };
 
-static int sg_hooks_on(struct sg_net *sn, int kind)
+/* The hooks find their netns's state from state->net: the ops are shared. */
+static const struct nf_hook_ops *sg_ops_of(int kind)
 {
-	const struct nf_hook_ops *tmpl = kind == SG_ATTACH_DEV ? sg_dev_ops : sg_cg_ops;
-	unsigned int n = ARRAY_SIZE(sg_dev_ops), i;
-	struct nf_hook_ops *ops;
-	int err;
-
-	ops = kmemdup(tmpl, sizeof(sg_dev_ops), GFP_KERNEL);
-	if (!ops)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		ops[i].priv = sn;
-	err = nf_ct_netns_get(sn->net, NFPROTO_INET);
-	if (err)
-		goto free;
-	err = nf_register_net_hooks(sn->net, ops, n);
-	if (err)
-		goto put;
-	sn->ops[kind] = ops;
-	sn->hooks[kind] = true;
-	return 0;
-put:
-	nf_ct_netns_put(sn->net, NFPROTO_INET);
-free:
-	kfree(ops);
-	return err;
+	return kind == SG_ATTACH_DEV ? sg_dev_ops : sg_cg_ops;
 }
 
+static int sg_hooks_on(struct sg_net *sn, int kind)
+{
+	int err;
+
+	err = nf_ct_netns_get(sn->net, NFPROTO_INET);
+	if (err)
+		return err;
+	err = nf_register_net_hooks(sn->net, sg_ops_of(kind), SG_HOOKS_PER_KIND);
+	if (err) {
+		nf_ct_netns_put(sn->net, NFPROTO_INET);
+		return err;
+	}
+	sn->hooks[kind] = true;
+	return 0;
+}
+
+/*
+ * Packets already in a hook may still run after this returns: whoever
+ * frees what they read waits for a grace period first (sg_net_exit runs
+ * after one; sg_attach_unlink frees with call_rcu).
+ */
 static void sg_hooks_off(struct sg_net *sn, int kind)
 {
-	nf_unregister_net_hooks(sn->net, sn->ops[kind], ARRAY_SIZE(sg_dev_ops));
+	nf_unregister_net_hooks(sn->net, sg_ops_of(kind), SG_HOOKS_PER_KIND);
 	nf_ct_netns_put(sn->net, NFPROTO_INET);
-	kfree(sn->ops[kind]);
-	sn->ops[kind] = NULL;
 	sn->hooks[kind] = false;
 }
 
@@ -321,7 +304,7 @@ int sg_hooks_update(struct sg_net *sn)
 
 	lockdep_assert_held(&sn->lock);
 	for (kind = SG_ATTACH_DEV; kind <= SG_ATTACH_CGROUP; kind++) {
-		if (sn->nattach[kind] && !sn->hooks[kind]) {
+		if (sn->nattach[kind] && !sn->hooks[kind] && !sn->dying) {
 			err = sg_hooks_on(sn, kind);
 			if (err)
 				return err;
@@ -336,6 +319,7 @@ void sg_hooks_exit(struct sg_net *sn)
 {
 	int kind;
 
+	lockdep_assert_held(&sn->lock);
 	for (kind = SG_ATTACH_DEV; kind <= SG_ATTACH_CGROUP; kind++)
 		if (sn->hooks[kind])
 			sg_hooks_off(sn, kind);

@@ -39,6 +39,23 @@ static int sg_param_set_count(const char *val, const struct kernel_param *kp)
 	return sg_param_set_range(val, kp, 1, 1000000);
 }
 
+/*
+ * A group's remote members travel in one nest of its message, whose length
+ * is 16 bits: 2,000 IPv6 addresses (40,000 bytes) leave room for 50 tags
+ * of the longest keys and values (20,000 bytes) and the rest.
+ */
+#define SG_MEMBERS_MAX 2000
+
+static int sg_param_set_members(const char *val, const struct kernel_param *kp)
+{
+	return sg_param_set_range(val, kp, 1, SG_MEMBERS_MAX);
+}
+
+static const struct kernel_param_ops sg_members_param_ops = {
+	.set = sg_param_set_members,
+	.get = param_get_uint,
+};
+
 static const struct kernel_param_ops sg_groups_param_ops = {
 	.set = sg_param_set_groups,
 	.get = param_get_uint,
@@ -56,8 +73,8 @@ module_param_cb(max_groups_per_attach, &sg_groups_param_ops,
 MODULE_PARM_DESC(max_groups_per_attach, "groups per instance, 1..16 (default 5)");
 module_param_cb(max_groups, &sg_count_param_ops, &sg_max_groups, 0644);
 MODULE_PARM_DESC(max_groups, "groups per network namespace (default 2500)");
-module_param_cb(max_members, &sg_count_param_ops, &sg_max_members, 0644);
-MODULE_PARM_DESC(max_members, "remote members per group (default 1000)");
+module_param_cb(max_members, &sg_members_param_ops, &sg_max_members, 0644);
+MODULE_PARM_DESC(max_members, "remote members per group, 1..2000 (default 1000)");
 
 static unsigned int sg_net_id __read_mostly;
 
@@ -72,6 +89,7 @@ static int __net_init sg_net_init(struct net *net)
 	int err;
 
 	sn->net = net;
+	sn->gen = 1;			/* 0 is "no dump started" */
 	mutex_init(&sn->lock);
 	mutex_lock(&sn->lock);
 	err = sg_store_init(sn);
@@ -99,14 +117,28 @@ unlock:
 	return err;
 }
 
-static void __net_exit sg_net_exit(struct net *net)
+/*
+ * First the hooks go.  Packets already in them may still run: the netns
+ * core (cleanup_net, or unregister_pernet_subsys at module unload) waits
+ * for an RCU grace period between pre_exit and exit, so sg_net_exit frees
+ * nothing a packet can still read.
+ */
+static void __net_exit sg_net_pre_exit(struct net *net)
 {
 	struct sg_net *sn = sg_pernet(net);
 
 	mutex_lock(&sn->lock);
-	sg_hooks_exit(sn);		/* waits for packets in flight */
+	sn->dying = true;		/* devices going away now register nothing */
+	sg_hooks_exit(sn);
 	mutex_unlock(&sn->lock);
-	sg_flowlog_exit(sn);
+	sg_attach_stop_sweeper(sn);
+}
+
+static void __net_exit sg_net_exit(struct net *net)
+{
+	struct sg_net *sn = sg_pernet(net);
+
+	sg_flowlog_exit(sn);		/* no producer is left */
 	mutex_lock(&sn->lock);
 	sg_attach_exit(sn);
 	sg_store_exit(sn);
@@ -117,6 +149,7 @@ static void __net_exit sg_net_exit(struct net *net)
 
 static struct pernet_operations sg_net_ops = {
 	.init = sg_net_init,
+	.pre_exit = sg_net_pre_exit,
 	.exit = sg_net_exit,
 	.id = &sg_net_id,
 	.size = sizeof(struct sg_net),

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The member map of a netns: address -> the groups it is a member of, through
- * an attachment (the instance's addresses) or as a remote member.  Rules that
- * reference a group match a peer whose entry lists that group, so joining or
- * leaving a group costs one map update and recompiles nothing.
+ * The member map of a netns: address -> the groups it is a member of, and
+ * through whom: an attachment (the instance's addresses) or a remote member.
+ * Rules that reference a group match a peer whose entry lists that group, so
+ * joining or leaving a group costs one map update and recompiles nothing.
+ *
+ * An address alone proves nothing: a source matches a group only through
+ * the owner the packet really came from (sg_member_groups() with an
+ * origin), a local member through its own device or cgroup, a remote member
+ * from outside the host.  Destinations match through any owner.
  *
  * Readers (the datapath) see an immutable sg_mset under RCU.  Writers hold
- * sg_net.lock; an address in the same group twice (say, two attachments) is
- * counted, and leaves the set when its count drops to zero.
+ * sg_net.lock; the same (group, owner) pair twice is counted, and leaves the
+ * set when its count drops to zero.
  */
 #include <linux/slab.h>
 #include <linux/rhashtable.h>
@@ -17,9 +22,34 @@
 struct sg_mset {
 	struct rcu_head rcu;
 	u32 n;
-	u32 ids[SG_PEER_GROUPS_MAX];
+	u32 ids[SG_PEER_GROUPS_MAX];	/* 0: a slot freed in place */
+	struct sg_attach_key who[SG_PEER_GROUPS_MAX];
 	u32 cnt[SG_PEER_GROUPS_MAX];	/* writer side */
 };
+
+static bool sg_who_eq(const struct sg_attach_key *a, const struct sg_attach_key *b)
+{
+	return a->kind == b->kind && a->id == b->id;
+}
+
+/* A copy of @old (or an empty set) without the slots freed in place. */
+static struct sg_mset *sg_mset_copy(const struct sg_mset *old)
+{
+	struct sg_mset *new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	u32 i;
+
+	if (!new || !old)
+		return new;
+	for (i = 0; i < old->n; i++) {
+		if (!old->ids[i])
+			continue;
+		new->ids[new->n] = old->ids[i];
+		new->who[new->n] = old->who[i];
+		new->cnt[new->n] = old->cnt[i];
+		new->n++;
+	}
+	return new;
+}
 
 struct sg_member {
 	struct rhash_head node;
@@ -27,6 +57,8 @@ struct sg_member {
 	struct sg_mset __rcu *set;
 	struct rcu_head rcu;
 };
+
+const struct sg_attach_key sg_from_remote = { .kind = SG_FROM_REMOTE };
 
 static const struct rhashtable_params sg_member_params = {
 	.head_offset = offsetof(struct sg_member, node),
@@ -68,7 +100,7 @@ static struct sg_mset *sg_mset_of(struct sg_net *sn, struct sg_member *m)
 }
 
 int sg_member_get(struct sg_net *sn, const struct sg_addr *a, u32 group,
-		  struct netlink_ext_ack *extack)
+		  const struct sg_attach_key *who, struct netlink_ext_ack *extack)
 {
 	struct sg_mset *old, *new;
 	struct sg_member *m;
@@ -79,21 +111,21 @@ int sg_member_get(struct sg_net *sn, const struct sg_addr *a, u32 group,
 	m = rhashtable_lookup_fast(&sn->members, a, sg_member_params);
 	old = m ? sg_mset_of(sn, m) : NULL;
 	for (i = 0; old && i < old->n; i++) {
-		if (old->ids[i] == group) {
+		if (old->ids[i] == group && sg_who_eq(&old->who[i], who)) {
 			old->cnt[i]++;	/* readers ignore counts */
 			return 0;
 		}
 	}
-	if (old && old->n == SG_PEER_GROUPS_MAX) {
+	new = sg_mset_copy(old);
+	if (!new)
+		return -ENOMEM;
+	if (new->n == SG_PEER_GROUPS_MAX) {
+		kfree(new);
 		NL_SET_ERR_MSG(extack, "address is already a member of the maximum number of groups");
 		return -ENOSPC;
 	}
-	new = kzalloc(sizeof(*new), GFP_KERNEL);
-	if (!new)
-		return -ENOMEM;
-	if (old)
-		memcpy(new, old, sizeof(*new));
 	new->ids[new->n] = group;
+	new->who[new->n] = *who;
 	new->cnt[new->n] = 1;
 	new->n++;
 
@@ -102,7 +134,7 @@ int sg_member_get(struct sg_net *sn, const struct sg_addr *a, u32 group,
 		kfree_rcu(old, rcu);
 		return 0;
 	}
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m) {
 		kfree(new);
 		return -ENOMEM;
@@ -118,15 +150,16 @@ int sg_member_get(struct sg_net *sn, const struct sg_addr *a, u32 group,
 }
 
 /*
- * Drop one count of @group for @a.  Never fails: when the smaller set cannot
- * be allocated, the group is overwritten in place by the last entry after
- * shrinking n, which readers see either before or after, never torn.
+ * Drop one count of (@group, @who) for @a.  Never fails: when the smaller
+ * set cannot be allocated, the slot is freed in place (its group id set to
+ * 0, which no rule references) and compacted by the next copy.
  */
-void sg_member_put(struct sg_net *sn, const struct sg_addr *a, u32 group)
+void sg_member_put(struct sg_net *sn, const struct sg_addr *a, u32 group,
+		   const struct sg_attach_key *who)
 {
 	struct sg_mset *old, *new;
 	struct sg_member *m;
-	u32 i;
+	u32 i, live = 0;
 
 	lockdep_assert_held(&sn->lock);
 	m = rhashtable_lookup_fast(&sn->members, a, sg_member_params);
@@ -134,48 +167,49 @@ void sg_member_put(struct sg_net *sn, const struct sg_addr *a, u32 group)
 		return;
 	old = sg_mset_of(sn, m);
 	for (i = 0; i < old->n; i++)
-		if (old->ids[i] == group)
+		if (old->ids[i] == group && sg_who_eq(&old->who[i], who))
 			break;
 	if (WARN_ON_ONCE(i == old->n))
 		return;
 	if (--old->cnt[i])
 		return;
 
-	if (old->n == 1) {
+	WRITE_ONCE(old->ids[i], 0);	/* matches nothing from now on */
+	for (i = 0; i < old->n; i++)
+		live += !!old->ids[i];
+	if (!live) {
 		rhashtable_remove_fast(&sn->members, &m->node, sg_member_params);
 		call_rcu(&m->rcu, sg_member_free_rcu);
 		return;
 	}
-	new = kmemdup(old, sizeof(*old), GFP_KERNEL);
-	if (new) {
-		new->ids[i] = new->ids[new->n - 1];
-		new->cnt[i] = new->cnt[new->n - 1];
-		new->n--;
-		rcu_assign_pointer(m->set, new);
-		kfree_rcu(old, rcu);
-		return;
-	}
-	/* ids[i] stays visible to readers for at most this update */
-	WRITE_ONCE(old->ids[i], old->ids[old->n - 1]);
-	old->cnt[i] = old->cnt[old->n - 1];
-	smp_wmb();	/* the moved id before the shorter count; pairs with the reader's smp_rmb() */
-	WRITE_ONCE(old->n, old->n - 1);
+	new = sg_mset_copy(old);
+	if (!new)
+		return;		/* the freed slot stays until the next copy */
+	rcu_assign_pointer(m->set, new);
+	kfree_rcu(old, rcu);
 }
 
-/* The groups of @a, for the datapath; under rcu_read_lock(). */
-u32 sg_member_groups(struct sg_net *sn, const struct sg_addr *a, u32 *out, u32 max)
+/*
+ * The groups of @a, for the datapath; under rcu_read_lock().  With
+ * @origin, only those @a is a member of through the instance (or, for
+ * SG_FROM_REMOTE, the outside) that the packet came from.
+ */
+u32 sg_member_groups(struct sg_net *sn, const struct sg_addr *a,
+		     const struct sg_attach_key *origin, u32 *out, u32 max)
 {
 	struct sg_member *m;
 	struct sg_mset *s;
-	u32 i, n;
+	u32 i, n, got = 0, id;
 
 	m = rhashtable_lookup(&sn->members, a, sg_member_params);
 	if (!m)
 		return 0;
 	s = rcu_dereference(m->set);
-	n = min(READ_ONCE(s->n), max);
-	smp_rmb();	/* the count before the ids; pairs with sg_member_put()'s smp_wmb() */
-	for (i = 0; i < n; i++)
-		out[i] = READ_ONCE(s->ids[i]);
-	return n;
+	n = min(s->n, max);
+	for (i = 0; i < n; i++) {
+		id = READ_ONCE(s->ids[i]);
+		if (id && (!origin || sg_who_eq(&s->who[i], origin)))
+			out[got++] = id;
+	}
+	return got;
 }

@@ -10,6 +10,7 @@
 #include <linux/cgroup.h>
 #include <linux/netdevice.h>
 #include <linux/percpu.h>
+#include <linux/nsproxy.h>
 
 #include "netlink.h"
 
@@ -277,6 +278,19 @@ static int sg_fill_tags(struct sk_buff *skb, const struct sg_group *g)
 	return 0;
 }
 
+/*
+ * nla_nest_end(), except that a nest longer than its 16-bit length can
+ * say fails (a group with tens of thousands of members) instead of
+ * wrapping into a corrupt message.
+ */
+static int sg_nest_end(struct sk_buff *skb, struct nlattr *nest)
+{
+	if (skb_tail_pointer(skb) - (unsigned char *)nest > U16_MAX)
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int sg_fill_members(struct sk_buff *skb, const struct sg_group *g)
 {
 	const struct sg_rmember *m;
@@ -288,8 +302,7 @@ static int sg_fill_members(struct sk_buff *skb, const struct sg_group *g)
 	list_for_each_entry(m, &g->members, node)
 		if (sg_put_addr(skb, SECGROUP_ADDR_A_IPV4, SECGROUP_ADDR_A_IPV6, &m->addr))
 			return -EMSGSIZE;
-	nla_nest_end(skb, nest);
-	return 0;
+	return sg_nest_end(skb, nest);
 }
 
 int sg_fill_group(struct sk_buff *skb, const struct sg_group *g, u32 portid,
@@ -309,9 +322,9 @@ int sg_fill_group(struct sk_buff *skb, const struct sg_group *g, u32 portid,
 	    nla_put_u32(skb, SECGROUP_GROUP_A_FLAGS,
 			g->is_default ? SECGROUP_GROUP_F_DEFAULT : 0) ||
 	    nla_put_u32(skb, SECGROUP_GROUP_A_ATTACHMENTS, g->attached) ||
-	    sg_fill_tags(skb, g) || sg_fill_members(skb, g))
+	    sg_fill_tags(skb, g) || sg_fill_members(skb, g) ||
+	    sg_nest_end(skb, nest))
 		goto cancel;
-	nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);
 	return 0;
 cancel:
@@ -403,6 +416,20 @@ static int sg_fill_stats(struct sk_buff *skb, const struct sg_attach *att)
 	return 0;
 }
 
+/*
+ * @cgrp's path as the reader sees it: relative to the root of its cgroup
+ * namespace, as cgroup_path_ns() gives it, but without its cgroup_mutex,
+ * which must not be taken under RTNL (net_prio takes RTNL under it).  The
+ * namespace's root css_set and its default-hierarchy cgroup are fixed for
+ * the namespace's life.
+ */
+static int sg_cgroup_path(struct cgroup *cgrp, char *buf, size_t len)
+{
+	struct cgroup *root = current->nsproxy->cgroup_ns->root_cset->dfl_cgrp;
+
+	return kernfs_path_from_node(cgrp->kn, root->kn, buf, len);
+}
+
 static int sg_fill_instance(struct sk_buff *skb, struct sg_net *sn,
 			    const struct sg_attach *att)
 {
@@ -423,10 +450,10 @@ static int sg_fill_instance(struct sk_buff *skb, struct sg_net *sn,
 	if (nla_put_u64_64bit(skb, SECGROUP_ATTACH_A_CGROUP_ID, att->key.id,
 			      SECGROUP_ATTACH_A_PAD))
 		return -EMSGSIZE;
-	path = kmalloc(PATH_MAX, GFP_KERNEL);
+	path = kmalloc(PATH_MAX, GFP_KERNEL_ACCOUNT);
 	if (!path)
 		return -ENOMEM;
-	if (cgroup_path(att->cgrp, path, PATH_MAX) > 0)
+	if (sg_cgroup_path(att->cgrp, path, PATH_MAX) > 0)
 		err = nla_put_string(skb, SECGROUP_ATTACH_A_CGROUP_PATH, path);
 	kfree(path);
 	return err;
@@ -511,7 +538,19 @@ cancel:
 	return -EMSGSIZE;
 }
 
-/* ---- events ---- */
+/*
+ * A dump's message was filled (@err 0) or not.  Marks it when the state
+ * changed since the dump began (cb->seq, from sg_net.gen), so that the
+ * reader sees NLM_F_DUMP_INTR and starts again.
+ */
+int sg_dump_one(struct sk_buff *skb, struct netlink_callback *cb, int err)
+{
+	if (!err)
+		nl_dump_check_consistent(cb, nlmsg_hdr(skb));
+	return err;
+}
+
+/* ---- events: every change bumps the generation dumps check ---- */
 
 static void sg_multicast(struct sg_net *sn, struct sk_buff *msg)
 {
@@ -525,6 +564,24 @@ static struct sk_buff *sg_event_new(struct sg_net *sn, size_t size)
 	return genlmsg_new(size, GFP_KERNEL);
 }
 
+/*
+ * Every change bumps the generation that dumps check; never 0, which
+ * nl_dump_check_consistent() takes for "not started".
+ */
+void sg_changed(struct sg_net *sn)
+{
+	lockdep_assert_held(&sn->lock);
+	if (!++sn->gen)
+		sn->gen = 1;
+}
+
+/* A change: bumps the generation, then an event if anyone listens. */
+static struct sk_buff *sg_change_new(struct sg_net *sn, size_t size)
+{
+	sg_changed(sn);
+	return sg_event_new(sn, size);
+}
+
 /* Multicast @msg if filling it (@err) worked. */
 static void sg_event_send(struct sg_net *sn, struct sk_buff *msg, int err)
 {
@@ -536,7 +593,7 @@ static void sg_event_send(struct sg_net *sn, struct sk_buff *msg, int err)
 
 void sg_notify_group(struct sg_net *sn, u8 cmd, const struct sg_group *g)
 {
-	struct sk_buff *msg = sg_event_new(sn, sg_group_msg_size(g));
+	struct sk_buff *msg = sg_change_new(sn, sg_group_msg_size(g));
 
 	if (msg)
 		sg_event_send(sn, msg, sg_fill_group(msg, g, 0, 0, 0, cmd));
@@ -544,7 +601,7 @@ void sg_notify_group(struct sg_net *sn, u8 cmd, const struct sg_group *g)
 
 void sg_notify_rule(struct sg_net *sn, u8 cmd, const struct sg_rule *r)
 {
-	struct sk_buff *msg = sg_event_new(sn, NLMSG_GOODSIZE);
+	struct sk_buff *msg = sg_change_new(sn, NLMSG_GOODSIZE);
 
 	if (msg)
 		sg_event_send(sn, msg, sg_fill_rule(msg, r, 0, 0, 0, cmd));
@@ -552,7 +609,7 @@ void sg_notify_rule(struct sg_net *sn, u8 cmd, const struct sg_rule *r)
 
 void sg_notify_attach(struct sg_net *sn, u8 cmd, const struct sg_attach *att)
 {
-	struct sk_buff *msg = sg_event_new(sn, sg_attach_msg_size(att));
+	struct sk_buff *msg = sg_change_new(sn, sg_attach_msg_size(att));
 
 	if (msg)
 		sg_event_send(sn, msg, sg_fill_attach(msg, sn, att, 0, 0, 0, cmd));
@@ -560,7 +617,7 @@ void sg_notify_attach(struct sg_net *sn, u8 cmd, const struct sg_attach *att)
 
 void sg_notify_member(struct sg_net *sn, u8 cmd, u32 group, const struct sg_addr *a)
 {
-	struct sk_buff *msg = sg_event_new(sn, NLMSG_GOODSIZE);
+	struct sk_buff *msg = sg_change_new(sn, NLMSG_GOODSIZE);
 	struct nlattr *nest;
 	void *hdr;
 
@@ -601,6 +658,7 @@ static const struct genl_ops sg_genl_ops[] = {
 	SG_OP(GROUP_SET, sg_nl_group_set, sg_group_op_policy),
 	{
 		.cmd = SECGROUP_CMD_GROUP_GET,
+		.flags = GENL_UNS_ADMIN_PERM,	/* as nft list and wg show */
 		.doit = sg_nl_group_get,
 		.start = sg_nl_group_dump_start,
 		.dumpit = sg_nl_group_dump,
@@ -611,6 +669,7 @@ static const struct genl_ops sg_genl_ops[] = {
 	SG_OP(RULE_DEL, sg_nl_rule_del, sg_rule_op_policy),
 	{
 		.cmd = SECGROUP_CMD_RULE_GET,
+		.flags = GENL_UNS_ADMIN_PERM,	/* as nft list and wg show */
 		.dumpit = sg_nl_rule_dump,
 		.policy = sg_rule_op_policy,
 		.maxattr = SECGROUP_A_MAX,
@@ -619,6 +678,7 @@ static const struct genl_ops sg_genl_ops[] = {
 	SG_OP(ATTACH_DEL, sg_nl_attach_del, sg_attach_op_policy),
 	{
 		.cmd = SECGROUP_CMD_ATTACH_GET,
+		.flags = GENL_UNS_ADMIN_PERM,	/* as nft list and wg show */
 		.doit = sg_nl_attach_get,
 		.start = sg_nl_attach_dump_start,
 		.dumpit = sg_nl_attach_dump,
@@ -630,8 +690,9 @@ static const struct genl_ops sg_genl_ops[] = {
 	SG_OP(CONFIG_REPLACE, sg_nl_config_replace, sg_config_op_policy),
 };
 
+/* Flow records and the audit trail: CAP_NET_ADMIN in the netns's user ns. */
 static const struct genl_multicast_group sg_mcgrps[] = {
-	{ .name = SECGROUP_MCGRP_EVENTS },
+	{ .name = SECGROUP_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 struct genl_family sg_genl_family __ro_after_init = {
@@ -643,7 +704,8 @@ struct genl_family sg_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = sg_genl_ops,
 	.n_ops = ARRAY_SIZE(sg_genl_ops),
-	.resv_start_op = SECGROUP_CMD_CONFIG_REPLACE + 1,	/* all operations strict */
+	/* 0: every operation validates strictly, reserved header fields too */
+	.resv_start_op = 0,
 	.mcgrps = sg_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(sg_mcgrps),
 };

@@ -38,6 +38,7 @@ struct sg_group *sg_nl_group(struct sg_net *sn, struct nlattr **tb, int id_attr,
 			     int name_attr, struct nlattr *nest,
 			     struct netlink_ext_ack *extack);
 bool sg_nl_flush(struct genl_info *info);
+int sg_dump_one(struct sk_buff *skb, struct netlink_callback *cb, int err);
 
 /* shared by the handlers and the configuration replace (replace.c) */
 struct sg_rule *sg_rule_parse(struct sg_net *sn, struct list_head *names,

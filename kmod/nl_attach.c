@@ -59,7 +59,7 @@ int sg_attach_parse_addrs(struct nlattr *list, struct sg_attach *t,
 
 	if (!list)
 		return 0;
-	t->addrs = kcalloc(SECGROUP_ATTACH_ADDRS_MAX, sizeof(*t->addrs), GFP_KERNEL);
+	t->addrs = kcalloc(SECGROUP_ATTACH_ADDRS_MAX, sizeof(*t->addrs), GFP_KERNEL_ACCOUNT);
 	if (!t->addrs)
 		return -ENOMEM;
 	nla_for_each_nested(a, list, rem) {
@@ -83,7 +83,51 @@ int sg_attach_parse_addrs(struct nlattr *list, struct sg_attach *t,
 	return 0;
 }
 
-/* The instance named by @tb: a device of the netns or a cgroup v2. */
+/*
+ * The cgroup v2 directory open as @fdnum, if the caller may write to it:
+ * it is the caller's or was delegated to it.  Holding the file while the
+ * cgroup is looked up by the same number, and comparing the two, keeps a
+ * concurrent dup2() from swapping in a cgroup that was not checked.
+ */
+static struct cgroup *sg_cgroup_get_writable(int fdnum, struct nlattr *attr,
+					     struct netlink_ext_ack *extack)
+{
+	struct file *file = fget(fdnum);
+	struct cgroup *cgrp;
+	int err;
+
+	if (!file) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "not an open file descriptor");
+		return ERR_PTR(-EBADF);
+	}
+	cgrp = cgroup_get_from_fd(fdnum);
+	if (IS_ERR(cgrp)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "not an open cgroup v2 directory");
+		goto out;
+	}
+	if (file_inode(file)->i_ino != cgroup_id(cgrp)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "the descriptor changed during the request");
+		err = -EBADF;
+	} else {
+		err = file_permission(file, MAY_WRITE);
+		if (err)
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "no write permission on the cgroup (not yours, not delegated to you)");
+	}
+	if (err) {
+		cgroup_put(cgrp);
+		cgrp = ERR_PTR(err);
+	}
+out:
+	fput(file);
+	return cgrp;
+}
+
+/*
+ * The instance named by @tb: a device of the netns or a cgroup v2.  With
+ * @need_fd (a new attachment) the device must exist and the cgroup be
+ * given as an fd the caller may write to; lookups take the bare numbers.
+ */
 int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,
 			struct nlattr *nest, struct sg_attach *t,
 			bool need_fd, struct netlink_ext_ack *extack)
@@ -99,8 +143,7 @@ int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,
 		return -EINVAL;
 	}
 	if (ifi) {
-		ASSERT_RTNL();
-		if (!__dev_get_by_index(sn->net, nla_get_u32(ifi))) {
+		if (need_fd && !__dev_get_by_index(sn->net, nla_get_u32(ifi))) {
 			NL_SET_ERR_MSG_ATTR(extack, ifi, "no such device in this netns");
 			return -ENODEV;
 		}
@@ -117,11 +160,9 @@ int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,
 		t->key.id = nla_get_u64(cgid);
 		return 0;
 	}
-	cgrp = cgroup_get_from_fd(nla_get_s32(fd));
-	if (IS_ERR(cgrp)) {
-		NL_SET_ERR_MSG_ATTR(extack, fd, "not an open cgroup v2 directory");
+	cgrp = sg_cgroup_get_writable(nla_get_s32(fd), fd, extack);
+	if (IS_ERR(cgrp))
 		return PTR_ERR(cgrp);
-	}
 	t->key.id = cgroup_id(cgrp);
 	if (need_fd)
 		t->cgrp = cgrp;
@@ -147,7 +188,10 @@ static int sg_attach_reply(struct genl_info *info, struct sg_net *sn,
 	return genlmsg_reply(msg, info);
 }
 
-/* Devices need RTNL, taken before sg_net.lock as the notifier does. */
+/*
+ * Changes to attachments need RTNL for devices, taken before sg_net.lock as
+ * the notifier does; they drop the attachments of removed cgroups first.
+ */
 void sg_attach_lock(struct sg_net *sn)
 {
 	rtnl_lock();
@@ -174,7 +218,7 @@ int sg_nl_attach_new(struct sk_buff *skb, struct genl_info *info)
 			       sg_attach_policy);
 	if (err)
 		return err;
-	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return -ENOMEM;
 	if (tb[SECGROUP_ATTACH_A_FLAGS])
@@ -195,7 +239,7 @@ int sg_nl_attach_new(struct sk_buff *skb, struct genl_info *info)
 	if (sg_nl_flush(info))
 		sg_ct_flush(sn);
 	sg_notify_attach(sn, SECGROUP_CMD_ATTACH_NEW, att);
-	err = sg_attach_reply(info, sn, att);
+	sg_attach_reply(info, sn, att);	/* committed: a lost reply does not fail it */
 out:
 	sg_attach_unlock(sn);
 	if (t->cgrp)
@@ -243,17 +287,18 @@ int sg_nl_attach_del(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/* A read: no RTNL, no sweeping, no event. */
 int sg_nl_attach_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sg_net *sn = sg_pernet(genl_info_net(info));
 	struct sg_attach *att;
 	int err;
 
-	sg_attach_lock(sn);
+	mutex_lock(&sn->lock);
 	att = sg_nl_attach_find(sn, info, &err);
 	if (att)
 		err = sg_attach_reply(info, sn, att);
-	sg_attach_unlock(sn);
+	mutex_unlock(&sn->lock);
 	return err;
 }
 
@@ -279,14 +324,13 @@ int sg_nl_attach_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct sg_attach *att;
 
 	mutex_lock(&sn->lock);
-	if (!start)
-		sg_attach_sweep(sn);
+	cb->seq = sn->gen;
 	list_for_each_entry(att, &sn->attachments, node) {
 		if (idx++ < start)
 			continue;
-		if (sg_fill_attach(skb, sn, att, NETLINK_CB(cb->skb).portid,
-				   cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				   SECGROUP_CMD_ATTACH_GET)) {
+		if (sg_dump_one(skb, cb, sg_fill_attach(skb, sn, att, NETLINK_CB(cb->skb).portid,
+							cb->nlh->nlmsg_seq, NLM_F_MULTI,
+							SECGROUP_CMD_ATTACH_GET))) {
 			idx--;
 			if (!skb->len)	/* too big even alone: say so */
 				idx = -EMSGSIZE;

@@ -41,12 +41,12 @@ int sg_tags_build(const struct sg_group *g, struct nlattr *set,
 	s32 at;
 	int rem, err = -ENOMEM;
 
-	tags = kcalloc(SECGROUP_TAGS_MAX + 1, sizeof(*tags), GFP_KERNEL);
+	tags = kcalloc(SECGROUP_TAGS_MAX + 1, sizeof(*tags), GFP_KERNEL_ACCOUNT);
 	if (!tags)
 		return -ENOMEM;
 	for (i = 0; g && i < g->ntags; i++) {
-		tags[n].key = kstrdup(g->tags[i].key, GFP_KERNEL);
-		tags[n].value = kstrdup(g->tags[i].value, GFP_KERNEL);
+		tags[n].key = kstrdup(g->tags[i].key, GFP_KERNEL_ACCOUNT);
+		tags[n].value = kstrdup(g->tags[i].value, GFP_KERNEL_ACCOUNT);
 		n++;
 		if (!tags[n - 1].key || !tags[n - 1].value)
 			goto fail;
@@ -85,10 +85,10 @@ int sg_tags_build(const struct sg_group *g, struct nlattr *set,
 				kfree(tags[at].value);
 			}
 			err = -ENOMEM;
-			tags[at].key = kstrdup(nla_data(tb[SECGROUP_TAG_A_KEY]), GFP_KERNEL);
+			tags[at].key = kstrdup(nla_data(tb[SECGROUP_TAG_A_KEY]), GFP_KERNEL_ACCOUNT);
 			tags[at].value = kstrdup(tb[SECGROUP_TAG_A_VALUE] ?
 						 nla_data(tb[SECGROUP_TAG_A_VALUE]) : "",
-						 GFP_KERNEL);
+						 GFP_KERNEL_ACCOUNT);
 			if (!tags[at].key || !tags[at].value)
 				goto fail;
 		}
@@ -259,7 +259,7 @@ int sg_nl_group_del(struct sk_buff *skb, struct genl_info *info)
 	err = 0;
 	sg_notify_group(sn, SECGROUP_CMD_GROUP_DEL, g);
 	list_for_each_entry(m, &g->members, node)
-		sg_member_put(sn, &m->addr, g->id);
+		sg_member_put(sn, &m->addr, g->id, &sg_from_remote);
 	list_del(&g->node);
 	sn->ngroups--;
 	sg_group_free(g);
@@ -283,6 +283,9 @@ int sg_nl_group_get(struct sk_buff *skb, struct genl_info *info)
 	g = sg_nl_group(sn, tb, SECGROUP_GROUP_A_ID, SECGROUP_GROUP_A_NAME,
 			info->attrs[SECGROUP_A_GROUP], info->extack);
 	err = IS_ERR(g) ? PTR_ERR(g) : sg_group_reply(info, g);
+	if (err == -EMSGSIZE)
+		NL_SET_ERR_MSG(info->extack,
+			       "the group does not fit in one message (a nest is at most 64 KiB)");
 	mutex_unlock(&sn->lock);
 	return err;
 }
@@ -312,14 +315,13 @@ int sg_nl_group_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	long idx = 0, start = cb->args[0];
 
 	mutex_lock(&sn->lock);
-	if (!start)
-		sg_attach_sweep(sn);	/* attachment counts */
+	cb->seq = sn->gen;
 	list_for_each_entry(g, &sn->groups, node) {
 		if (idx++ < start)
 			continue;
-		if (sg_fill_group(skb, g, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				  SECGROUP_CMD_GROUP_GET)) {
+		if (sg_dump_one(skb, cb, sg_fill_group(skb, g, NETLINK_CB(cb->skb).portid,
+						       cb->nlh->nlmsg_seq, NLM_F_MULTI,
+						       SECGROUP_CMD_GROUP_GET))) {
 			idx--;
 			if (!skb->len)	/* too big even alone: say so */
 				idx = -EMSGSIZE;
@@ -365,7 +367,7 @@ int sg_nl_group_set(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	if (tb[SECGROUP_GROUP_A_DESCRIPTION]) {
-		desc = kstrdup(nla_data(tb[SECGROUP_GROUP_A_DESCRIPTION]), GFP_KERNEL);
+		desc = kstrdup(nla_data(tb[SECGROUP_GROUP_A_DESCRIPTION]), GFP_KERNEL_ACCOUNT);
 		if (!desc) {
 			err = -ENOMEM;
 			goto out;
@@ -388,7 +390,8 @@ int sg_nl_group_set(struct sk_buff *skb, struct genl_info *info)
 		g->desc = desc;
 	}
 	sg_notify_group(sn, SECGROUP_CMD_GROUP_SET, g);
-	err = sg_group_reply(info, g);
+	sg_group_reply(info, g);	/* committed: a lost reply does not fail it */
+	err = 0;
 out:
 	mutex_unlock(&sn->lock);
 	return err;
@@ -443,13 +446,13 @@ static int sg_nl_member(struct genl_info *info, bool add)
 			err = -ENOSPC;
 			goto out;
 		}
-		m = kzalloc(sizeof(*m), GFP_KERNEL);
+		m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 		if (!m) {
 			err = -ENOMEM;
 			goto out;
 		}
 		m->addr = a;
-		err = sg_member_get(sn, &a, g->id, info->extack);
+		err = sg_member_get(sn, &a, g->id, &sg_from_remote, info->extack);
 		if (err) {
 			kfree(m);
 			goto out;
@@ -463,7 +466,7 @@ static int sg_nl_member(struct genl_info *info, bool add)
 			err = -ENOENT;
 			goto out;
 		}
-		sg_member_put(sn, &a, g->id);
+		sg_member_put(sn, &a, g->id, &sg_from_remote);
 		list_del(&m->node);
 		g->nmembers--;
 		kfree(m);

@@ -147,7 +147,7 @@ struct sg_rule *sg_rule_parse(struct sg_net *sn, struct list_head *names,
 	if (!err)
 		err = sg_rule_parse_peer(sn, names, tb, nest, r, extack);
 	if (!err && tb[SECGROUP_RULE_A_DESCRIPTION]) {
-		r->desc = kstrdup(nla_data(tb[SECGROUP_RULE_A_DESCRIPTION]), GFP_KERNEL);
+		r->desc = kstrdup(nla_data(tb[SECGROUP_RULE_A_DESCRIPTION]), GFP_KERNEL_ACCOUNT);
 		if (!r->desc)
 			err = -ENOMEM;
 	}
@@ -158,20 +158,21 @@ struct sg_rule *sg_rule_parse(struct sg_net *sn, struct list_head *names,
 	return r;
 }
 
-static int sg_rule_reply(struct genl_info *info, const struct sg_rule *r)
+/* The reply to RULE_NEW, filled before the change so that sending cannot fail it. */
+static struct sk_buff *sg_rule_reply_new(struct genl_info *info, const struct sg_rule *r)
 {
 	struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	int err;
 
 	if (!msg)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	err = sg_fill_rule(msg, r, info->snd_portid, info->snd_seq, 0,
 			   info->genlhdr->cmd);
 	if (err) {
 		nlmsg_free(msg);
-		return err;
+		return ERR_PTR(err);
 	}
-	return genlmsg_reply(msg, info);
+	return msg;
 }
 
 int sg_nl_rule_new(struct sk_buff *skb, struct genl_info *info)
@@ -179,6 +180,7 @@ int sg_nl_rule_new(struct sk_buff *skb, struct genl_info *info)
 	struct sg_net *sn = sg_pernet(genl_info_net(info));
 	struct nlattr *tb[SECGROUP_RULE_A_MAX + 1];
 	struct nlattr *nest = info->attrs[SECGROUP_A_RULE];
+	struct sk_buff *reply;
 	struct sg_group *g;
 	struct sg_rule *r;
 	int err;
@@ -216,19 +218,26 @@ int sg_nl_rule_new(struct sk_buff *skb, struct genl_info *info)
 		goto drop;
 	}
 	r->id = sg_rule_new_id(sn, NULL);
+	r->group = g->id;	/* as sg_group_add_rule() will: the reply says it */
+	reply = sg_rule_reply_new(info, r);
+	if (IS_ERR(reply)) {
+		err = PTR_ERR(reply);
+		goto drop;
+	}
 	sg_group_add_rule(g, r);
+	/* builds every policy first: on failure none was published */
 	err = sg_rebuild_group(sn, g->id);
-	if (!err)
-		err = sg_rule_reply(info, r);
 	if (err) {
 		sg_group_del_rule(g, r);
-		sg_rebuild_group(sn, g->id);	/* back to the old rules */
+		nlmsg_free(reply);
 		NL_SET_ERR_MSG(info->extack, "out of memory compiling the policies");
 		goto drop;
 	}
 	if (sg_nl_flush(info))
 		sg_ct_flush(sn);
 	sg_notify_rule(sn, SECGROUP_CMD_RULE_NEW, r);
+	/* committed: a reply the socket cannot take does not undo it */
+	genlmsg_reply(reply, info);
 	goto out;
 drop:
 	sg_rule_drop(r);
@@ -315,6 +324,7 @@ int sg_nl_rule_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			only = nla_get_u32(tb[SECGROUP_RULE_A_GROUP]);
 	}
 	mutex_lock(&sn->lock);
+	cb->seq = sn->gen;
 	list_for_each_entry(g, &sn->groups, node) {
 		if (only && g->id != only)
 			continue;
@@ -322,9 +332,10 @@ int sg_nl_rule_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			list_for_each_entry(r, &g->rules[d], node) {
 				if (idx++ < start)
 					continue;
-				if (sg_fill_rule(skb, r, NETLINK_CB(cb->skb).portid,
-						 cb->nlh->nlmsg_seq, NLM_F_MULTI,
-						 SECGROUP_CMD_RULE_GET)) {
+				if (sg_dump_one(skb, cb,
+						sg_fill_rule(skb, r, NETLINK_CB(cb->skb).portid,
+							     cb->nlh->nlmsg_seq, NLM_F_MULTI,
+							     SECGROUP_CMD_RULE_GET))) {
 					idx--;
 					goto done;
 				}

@@ -79,8 +79,8 @@ static int sg_policy_build_dir(struct sg_net *sn, const struct sg_attach *att,
 		if (g)
 			n += g->nrules[dir];
 	}
-	p->rules[dir] = kvcalloc(n + 1, sizeof(*p->rules[dir]), GFP_KERNEL);
-	crules = kvcalloc(n + 1, sizeof(*crules), GFP_KERNEL);
+	p->rules[dir] = kvcalloc(n + 1, sizeof(*p->rules[dir]), GFP_KERNEL_ACCOUNT);
+	crules = kvcalloc(n + 1, sizeof(*crules), GFP_KERNEL_ACCOUNT);
 	if (!p->rules[dir] || !crules) {
 		kvfree(crules);
 		return -ENOMEM;
@@ -106,7 +106,7 @@ struct sg_policy *sg_policy_build(struct sg_net *sn, const struct sg_attach *att
 	int d, err;
 
 	lockdep_assert_held(&sn->lock);
-	p = kzalloc(struct_size(p, addrs, att->naddrs), GFP_KERNEL);
+	p = kzalloc(struct_size(p, addrs, att->naddrs), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return ERR_PTR(-ENOMEM);
 	p->flags = att->flags;
@@ -139,7 +139,7 @@ int sg_rebuild_group(struct sg_net *sn, u32 group)
 			n++;
 	if (!n)
 		return 0;
-	fresh = kvcalloc(n, sizeof(*fresh), GFP_KERNEL);
+	fresh = kvcalloc(n, sizeof(*fresh), GFP_KERNEL_ACCOUNT);
 	if (!fresh)
 		return -ENOMEM;
 	list_for_each_entry(att, &sn->attachments, node) {
@@ -167,10 +167,13 @@ int sg_rebuild_group(struct sg_net *sn, u32 group)
 
 /*
  * The index of the rule of @pol allowing a new connection in direction @dir
- * with @peer at the other end, or -1.  Under rcu_read_lock().
+ * with @peer at the other end, or -1.  @origin, for a source peer, is where
+ * the packet came from: the peer belongs to the groups it is a member of
+ * through that origin only.  Under rcu_read_lock().
  */
 int sg_policy_match(struct sg_net *sn, const struct sg_policy *pol, u8 dir,
-		    const struct sg_addr *peer, u8 proto, u16 l4)
+		    const struct sg_addr *peer, const struct sg_attach_key *origin,
+		    u8 proto, u16 l4)
 {
 	u32 groups[SG_PEER_GROUPS_MAX];
 	struct sgc_pkt cp = {
@@ -180,6 +183,6 @@ int sg_policy_match(struct sg_net *sn, const struct sg_policy *pol, u8 dir,
 		.groups = groups,
 	};
 
-	cp.ngroups = sg_member_groups(sn, peer, groups, ARRAY_SIZE(groups));
+	cp.ngroups = sg_member_groups(sn, peer, origin, groups, ARRAY_SIZE(groups));
 	return sgc_lookup(pol->cls[dir], &cp);
 }

@@ -90,7 +90,7 @@ static int sg_idset_init(struct sg_replace *rp)
 	sg_cfg_for_each(a, rp, rem)
 		n += nla_type(a) == SECGROUP_A_RULE;
 	rp->rule_ids.mask = roundup_pow_of_two(2 * n) - 1;
-	rp->rule_ids.ids = kvcalloc(rp->rule_ids.mask + 1, sizeof(u32), GFP_KERNEL);
+	rp->rule_ids.ids = kvcalloc(rp->rule_ids.mask + 1, sizeof(u32), GFP_KERNEL_ACCOUNT);
 	if (!rp->rule_ids.ids)
 		return -ENOMEM;
 	list_for_each_entry(g, &rp->sn->groups, node)
@@ -266,7 +266,7 @@ static int sg_cfg_member_add(struct sg_replace *rp, struct nlattr *a)
 				    "member quota of the group reached (module parameter max_members)");
 		return -ENOSPC;
 	}
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m)
 		return -ENOMEM;
 	m->addr = x;
@@ -390,7 +390,7 @@ static int sg_cfg_keep_attach(struct sg_replace *rp, struct sg_attach *att)
 	p->t.naddrs = att->naddrs;
 	if (att->naddrs) {
 		p->t.addrs = kmemdup(att->addrs, att->naddrs * sizeof(*att->addrs),
-				     GFP_KERNEL);
+				     GFP_KERNEL_ACCOUNT);
 		if (!p->t.addrs)
 			return -ENOMEM;
 	}
@@ -417,7 +417,7 @@ static int sg_cfg_attachments(struct sg_replace *rp, bool listed)
 	if (!listed)
 		list_for_each_entry(att, &rp->sn->attachments, node)
 			n++;
-	rp->plan = kvcalloc(n + 1, sizeof(*rp->plan), GFP_KERNEL);
+	rp->plan = kvcalloc(n + 1, sizeof(*rp->plan), GFP_KERNEL_ACCOUNT);
 	if (!rp->plan)
 		return -ENOMEM;
 	if (listed) {
@@ -478,14 +478,14 @@ static void sg_cfg_members_put(struct sg_replace *rp)
 
 	while (rp->plans_got) {
 		p = &rp->plan[--rp->plans_got];
-		sg_attach_put_members(rp->sn, p->t.groups, p->t.ngroups,
+		sg_attach_put_members(rp->sn, &p->t.key, p->t.groups, p->t.ngroups,
 				      p->t.addrs, p->t.naddrs);
 	}
 	list_for_each_entry(g, &rp->sn->groups, node) {
 		if (i++ == rp->members_got)
 			break;
 		list_for_each_entry(m, &g->members, node)
-			sg_member_put(rp->sn, &m->addr, g->id);
+			sg_member_put(rp->sn, &m->addr, g->id, &sg_from_remote);
 	}
 	rp->members_got = 0;
 }
@@ -499,11 +499,12 @@ static int sg_cfg_members_get(struct sg_replace *rp)
 
 	list_for_each_entry(g, &rp->sn->groups, node) {
 		list_for_each_entry(m, &g->members, node) {
-			err = sg_member_get(rp->sn, &m->addr, g->id, rp->extack);
+			err = sg_member_get(rp->sn, &m->addr, g->id, &sg_from_remote,
+					    rp->extack);
 			if (err) {
 				/* the entries of this group taken so far */
 				list_for_each_entry_continue_reverse(m, &g->members, node)
-					sg_member_put(rp->sn, &m->addr, g->id);
+					sg_member_put(rp->sn, &m->addr, g->id, &sg_from_remote);
 				goto undo;
 			}
 		}
@@ -586,7 +587,7 @@ static void sg_cfg_commit_attach(struct sg_replace *rp, struct sg_plan *p)
 	bool changed = p->created || sg_attach_changed(att, &p->t);
 
 	if (!p->created) {
-		sg_attach_put_members(rp->sn, att->groups, att->ngroups,
+		sg_attach_put_members(rp->sn, &att->key, att->groups, att->ngroups,
 				      att->addrs, att->naddrs);
 		sg_policy_free_rcu(rcu_replace_pointer(att->policy, p->pol,
 						       lockdep_is_held(&rp->sn->lock)));
@@ -618,7 +619,7 @@ static void sg_cfg_commit_attachments(struct sg_replace *rp)
 			continue;
 		}
 		sg_notify_attach(sn, SECGROUP_CMD_ATTACH_DEL, att);
-		sg_attach_put_members(sn, att->groups, att->ngroups,
+		sg_attach_put_members(sn, &att->key, att->groups, att->ngroups,
 				      att->addrs, att->naddrs);
 		sg_attach_unlink(sn, att);
 	}
@@ -691,10 +692,11 @@ static void sg_cfg_commit(struct sg_replace *rp)
 	struct sg_rule *r;
 	int d;
 
+	sg_changed(rp->sn);	/* an order changed alone sends no event */
 	sg_cfg_commit_attachments(rp);
 	list_for_each_entry(g, &rp->groups, node)
 		list_for_each_entry(m, &g->members, node)
-			sg_member_put(rp->sn, &m->addr, g->id);
+			sg_member_put(rp->sn, &m->addr, g->id, &sg_from_remote);
 	sg_cfg_notify_groups(rp);
 	/* the kept rules own their counters now; the old ones lent them */
 	list_for_each_entry(g, &rp->sn->groups, node)
@@ -762,7 +764,7 @@ int sg_nl_config_replace(struct sk_buff *skb, struct genl_info *info)
 
 	if (info->attrs[SECGROUP_A_FLAGS])
 		flags = nla_get_u32(info->attrs[SECGROUP_A_FLAGS]);
-	rp = kzalloc(sizeof(*rp), GFP_KERNEL);
+	rp = kzalloc(sizeof(*rp), GFP_KERNEL_ACCOUNT);
 	if (!rp)
 		return -ENOMEM;
 	rp->sn = sn;
@@ -776,12 +778,15 @@ int sg_nl_config_replace(struct sk_buff *skb, struct genl_info *info)
 		goto unlend;
 	sg_cfg_swap(rp);
 	err = sg_cfg_compile(rp);
-	if (!err)
-		err = sg_cfg_members_get(rp);
+	/*
+	 * The member map is the datapath's: a dry run stops before it, so
+	 * it does not check the limit of groups per address (ENOSPC).
+	 */
+	if (err || (flags & SECGROUP_F_DRY_RUN))
+		goto swap_back;
+	err = sg_cfg_members_get(rp);
 	if (err)
 		goto swap_back;
-	if (flags & SECGROUP_F_DRY_RUN)
-		goto put_members;
 	err = sg_cfg_publish(rp);
 	if (err)
 		goto put_members;

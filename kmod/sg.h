@@ -111,17 +111,25 @@ struct sg_policy {
 enum sg_attach_kind {
 	SG_ATTACH_DEV,
 	SG_ATTACH_CGROUP,
+	/* where else a packet can come from (struct sg_attach_key as origin) */
+	SG_FROM_REMOTE,			/* another host: the remote members' owner */
+	SG_FROM_HOST,			/* the host itself, no instance: no member */
 };
+#define SG_ATTACH_KINDS 2
 
+/* An instance; also who makes an address a member, and a packet's origin. */
 struct sg_attach_key {
 	u64 id;				/* ifindex or cgroup id */
 	u8 kind;
 	u8 pad[7];
 };
 
+extern const struct sg_attach_key sg_from_remote;
+
 struct sg_attach {
 	struct rhash_head hnode;	/* sg_net.attach_ht */
 	struct list_head node;		/* sg_net.attachments */
+	struct hlist_node cg_node;	/* sg_net.cgroups (RCU), cgroup kind */
 	struct rcu_head rcu;
 	struct sg_attach_key key;
 	struct cgroup *cgrp;		/* held while attached */
@@ -143,12 +151,15 @@ struct sg_net {
 	u32 ngroups;
 	struct sg_group *def;
 	struct list_head attachments;
-	u32 nattach[2];			/* by enum sg_attach_kind */
+	struct hlist_head cgroups;	/* the cgroup attachments, for the datapath */
+	u32 nattach[SG_ATTACH_KINDS];	/* by enum sg_attach_kind */
 	struct rhashtable attach_ht;
 	struct rhashtable members;
-	bool hooks[2];			/* registered, by kind */
-	struct nf_hook_ops *ops[2];
+	bool hooks[SG_ATTACH_KINDS];	/* registered, by kind */
+	bool dying;			/* past pre_exit: no hooks any more */
+	u32 gen;			/* bumped by every change: dump consistency */
 	struct sg_flowlog *flowlog;
+	struct delayed_work sweeper;	/* drops removed cgroups' attachments */
 };
 
 struct sg_net *sg_pernet(const struct net *net);
@@ -182,22 +193,25 @@ void sg_store_exit(struct sg_net *sn);
 int sg_members_init(struct sg_net *sn);
 void sg_members_exit(struct sg_net *sn);
 int sg_member_get(struct sg_net *sn, const struct sg_addr *a, u32 group,
-		  struct netlink_ext_ack *extack);
-void sg_member_put(struct sg_net *sn, const struct sg_addr *a, u32 group);
-u32 sg_member_groups(struct sg_net *sn, const struct sg_addr *a, u32 *out, u32 max);
+		  const struct sg_attach_key *who, struct netlink_ext_ack *extack);
+void sg_member_put(struct sg_net *sn, const struct sg_addr *a, u32 group,
+		   const struct sg_attach_key *who);
+u32 sg_member_groups(struct sg_net *sn, const struct sg_addr *a,
+		     const struct sg_attach_key *origin, u32 *out, u32 max);
 
 /* policy.c: compile an attachment's rules */
 struct sg_policy *sg_policy_build(struct sg_net *sn, const struct sg_attach *att);
 void sg_policy_free(struct sg_policy *p);
 void sg_policy_free_rcu(struct sg_policy *p);
 int sg_policy_match(struct sg_net *sn, const struct sg_policy *pol, u8 dir,
-		    const struct sg_addr *peer, u8 proto, u16 l4);
+		    const struct sg_addr *peer, const struct sg_attach_key *origin,
+		    u8 proto, u16 l4);
 int sg_rebuild_group(struct sg_net *sn, u32 group);
 
 /* attach.c */
 int sg_attach_init(struct sg_net *sn);
 void sg_attach_exit(struct sg_net *sn);
-struct sg_attach *sg_attach_lookup(struct sg_net *sn, u8 kind, u64 id);
+struct sg_attach *sg_attach_lookup_rcu(struct sg_net *sn, u8 kind, u64 id);
 struct sg_attach *sg_attach_find(struct sg_net *sn, u8 kind, u64 id);
 int sg_attach_set(struct sg_net *sn, struct sg_attach *tmpl, bool *created,
 		  struct netlink_ext_ack *extack);
@@ -209,13 +223,48 @@ int sg_attach_publish(struct sg_net *sn, struct sg_attach *att,
 void sg_attach_free(struct sg_attach *att);
 int sg_attach_get_members(struct sg_net *sn, const struct sg_attach *t,
 			  struct netlink_ext_ack *extack);
-void sg_attach_put_members(struct sg_net *sn, const u32 *groups, u32 ng,
-			   const struct sg_addr *addrs, u32 na);
+void sg_attach_put_members(struct sg_net *sn, const struct sg_attach_key *who,
+			   const u32 *groups, u32 ng, const struct sg_addr *addrs, u32 na);
 void sg_attach_sweep(struct sg_net *sn);
+void sg_attach_stop_sweeper(struct sg_net *sn);
 bool sg_attach_uses(const struct sg_attach *att, u32 group);
 int sg_attach_notifier_init(void);
 void sg_attach_notifier_exit(void);
 void sg_attach_stats_sum(const struct sg_attach *att, struct sg_attach_stats *out);
+
+/* What the classifier and the anti-spoofing check need from a packet. */
+struct sg_pkt {
+	struct sg_addr src, dst;
+	u8 proto;
+	u16 sport, dport;
+	u8 icmp_type, icmp_code;
+	u8 tcp_flags;
+	u8 tcp_hdrlen;
+	u8 hop_limit;		/* IPv6 */
+	unsigned int thoff;	/* the transport header */
+};
+
+/* packet.c */
+bool sg_parse(const struct sk_buff *skb, u8 pf, struct sg_pkt *p);
+bool sg_link_control(struct net *net, const struct sg_pkt *p, u8 dir);
+bool sg_link_source(const struct sg_addr *src);
+bool sg_tcp_not_syn(const struct sg_pkt *p);
+
+/* origin.c: the sockets and instances behind a packet */
+struct sg_attach *sg_attach_of_sock(struct sg_net *sn, struct sock *sk);
+void sg_origin(struct sg_net *sn, struct net *net, const struct sk_buff *skb,
+	       const struct net_device *in, const struct sg_pkt *p,
+	       struct sg_attach_key *o);
+void sg_local_origin(struct sg_net *sn, struct net *net, const struct sg_pkt *p,
+		     struct sg_attach_key *o);
+struct sg_attach *sg_receiver(struct sg_net *sn, struct net *net, struct sk_buff *skb,
+			      const struct sg_pkt *p, const struct net_device *in,
+			      bool *known);
+int sg_raw_receivers(struct sg_net *sn, struct net *net, const struct sk_buff *skb,
+		     const struct sg_pkt *p,
+		     int (*fn)(struct sg_attach *att, void *arg), void *arg);
+int sg_attach_each_cgroup_rcu(struct sg_net *sn,
+			      int (*fn)(struct sg_attach *att, void *arg), void *arg);
 
 /* hooks.c */
 int sg_hooks_update(struct sg_net *sn);
@@ -238,6 +287,7 @@ void sg_notify_rule(struct sg_net *sn, u8 cmd, const struct sg_rule *r);
 void sg_notify_attach(struct sg_net *sn, u8 cmd, const struct sg_attach *att);
 void sg_notify_member(struct sg_net *sn, u8 cmd, u32 group, const struct sg_addr *a);
 void sg_notify_flow(struct sg_net *sn, const struct sg_flow *f);
+void sg_changed(struct sg_net *sn);
 
 /* A new connection as the datapath saw it (flow logs). */
 struct sg_flow {

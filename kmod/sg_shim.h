@@ -12,7 +12,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 
-#define sgc_calloc(n, size)	kvcalloc(n, size, GFP_KERNEL)
+#define sgc_calloc(n, size)	kvcalloc(n, size, GFP_KERNEL_ACCOUNT)
 #define sgc_release(ptr)	kvfree(ptr)
 #define sgc_sort(base, n, size, cmp) sort(base, n, size, cmp, NULL)
 

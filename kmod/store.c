@@ -68,11 +68,11 @@ u32 sg_rule_new_id(struct sg_net *sn, struct list_head *also)
 
 struct sg_rule *sg_rule_alloc(void)
 {
-	struct sg_rule *r = kzalloc(sizeof(*r), GFP_KERNEL);
+	struct sg_rule *r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 
 	if (!r)
 		return NULL;
-	r->stats = alloc_percpu(struct sg_rule_stats);
+	r->stats = alloc_percpu_gfp(struct sg_rule_stats, GFP_KERNEL_ACCOUNT);
 	if (!r->stats) {
 		kfree(r);
 		return NULL;
@@ -217,14 +217,14 @@ struct sg_group *sg_group_create(struct sg_net *sn, struct list_head *also,
 	struct sg_rule *r;
 	int d;
 
-	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
 	if (!g)
 		goto nomem;
 	for (d = 0; d < SG_DIRS; d++)
 		INIT_LIST_HEAD(&g->rules[d]);
 	INIT_LIST_HEAD(&g->members);
-	g->name = kstrdup(name, GFP_KERNEL);
-	g->desc = kstrdup(desc ? desc : "", GFP_KERNEL);
+	g->name = kstrdup(name, GFP_KERNEL_ACCOUNT);
+	g->desc = kstrdup(desc ? desc : "", GFP_KERNEL_ACCOUNT);
 	if (!g->name || !g->desc)
 		goto nomem;
 	g->id = id ?: sg_group_new_id(sn, also);

@@ -826,7 +826,7 @@ TEST_F(sg, member_errors)
 	REJECT(m, -ENOENT);
 }
 
-/* CAP_NET_ADMIN is needed in the netns's own user namespace. */
+/* CAP_NET_ADMIN is needed in the netns's own user namespace, to read too. */
 TEST_F(sg, unprivileged)
 {
 	pid_t pid = fork();
@@ -842,8 +842,13 @@ TEST_F(sg, unprivileged)
 			_exit(11);
 		if (talk(&c, group_new(&c, "evil")) != -EPERM)
 			_exit(12);
-		if (talk(&c, msg(&c, SECGROUP_CMD_GROUP_GET, NLM_F_DUMP)))
-			_exit(13);	/* reads are open */
+		/* reads too, as nft list and wg show */
+		if (talk(&c, msg(&c, SECGROUP_CMD_GROUP_GET, NLM_F_DUMP)) != -EPERM)
+			_exit(13);
+		/* and the events: flow records and the audit trail */
+		if (nl_socket_add_membership(c.sk, genl_ctrl_resolve_grp(c.sk,
+				SECGROUP_GENL_NAME, SECGROUP_MCGRP_EVENTS)) == 0)
+			_exit(14);
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -915,6 +920,94 @@ TEST_F(sg, concurrent_writers)
 	for (off = 0; off < len; off += NLMSG_ALIGN(((struct nlmsghdr *)(s + off))->nlmsg_len))
 		groups++;
 	EXPECT_EQ(102, groups);	/* default, web and 100 */
+}
+
+/* RULE_NEW's reply is the rule as it is: its id and its group's. */
+TEST_F(sg, rule_new_reply)
+{
+	EXPECT_EQ(self->web, first_u32(&self->c, rule_new(&self->c, self->web, 8443),
+				       SECGROUP_A_RULE, SECGROUP_RULE_A_GROUP));
+	EXPECT_NE(0, first_u32(&self->c, rule_new(&self->c, self->web, 8444),
+			       SECGROUP_A_RULE, SECGROUP_RULE_A_ID));
+}
+
+/* Reserved genetlink header bytes are rejected, as in every strict family. */
+TEST_F(sg, reserved_header)
+{
+	struct nl_msg *m = group_new(&self->c, "resv");
+	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(m));
+
+	g->reserved = 1;
+	REJECT(m, -EINVAL);
+}
+
+/*
+ * A change that was committed reports success even when its reply cannot
+ * be delivered: requests sent on a socket whose receive buffer is full
+ * all take effect, and none is rolled back after its policy was published.
+ */
+TEST_F(sg, committed_despite_lost_reply)
+{
+	struct conn small;
+	int i;
+
+	ASSERT_EQ(0, conn_open(&small));
+	nl_socket_set_buffer_size(small.sk, 1, 1);	/* the kernel's minimum */
+	for (i = 0; i < 40; i++)
+		ASSERT_LE(0, nl_send_auto(small.sk, rule_new(&small, self->web, 1000 + i)));
+	conn_close(&small);
+	for (i = 0; i < 40; i++)	/* each is there: adding it again is a duplicate */
+		EXPECT_EQ(-EEXIST, rule_add(&self->c, self->web, 1000 + i)) TH_LOG("port %d", 1000 + i);
+}
+
+/*
+ * A dump that a change interrupts says so (NLM_F_DUMP_INTR), so that the
+ * reader starts again instead of trusting a mix of two states.
+ */
+TEST_F(sg, dump_interrupted)
+{
+	static char buf[1 << 16];
+	char name[32], desc[201];
+	struct nl_msg *m;
+	struct nlattr *n;
+	int i, fd, r, nrecv = 0, intr = 0, done = 0;
+
+	memset(desc, 'd', 200);
+	desc[200] = 0;
+	for (i = 0; i < 400; i++) {
+		snprintf(name, sizeof(name), "g%d", i);
+		m = msg(&self->c, SECGROUP_CMD_GROUP_NEW, 0);
+		n = nest(m, SECGROUP_A_GROUP);
+		nla_put_string(m, SECGROUP_GROUP_A_NAME, name);
+		nla_put_string(m, SECGROUP_GROUP_A_DESCRIPTION, desc);
+		nla_nest_end(m, n);
+		ASSERT_EQ(0, talk(&self->c, m));
+	}
+	fd = nl_socket_get_fd(self->c.sk);
+	m = msg(&self->c, SECGROUP_CMD_GROUP_GET, NLM_F_DUMP);
+	ASSERT_LE(0, nl_send_auto(self->c.sk, m));
+	nlmsg_free(m);
+	while (!done) {
+		struct nlmsghdr *h;
+
+		r = recv(fd, buf, sizeof(buf), 0);
+		ASSERT_LT(0, r);
+		if (++nrecv == 1) {	/* a change between two parts of the dump */
+			struct conn other;
+
+			ASSERT_EQ(0, conn_open(&other));
+			ASSERT_EQ(0, talk(&other, group_new(&other, "between")));
+			conn_close(&other);
+		}
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, r); h = NLMSG_NEXT(h, r)) {
+			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr = 1;
+			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
+				done = 1;
+		}
+	}
+	EXPECT_LT(2, nrecv);
+	EXPECT_EQ(1, intr);
 }
 
 TEST_HARNESS_MAIN

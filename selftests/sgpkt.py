@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Hand-made packets for the adversarial selftests (selftests/adversarial.sh).
+
+  sgpkt.py raw4 DST PROTO HEXPAYLOAD       an IPv4 packet of any protocol
+  sgpkt.py icmp6 DST TYPE HOPLIMIT         an ICMPv6 message (ND, MLD); DST
+                                           may carry a scope, ff02::1%IFNAME
+  sgpkt.py frag4 SRC DST SPORT DPORT       a lone non-first UDP fragment whose
+  sgpkt.py frag6 SRC DST SPORT DPORT       payload reads as SPORT, DPORT
+  sgpkt.py recv4 PROTO SECONDS [SRC]       count IPv4 packets of PROTO
+  sgpkt.py recv6 TYPE SECONDS [SRC]        count ICMPv6 messages of TYPE
+                                           (from SRC only, if given)
+
+The receivers print how many packets arrived before SECONDS passed; they
+print "ready" on stderr once their socket is open.
+"""
+import select
+import socket
+import struct
+import sys
+import time
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def send(s, data, addr):
+    try:
+        s.sendto(data, addr)
+    except PermissionError:     # a netfilter drop on the way out: fine
+        sys.stderr.write("dropped on the way out\n")
+
+
+def raw4(dst, proto, payload):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, int(proto))
+    send(s, bytes.fromhex(payload), (dst, 0))
+
+
+def icmp6(dst, typ, hops):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    hops = int(hops)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, hops)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, hops)
+    # type, code, checksum (the kernel fills it in), 4 reserved bytes and
+    # a target address: the shape of a neighbour solicitation
+    addr = socket.getaddrinfo(dst, None, socket.AF_INET6)[0][4]
+    msg = struct.pack("!BBHI", int(typ), 0, 0, 0) + socket.inet_pton(socket.AF_INET6, addr[0])
+    send(s, msg, addr)
+
+
+def frag4(src, dst, sport, dport):
+    # offset 8 bytes (1 unit), last fragment: the "ports" are payload
+    payload = struct.pack("!HH", int(sport), int(dport)) + b"x" * 12
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 0x5eed, 1,
+                      64, socket.IPPROTO_UDP, 0,
+                      socket.inet_aton(src), socket.inet_aton(dst))
+    hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    send(s, hdr + payload, (dst, 0))
+
+
+def frag6(src, dst, sport, dport):
+    payload = struct.pack("!HH", int(sport), int(dport)) + b"x" * 12
+    # fragment header: next header UDP, offset 1 (8 bytes), last fragment
+    fh = struct.pack("!BBHI", socket.IPPROTO_UDP, 0, 1 << 3, 0x5eed)
+    body = fh + payload
+    hdr = struct.pack("!IHBB16s16s", 6 << 28, len(body), 44, 64,
+                      socket.inet_pton(socket.AF_INET6, src),
+                      socket.inet_pton(socket.AF_INET6, dst))
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    send(s, hdr + body, (dst, 0))
+
+
+def count(s, seconds, match, src):
+    sys.stderr.write("ready\n")
+    sys.stderr.flush()
+    n = 0
+    end = time.monotonic() + float(seconds)
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            break
+        r, _, _ = select.select([s], [], [], left)
+        if not r:
+            continue
+        data, addr = s.recvfrom(65535)
+        if match(data) and (src is None or addr[0] == src):
+            n += 1
+    print(n)
+
+
+def recv4(proto, seconds, src=None):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, int(proto))
+    count(s, seconds, lambda p: True, src)
+
+
+def recv6(typ, seconds, src=None):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    count(s, seconds, lambda p: p[0] == int(typ), src)
+
+
+if __name__ == "__main__":
+    cmds = {"raw4": raw4, "icmp6": icmp6, "frag4": frag4, "frag6": frag6,
+            "recv4": recv4, "recv6": recv6}
+    if len(sys.argv) < 2 or sys.argv[1] not in cmds:
+        sys.exit(__doc__)
+    cmds[sys.argv[1]](*sys.argv[2:])
