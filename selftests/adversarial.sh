@@ -122,7 +122,7 @@ check "root of its own user and network namespace reads and watches its own" \
 # ---- 4. fragments without conntrack get no verdict from garbage
 
 # notrack ahead of defragmentation, as only root in the netns can set up
-nft -f - <<'EOF'
+check "nftables skips conntrack for c's UDP to b, ahead of defragmentation" nft -f - <<'EOF'
 table inet sgadv {
 	chain pre {
 		type filter hook prerouting priority -500;
@@ -146,7 +146,7 @@ check "... over IPv6 too" udp c fd00::3 53
 # ---- 5. a conntrack helper opens no port that no rule opens
 
 modprobe nf_conntrack_ftp 2>/dev/null
-nft -f - <<'EOF'
+check "nftables assigns the ftp helper to port 21" nft -f - <<'EOF'
 table inet sgftp {
 	ct helper ftp-std {
 		type "ftp" protocol tcp;
@@ -182,7 +182,7 @@ ip netns exec b pkill -f TCP6-LISTEN:21
 
 # ---- 6. a revoke with flush reaches connections that DNAT rewrote
 
-nft -f - <<'EOF'
+check "nftables DNATs 192.0.2.80:8080 to b:7200" nft -f - <<'EOF'
 table ip sgnat {
 	chain pre {
 		type nat hook prerouting priority dstnat;
