@@ -183,10 +183,12 @@ static bool sg_icmp_to_kernel(const struct sg_pkt *p)
 /*
  * The attached cgroup whose socket @skb, arriving at LOCAL_IN, will reach,
  * or NULL when no socket of an attached cgroup will.  *@known is false when
- * the receiving sockets cannot be told: a protocol the stack's tables here
- * do not cover, a multicast or broadcast datagram that every bound socket
- * gets, ICMP that reaches ping sockets or the sockets of the flows its
- * errors quote.  The caller then fails closed.
+ * the receiving sockets cannot be told: SCTP, DCCP and L2TP sockets, whose
+ * tables are out of reach here, a multicast or broadcast datagram that
+ * every bound socket gets, ICMP that reaches ping sockets or the sockets
+ * of the flows its errors quote.  The caller then fails closed.  Any other
+ * protocol reaches the kernel's own handlers (ESP, GRE, ...) and raw
+ * sockets only, which sg_raw_receivers() covers.
  */
 struct sg_attach *sg_receiver(struct sg_net *sn, struct net *net, struct sk_buff *skb,
 			      const struct sg_pkt *p, const struct net_device *in,
@@ -217,7 +219,13 @@ struct sg_attach *sg_receiver(struct sg_net *sn, struct net *net, struct sk_buff
 	case IPPROTO_ICMPV6:
 		*known = sg_icmp_to_kernel(p);	/* raw sockets: sg_raw_receivers() */
 		return NULL;
+	case IPPROTO_SCTP:
+	case IPPROTO_DCCP:
+	case IPPROTO_L2TP:
+		return NULL;	/* sockets in tables out of reach here */
 	default:
+		/* the kernel's own (ESP, GRE, IPIP, ...): only raw sockets */
+		*known = true;
 		return NULL;
 	}
 	*known = true;

@@ -391,6 +391,16 @@ got $r "$out"
 check "db's UDP-Lite, raw, ping and IPv6 option sockets get nothing no rule allows ($n)" \
 	test "${n%% *}" = 0
 
+# GRE, like ESP, reaches the kernel's handler and raw sockets only: with
+# no raw socket of an attached cgroup for it, it passes (the host's
+# tunnels and IPsec keep working)
+python3 "$PKT" recv4 47 $((T + 1)) 127.0.0.1 >"$out" 2>"$out.err" &
+r=$!
+for i in $(seq 100); do grep -q ready "$out.err" 2>/dev/null && break; sleep 0.1; done
+python3 "$PKT" raw4 127.0.0.1 47 0000080045000014
+got $r "$out"
+check "GRE to the host, which no cgroup's socket receives, still arrives ($n)" test "$n" = 1
+
 # link control is the kernel's: a process's raw socket building "ND" to
 # the link gets no pass, from a cgroup instance to a device instance
 receive b "$out" recv6 133 $((T + 1)); r=$!
