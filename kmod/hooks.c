@@ -15,17 +15,11 @@
  * from or be going beyond the link, is never filtered (as the VPC's implicit
  * traffic on AWS); everything else is classified, or dropped if it cannot be.
  */
-#include <linux/ip.h>
-#include <linux/ipv6.h>
-#include <linux/icmp.h>
-#include <linux/icmpv6.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <net/sock.h>
 #include <net/ipv6.h>
-#include <net/addrconf.h>
-#include <net/tcp.h>
 #include <net/netfilter/nf_conntrack.h>
 
 #include "sg.h"
