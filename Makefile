@@ -91,12 +91,14 @@ $(KSFT)/kselftest_harness.h:
 		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
 		linux-source-6.1/tools/testing/selftests/kselftest.h
 
-SELFTEST_BIN := build/selftests/netlink
+# the selftests in C: each program with the netlink helpers they share
+SELFTEST_BIN := $(addprefix build/selftests/,netlink)
 selftests-bin: $(SELFTEST_BIN)
-build/selftests/netlink: selftests/netlink.c $(KSFT)/kselftest_harness.h uapi/linux/secgroup.h
+build/selftests/%: selftests/%.c selftests/sgt.c selftests/sgt.h $(KSFT)/kselftest_harness.h \
+		uapi/linux/secgroup.h
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -g -Wall -Wno-unused-parameter -Iuapi -I$(KSFT) $(LIBNL_CFLAGS) \
-		-o $@ selftests/netlink.c $(LIBNL_LIBS) -lpthread
+	$(CC) -O2 -g -Wall -Werror -Iuapi -I$(KSFT) $(LIBNL_CFLAGS) \
+		-o $@ $< selftests/sgt.c $(LIBNL_LIBS) -lpthread
 
 # ---- whole runs ----
 

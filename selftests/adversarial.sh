@@ -318,7 +318,6 @@ ip -n c addr del 10.0.0.9/32 dev eth0
 
 cg=/sys/fs/cgroup/sgadv
 mkdir -p "$cg/web" "$cg/db" "$cg/other"
-in_cg() { local dir=$1; shift; bash -c 'echo $$ >"$0/cgroup.procs"; exec "$@"' "$dir" "$@"; }
 in_cg "$cg/db" socat -t$T TCP-LISTEN:5432,bind=127.0.0.1,fork,reuseaddr SYSTEM:'echo ok' 2>/dev/null &
 in_cg "$cg/db" socat -t$T TCP6-LISTEN:5433,ipv6only=0,reuseaddr,fork SYSTEM:'echo ok' 2>/dev/null &
 for p in 5432 5433; do

@@ -10,7 +10,6 @@ cg=/sys/fs/cgroup/sgtest
 mkdir -p "$cg/child"
 
 # run CMD inside cgroup DIR
-in_cg() { local dir=$1; shift; bash -c 'echo $$ >"$0/cgroup.procs"; exec "$@"' "$dir" "$@"; }
 listen() { socat -t$T TCP-LISTEN:"$1",bind=127.0.0.1,fork,reuseaddr SYSTEM:'echo ok' 2>/dev/null; }
 get() { [ "$(socat -T$((T + 1)) -t$T - TCP:127.0.0.1:"$1",connect-timeout=$T,shut-none </dev/null 2>/dev/null)" = ok ]; }
 get_from() { [ "$(in_cg "$1" socat -T$((T + 1)) -t$T - TCP:127.0.0.1:"$2",connect-timeout=$T,shut-none </dev/null 2>/dev/null)" = ok ]; }

@@ -108,6 +108,9 @@ inst() {
 	fi
 }
 
+# in_cg DIR COMMAND...: COMMAND run in the cgroup DIR
+in_cg() { local dir=$1; shift; bash -c 'echo $$ >"$0/cgroup.procs"; exec "$@"' "$dir" "$@"; }
+
 # serve NS PORT...: TCP servers answering "ok" (IPv4 and IPv6), listening
 # when it returns
 serve() {

@@ -11,7 +11,6 @@ cg=/sys/fs/cgroup/sgtd
 mkdir -p "$cg"
 inst a 10.0.0.2 fd00::2
 inst b 10.0.0.3 fd00::3
-in_cg() { local dir=$1; shift; bash -c 'echo $$ >"$0/cgroup.procs"; exec "$@"' "$dir" "$@"; }
 
 configure() {
 	sgnl group add open >/dev/null
