@@ -117,13 +117,27 @@ static int sg_group_reply(struct genl_info *info, const struct sg_group *g)
 	return genlmsg_reply(msg, info);
 }
 
+/* AWS's character set for group names; no control bytes, no quotes */
+static bool sg_name_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr(" ._-:/()#,@[]+=&;{}!$*", c));
+}
+
 bool sg_name_ok(struct nlattr *a, struct netlink_ext_ack *extack)
 {
-	const char *name = nla_data(a);
+	const char *name = nla_data(a), *p;
 
 	if (!*name) {
 		NL_SET_ERR_MSG_ATTR(extack, a, "group name is empty");
 		return false;
+	}
+	for (p = name; *p; p++) {
+		if (!sg_name_char_ok(*p)) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "group names hold only letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*");
+			return false;
+		}
 	}
 	if (!strncmp(name, "sg-", 3)) {
 		NL_SET_ERR_MSG_ATTR(extack, a, "group names cannot start with \"sg-\"");

@@ -157,6 +157,11 @@ TEST_F(sg, group_name_rules)
 	REJECT(group_new(&self->c, "sg-12345678"), -EINVAL);
 	REJECT(group_new(&self->c, "web"), -EEXIST);
 	REJECT(group_new(&self->c, "default"), -EEXIST);
+	/* AWS's characters only: what save writes, apply reads back */
+	REJECT(group_new(&self->c, "new\nline"), -EINVAL);
+	REJECT(group_new(&self->c, "quote\""), -EINVAL);
+	REJECT(group_new(&self->c, "\xc3\xa9t\xc3\xa9"), -EINVAL);
+	EXPECT_EQ(0, talk(&self->c, group_new(&self->c, "my web (prod) #1: a.b_c-d/e@f[g]+=&;{}!$*")));
 }
 
 TEST_F(sg, unknown_attributes)

@@ -93,6 +93,14 @@ af 0 '"ingress all from group default",' '{ "groups": [] }'
 af 0 '"members": [ "192.0.2.1", "2001:db8::1" ]' '{ "groups": [ { "name": "w", "members": [ "192.0.2.1", "2001:db8:0::1" ] } ] }'
 af 0 '{ "dev": "eth9", "groups": [ "default" ] }' '{ "attachments": [ { "dev": "eth9" } ] }'
 af 0 '"flowlog": true' '{ "groups": [ { "name": "w" } ], "attachments": [ { "cgroup": "/a", "groups": [ "w" ], "flowlog": true } ] }'
+# a name that is more than one word reads back as one
+sp='{ "groups": [ { "name": "my web", "rules": [ "ingress all from group \"my web\"" ] }, { "name": "#x", "rules": [ "ingress all from group \"#x\"" ] } ] }'
+af 0 '"ingress all from group \"my web\""' "$sp"
+printf '%s\n' "$sp" >"$tmpd/sp.json"
+n=$((n + 1))
+if "$sgnl" apply "$tmpd/sp.json" >"$tmpd/sp2.json" && "$sgnl" apply "$tmpd/sp2.json" | cmp -s - "$tmpd/sp2.json"
+then echo "ok $n - names with a space or a leading # round-trip"
+else failed=$((failed + 1)); echo "not ok $n - names with a space or a leading # do not round-trip"; fi
 af 2 'unknown key "rulez"' '{ "groups": [ { "name": "w", "rulez": [] } ] }'
 af 2 'top level: unknown key "group"' '{ "group": [] }'
 af 2 '"version" must be 1' '{ "version": 2, "groups": [] }'

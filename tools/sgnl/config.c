@@ -63,7 +63,7 @@ static json_object *kernel_rule(json_object *r, json_object *groups)
 	json_object *t = jget(r, "type"), *c = jget(r, "code");
 
 	if (jstr(r, "peer_group"))
-		snprintf(peer, sizeof(peer), "group %s", name_of(groups, jstr(r, "peer_group")));
+		peer_group_text(peer, sizeof(peer), name_of(groups, jstr(r, "peer_group")));
 	else
 		snprintf(peer, sizeof(peer), "%s", jstr(r, "peer"));
 	rule_canon(text, sizeof(text), strcmp(jstr(r, "direction"), "ingress") ?
@@ -328,7 +328,7 @@ static int read_rule(struct reader *rd, json_object *e, json_object *names,
 			return bad(rd, "name the peer group, not its id '%s'", ra.peer_group);
 		if (!json_object_object_get_ex(names, ra.peer_group, NULL))
 			return bad(rd, "no group '%s' in the file", ra.peer_group);
-		snprintf(peer, sizeof(peer), "group %s", ra.peer_group);
+		peer_group_text(peer, sizeof(peer), ra.peer_group);
 	} else {
 		cidr_canon(&ra.peer, peer, sizeof(peer));
 	}

@@ -208,6 +208,16 @@ int rule_nprotos(const struct rule_args *ra)
 	return ra->proto.all ? 1 : ra->proto.nproto;
 }
 
+/* "group NAME" as a rule's peer, NAME quoted when it would not read back
+ * as one word (split_words): a space, or a leading '#' */
+void peer_group_text(char *buf, size_t len, const char *name)
+{
+	if (!strpbrk(name, " \t") && name[0] != '#' && !strpbrk(name, "\"'"))
+		snprintf(buf, len, "group %s", name);
+	else
+		snprintf(buf, len, strchr(name, '"') ? "group '%s'" : "group \"%s\"", name);
+}
+
 /* The canonical words of a rule, as `save` writes it. */
 void rule_canon(char *buf, size_t len, uint8_t dir, const char *proto,
 		const char *port, int type, int code, const char *peer)

@@ -73,6 +73,7 @@ struct rule_args {
 int rule_parse(struct args *a, struct rule_args *ra, const char *what, int allow);
 int rule_put(struct nl_msg *m, const struct rule_args *ra, int k, bool by_name);
 int rule_nprotos(const struct rule_args *ra);
+void peer_group_text(char *buf, size_t len, const char *name);
 void rule_canon(char *buf, size_t len, uint8_t dir, const char *proto,
 		const char *port, int type, int code, const char *peer);
 

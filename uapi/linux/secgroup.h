@@ -74,8 +74,8 @@
  * group attached or referenced: DependencyViolation), ENOENT (no such
  * object), ENODEV (no such device), EINVAL (inconsistent input).  A
  * rejected request changes nothing.
- * Changes need CAP_NET_ADMIN in the user namespace owning the netns; reads
- * are open to everyone in the netns.
+ * Every request, reads included (as nft list and wg show), and the events
+ * group need CAP_NET_ADMIN in the user namespace owning the netns.
  */
 #ifndef _UAPI_LINUX_SECGROUP_H
 #define _UAPI_LINUX_SECGROUP_H
@@ -146,7 +146,8 @@ enum secgroup_group_flags {
 enum secgroup_group_attr {
 	SECGROUP_GROUP_A_UNSPEC,
 	SECGROUP_GROUP_A_ID,		/* u32 */
-	SECGROUP_GROUP_A_NAME,		/* string, 1..SECGROUP_NAME_MAX */
+	SECGROUP_GROUP_A_NAME,		/* string, 1..SECGROUP_NAME_MAX of AWS's
+					 * a-zA-Z0-9 ._-:/()#,@[]+=&;{}!$* */
 	SECGROUP_GROUP_A_DESCRIPTION,	/* string, 0..SECGROUP_DESC_MAX */
 	SECGROUP_GROUP_A_TAGS,		/* nest of SECGROUP_TAG_A_TAG nests */
 	SECGROUP_GROUP_A_UNTAGS,	/* nest of SECGROUP_TAG_A_KEY strings */
