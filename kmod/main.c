@@ -161,7 +161,7 @@ static int __init sg_init(void)
 
 	err = register_pernet_subsys(&sg_net_ops);
 	if (err)
-		return err;
+		goto out;
 	err = sg_attach_notifier_init();
 	if (err)
 		goto pernet;
@@ -173,6 +173,13 @@ notifier:
 	sg_attach_notifier_exit();
 pernet:
 	unregister_pernet_subsys(&sg_net_ops);
+out:
+	/*
+	 * A netns init that failed half-way freed what it had built with
+	 * call_rcu(), and when that netns was the first no sg_net_exit()
+	 * waited for those callbacks: they must run before our code goes.
+	 */
+	rcu_barrier();
 	return err;
 }
 

@@ -464,6 +464,7 @@ int sg_fill_attach(struct sk_buff *skb, struct sg_net *sn,
 		   u8 cmd)
 {
 	struct nlattr *nest, *list;
+	int err = -EMSGSIZE;
 	void *hdr;
 	u32 i;
 
@@ -471,8 +472,13 @@ int sg_fill_attach(struct sk_buff *skb, struct sg_net *sn,
 	if (!hdr)
 		return -EMSGSIZE;
 	nest = nla_nest_start(skb, SECGROUP_A_ATTACH);
-	if (!nest || sg_fill_instance(skb, sn, att) ||
-	    nla_put_u32(skb, SECGROUP_ATTACH_A_FLAGS, att->flags))
+	if (!nest)
+		goto cancel;
+	err = sg_fill_instance(skb, sn, att);	/* -ENOMEM is not "too big" */
+	if (err)
+		goto cancel;
+	err = -EMSGSIZE;
+	if (nla_put_u32(skb, SECGROUP_ATTACH_A_FLAGS, att->flags))
 		goto cancel;
 	list = nla_nest_start(skb, SECGROUP_ATTACH_A_GROUPS);
 	if (!list)
@@ -496,7 +502,7 @@ int sg_fill_attach(struct sk_buff *skb, struct sg_net *sn,
 	return 0;
 cancel:
 	genlmsg_cancel(skb, hdr);
-	return -EMSGSIZE;
+	return err;
 }
 
 static int sg_fill_flow(struct sk_buff *skb, const struct sg_flow *f)
@@ -557,9 +563,17 @@ static void sg_multicast(struct sg_net *sn, struct sk_buff *msg)
 	genlmsg_multicast_netns(&sg_genl_family, sn->net, msg, 0, 0, GFP_KERNEL);
 }
 
+/*
+ * Whether the family is registered: at module unload the attachments go
+ * (and say so) after it is gone, when its multicast group's id may already
+ * be another family's.
+ */
+static bool sg_events_live;
+
 static struct sk_buff *sg_event_new(struct sg_net *sn, size_t size)
 {
-	if (!genl_has_listeners(&sg_genl_family, sn->net, 0))
+	if (!READ_ONCE(sg_events_live) ||
+	    !genl_has_listeners(&sg_genl_family, sn->net, 0))
 		return NULL;
 	return genlmsg_new(size, GFP_KERNEL);
 }
@@ -712,10 +726,14 @@ struct genl_family sg_genl_family __ro_after_init = {
 
 int sg_genl_init(void)
 {
-	return genl_register_family(&sg_genl_family);
+	int err = genl_register_family(&sg_genl_family);
+
+	WRITE_ONCE(sg_events_live, !err);
+	return err;
 }
 
 void sg_genl_exit(void)
 {
+	WRITE_ONCE(sg_events_live, false);
 	genl_unregister_family(&sg_genl_family);
 }

@@ -322,18 +322,21 @@ int sg_nl_attach_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct sg_net *sn = sg_pernet(sock_net(skb->sk));
 	long idx = 0, start = cb->args[0];
 	struct sg_attach *att;
+	int err;
 
 	mutex_lock(&sn->lock);
 	cb->seq = sn->gen;
 	list_for_each_entry(att, &sn->attachments, node) {
 		if (idx++ < start)
 			continue;
-		if (sg_dump_one(skb, cb, sg_fill_attach(skb, sn, att, NETLINK_CB(cb->skb).portid,
-							cb->nlh->nlmsg_seq, NLM_F_MULTI,
-							SECGROUP_CMD_ATTACH_GET))) {
+		err = sg_dump_one(skb, cb, sg_fill_attach(skb, sn, att,
+							  NETLINK_CB(cb->skb).portid,
+							  cb->nlh->nlmsg_seq, NLM_F_MULTI,
+							  SECGROUP_CMD_ATTACH_GET));
+		if (err) {
 			idx--;
-			if (!skb->len)	/* too big even alone: say so */
-				idx = -EMSGSIZE;
+			if (err != -EMSGSIZE || !skb->len)	/* too big even alone */
+				idx = err;
 			break;
 		}
 	}
