@@ -92,7 +92,7 @@ $(KSFT)/kselftest_harness.h:
 		linux-source-6.1/tools/testing/selftests/kselftest.h
 
 # the selftests in C: each program with the netlink helpers they share
-SELFTEST_BIN := $(addprefix build/selftests/,netlink faults)
+SELFTEST_BIN := $(addprefix build/selftests/,netlink faults nlfuzz)
 selftests-bin: $(SELFTEST_BIN)
 build/selftests/%: selftests/%.c selftests/sgt.c selftests/sgt.h $(KSFT)/kselftest_harness.h \
 		uapi/linux/secgroup.h
