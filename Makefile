@@ -6,6 +6,8 @@
 #   make C=1              also run sparse over the module
 #   make check            every test: unit tests, fuzzing, VM selftests on 6.1 and 6.12
 #   make check-debug      the VM selftests on the debug kernel (KASAN, lockdep, kmemleak)
+#   make soak             an hour of changes under traffic on 6.12, memory sampled
+#                         (SOAK_SECONDS to change the hour)
 #   make demo             the article's three-tier example, live in a VM
 #                         (HERE=1: on this host, which must be able to load it)
 #   make bench-classifier instructions per lookup, secgroup vs a linear scan
@@ -25,7 +27,7 @@ CFLAGS += -Iuapi -Ikmod
 LIBNL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 json-c 2>/dev/null)
 LIBNL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 json-c 2>/dev/null)
 
-.PHONY: all module vm-prep sgnl deps check check-debug demo bench-classifier \
+.PHONY: all module vm-prep sgnl deps check check-debug soak demo bench-classifier \
 	unit fuzz clean mirror selftests-bin
 
 all: module sgnl
@@ -92,7 +94,7 @@ $(KSFT)/kselftest_harness.h:
 		linux-source-6.1/tools/testing/selftests/kselftest.h
 
 # the selftests in C: each program with the netlink helpers they share
-SELFTEST_BIN := $(addprefix build/selftests/,netlink faults nlfuzz)
+SELFTEST_BIN := $(addprefix build/selftests/,netlink faults nlfuzz churn)
 selftests-bin: $(SELFTEST_BIN)
 build/selftests/%: selftests/%.c selftests/sgt.c selftests/sgt.h $(KSFT)/kselftest_harness.h \
 		uapi/linux/secgroup.h
@@ -107,6 +109,12 @@ check:
 
 check-debug:
 	@tools/check --debug
+
+soak:
+	@tools/deps.sh && tools/vm/run --kernel 6.12 --timeout $$(( $${SOAK_SECONDS:-3600} + 900 )) -- \
+		env SGCHURN_SECONDS=$${SOAK_SECONDS:-3600} \
+		SGTEST_TIMEOUT=$$(( $${SOAK_SECONDS:-3600} + 600 )) \
+		selftests/run_selftests selftests/churn.sh
 
 demo:
 	@tools/demo $(if $(HERE),--here)

@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Security groups changed under traffic, against a reference model
+# (selftests/churn.c): 10,000 changes on the debug kernel, 3,000 on the
+# others, while long-lived flows run and new connections are probed; then
+# the kernel's configuration must be the model's.  Replay a failure with
+# SGCHURN_SEED=<the printed seed>; SGCHURN_N changes the count.
+#
+# The soak (make soak): SGCHURN_SECONDS=3600 runs the churn for that long
+# instead, in a memory cgroup of its own, and samples the kernel memory
+# (slab) charged to it every minute: what the control plane allocated and
+# still holds must not grow beyond what the configuration needs.
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$(dirname "$0")/.." && pwd)
+n=3000
+case "$(uname -r)" in *sgdebug*) n=10000 ;; esac
+sg_setup
+inst a 10.0.0.2
+inst b 10.0.0.3
+cg=/sys/fs/cgroup/sgchurn
+mkdir -p "$cg"
+out=$(mktemp)
+model=$(mktemp)
+run=(-n "${SGCHURN_N:-$n}")
+if [ -n "${SGCHURN_SECONDS:-}" ]; then
+	run=(-t "$SGCHURN_SECONDS")
+	mem=/sys/fs/cgroup/sgsoak
+	echo +memory >/sys/fs/cgroup/cgroup.subtree_control
+	mkdir -p "$mem"
+	samples=$(mktemp)
+	(
+		while sleep 60; do
+			echo "$(date +%s) $(awk '$1 == "slab" { print $2 }' "$mem/memory.stat")" \
+				"$(awk '$1 == "Slab:" { print $2 }' /proc/meminfo)"
+		done >"$samples"
+	) &
+	sampler=$!
+fi
+${mem:+in_cg "$mem"} "$top/build/selftests/churn" ${SGCHURN_SEED:+-s "$SGCHURN_SEED"} \
+	"${run[@]}" "$cg" "$model" >"$out"
+grep -v '^TAP version\|^1\.\.' "$out"
+ntests=$(grep -c '^ok \|^not ok ' "$out")
+nfail=$(grep -c '^not ok ' "$out")
+rm -f "$out"
+if [ -n "${mem:-}" ]; then
+	kill "$sampler"
+	sed 's/^/# slab sample (time, bytes charged to the churn, host Slab kB): /' "$samples"
+	# from the first minute to the last: at most 1 MiB more (the largest
+	# configuration the churn makes is some 300 KB)
+	check "soak: the churn's kernel memory did not grow ($(head -n1 "$samples" |
+		cut -d' ' -f2) -> $(tail -n1 "$samples" | cut -d' ' -f2) bytes)" \
+		awk 'NR == 1 { a = $2 } END { exit !(NR >= 2 && $2 - a <= 1048576) }' "$samples"
+	rm -f "$samples"
+fi
+
+# The kernel's configuration is the model's: applying the model to it
+# changes nothing that save shows (rule order aside).
+same_config() {
+	local k m
+	k=$(mktemp) m=$(mktemp)
+	sgnl save >"$k" && sgnl apply "$model" && sgnl save >"$m" &&
+	python3 - "$k" "$m" <<'PY'
+import json, sys
+
+def norm(path):
+    c = json.load(open(path))
+    for g in c["groups"]:
+        g["rules"] = sorted(json.dumps(r, sort_keys=True) for r in g["rules"])
+        g["members"] = sorted(g.get("members", []))
+    c["groups"].sort(key=lambda g: g["name"])
+    c["attachments"].sort(key=lambda a: json.dumps(a, sort_keys=True))
+    return c
+
+k, m = norm(sys.argv[1]), norm(sys.argv[2])
+if k != m:
+    print("# the kernel's:\n# " + json.dumps(k, indent=1).replace("\n", "\n# "))
+    print("# the model's:\n# " + json.dumps(m, indent=1).replace("\n", "\n# "))
+    sys.exit(1)
+PY
+	local rc=$?
+	rm -f "$k" "$m"
+	return $rc
+}
+check "the kernel's configuration is the reference model's" same_config
+sgnl detach cgroup "$cg"
+rmdir "$cg" ${mem:+"$mem"}
+rm -f "$model"
+finish
