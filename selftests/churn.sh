@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Security groups changed under traffic, against a reference model
-# (selftests/churn.c): 10,000 changes on the debug kernel, 3,000 on the
-# others, while long-lived flows run and new connections are probed; then
+# (selftests/churn.c): 10,000 changes while long-lived flows run and new
+# connections are probed; then
 # the kernel's configuration must be the model's.  Replay a failure with
 # SGCHURN_SEED=<the printed seed>; SGCHURN_N changes the count.
 #
@@ -12,8 +12,7 @@
 # still holds must not grow beyond what the configuration needs.
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/.." && pwd)
-n=3000
-case "$(uname -r)" in *sgdebug*) n=10000 ;; esac
+n=10000
 sg_setup
 inst a 10.0.0.2
 inst b 10.0.0.3

@@ -423,13 +423,13 @@ static size_t build(uint32_t seq)
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	if (one_in(4))
 		nlh->nlmsg_flags |= NLM_F_DUMP;
-	if (one_in(30))
+	if (!unprivileged && one_in(30))
 		nlh->nlmsg_flags |= rnd() & (NLM_F_EXCL | NLM_F_CREATE | NLM_F_APPEND | NLM_F_ECHO);
 	nlh->nlmsg_seq = seq;
 	g->cmd = cmd;
 	g->version = one_in(40) ? rnd() : SECGROUP_GENL_VERSION;
-	/* (a reserved field set is refused before the permissions are
-	 * looked at: not for the sender that must meet them) */
+	/* (a reserved field or odd flags are refused before the permissions
+	 * are looked at: not for the sender that must meet them) */
 	g->reserved = !unprivileged && one_in(40) ? rnd() : 0;
 	switch (cmd) {
 	case SECGROUP_CMD_GROUP_NEW: case SECGROUP_CMD_GROUP_DEL:
@@ -549,8 +549,13 @@ static int sender(long n, int refused_only, struct counts *ct)
 		else
 			ct->errs[-err < 134 ? -err : 0]++;
 		if (refused_only && err != -EPERM && err != -EOPNOTSUPP && err != -EMSGSIZE &&
-		    err != -ENOBUFS)
-			ct->not_refused++;
+		    err != -ENOBUFS && ct->not_refused++ < 3) {
+			struct nlmsghdr *h = (struct nlmsghdr *)b.d;
+
+			printf("# unprivileged, not refused: command %u, flags %#x: %s\n",
+			       ((struct genlmsghdr *)(b.d + NLMSG_HDRLEN))->cmd, h->nlmsg_flags,
+			       err ? strerror(-err) : "accepted");
+		}
 	}
 	close(fd);
 	return 0;
