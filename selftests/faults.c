@@ -303,9 +303,10 @@ static struct nl_msg *r_attach_cgroup(struct conn *c)
 	return m;
 }
 
-static struct nl_msg *r_detach_dev(struct conn *c)
+/* @cmd for d0's attachment */
+static struct nl_msg *d0_msg(struct conn *c, uint8_t cmd)
 {
-	struct nl_msg *m = msg(c, SECGROUP_CMD_ATTACH_DEL, 0);
+	struct nl_msg *m = msg(c, cmd, 0);
 	struct nlattr *a = nest(m, SECGROUP_A_ATTACH);
 
 	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, if_nametoindex("d0"));
@@ -313,14 +314,14 @@ static struct nl_msg *r_detach_dev(struct conn *c)
 	return m;
 }
 
+static struct nl_msg *r_detach_dev(struct conn *c)
+{
+	return d0_msg(c, SECGROUP_CMD_ATTACH_DEL);
+}
+
 static struct nl_msg *r_attach_get(struct conn *c)
 {
-	struct nl_msg *m = msg(c, SECGROUP_CMD_ATTACH_GET, 0);
-	struct nlattr *a = nest(m, SECGROUP_A_ATTACH);
-
-	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, if_nametoindex("d0"));
-	nla_nest_end(m, a);
-	return m;
+	return d0_msg(c, SECGROUP_CMD_ATTACH_GET);
 }
 
 static struct nl_msg *r_group_dump(struct conn *c)
