@@ -35,7 +35,7 @@ gone() {	# gone PATTERN: no attachment matches, within 5 s (the sweeper)
 # a device deleted while its traffic flows
 inst x 10.0.0.4
 sgnl attach dev v-x group open addr 10.0.0.4
-ip netns exec x ping -f -w 4 10.0.0.3 >/dev/null 2>&1 &
+ip netns exec x ping -i 0.002 -q -w 4 10.0.0.3 >/dev/null 2>&1 &
 flood=$!
 sleep 1
 ip link del v-x
