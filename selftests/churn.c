@@ -587,6 +587,13 @@ static long now_ms(void)
 	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/* a helper process's failure, said in the TAP output */
+static void die_said(const char *who)
+{
+	printf("# %s: %s\n", who, strerror(errno));
+	exit(1);
+}
+
 static int enter_netns(const char *name)
 {
 	char path[64];
@@ -664,7 +671,7 @@ static void b_server(int ready_fd)
 	bool ended = false;
 
 	if (enter_netns("b"))
-		exit(1);
+		die_said("b: cannot enter netns b");
 	for (i = 0; i < NFLOWS; i++) {
 		int big = 8 << 20;	/* minutes of datagrams, should b wait */
 
@@ -748,12 +755,12 @@ static void sources(int ai)
 	uint64_t seq;
 
 	if (enter(ai))		/* first: a socket belongs to its netns for life */
-		exit(1);
+		die_said("flows: cannot enter their instance");
 	tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (connect(tcp, (struct sockaddr *)&bt, sizeof(bt)) ||
 	    connect(udp, (struct sockaddr *)&bu, sizeof(bu)))
-		exit(1);
+		die_said("flows: cannot connect to b");
 	setsockopt(tcp, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	for (seq = 0; !S->stop; seq++) {
 		if (!S->f[ft].send_err && send(tcp, &seq, 8, MSG_NOSIGNAL) == 8)
@@ -785,7 +792,7 @@ static void prober(int ai, int fd, int limit_ms)
 	char mode;
 
 	if (enter(ai))
-		exit(1);
+		die_said("prober: cannot enter its instance");
 	while (read(fd, &q, sizeof(q)) == sizeof(q)) {
 		struct sockaddr_in b = to_b(q.port);
 		int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), e = 0;
@@ -801,7 +808,7 @@ static void prober(int ai, int fd, int limit_ms)
 		if (mode == 'b') {
 			a = 0;
 			if (write(fd, &a, 1) != 1 || read(fd, &q, sizeof(q)) != sizeof(q))
-				exit(1);
+				die_said("prober: lost the driver");
 		}
 		a = poll(&p, 1, mode == 'b' ? 0 : limit_ms) == 1 &&
 		    !getsockopt(s, SOL_SOCKET, SO_ERROR, &e, &el) && !e;
@@ -810,7 +817,7 @@ static void prober(int ai, int fd, int limit_ms)
 answer:
 		close(s);
 		if (write(fd, &a, 1) != 1)
-			exit(1);
+			die_said("prober: lost the driver");
 	}
 	exit(0);
 }
@@ -1016,6 +1023,7 @@ int main(int argc, char **argv)
 	rng = seed;
 	limit = 15000;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);	/* a dead helper is an error said, not our death */
 	printf("TAP version 13\n# seed %#llx\n1..%d\n", (unsigned long long)seed, 2 + NFLOWS);
 	S = mmap(NULL, sizeof(*S), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ifindex[ATT_A] = if_nametoindex("v-a");
