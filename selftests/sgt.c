@@ -32,7 +32,12 @@ void conn_close(struct conn *c)
 
 struct nl_msg *msg(struct conn *c, uint8_t cmd, int flags)
 {
-	struct nl_msg *m = nlmsg_alloc();
+	struct nl_msg *m = nlmsg_alloc_size(SGT_MSG_SIZE);
+
+	if (!m) {
+		fprintf(stderr, "# no memory for a request\n");
+		abort();
+	}
 
 	genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, c->family, 0,
 		    NLM_F_REQUEST | NLM_F_ACK | flags, cmd, SECGROUP_GENL_VERSION);
@@ -135,9 +140,18 @@ char *state(struct conn *c, size_t *len)
 	return out;
 }
 
+/* A nest that does not fit is a bug in the test: say so, do not crash
+ * later in nla_nest_end(NULL). */
 struct nlattr *nest(struct nl_msg *m, int type)
 {
-	return nla_nest_start(m, type);
+	struct nlattr *n = nla_nest_start(m, type);
+
+	if (!n) {
+		fprintf(stderr, "# a request over %d bytes: make SGT_MSG_SIZE larger\n",
+			SGT_MSG_SIZE);
+		abort();
+	}
+	return n;
 }
 
 struct nl_msg *group_new(struct conn *c, const char *name)

@@ -23,6 +23,9 @@ struct conn {
 	size_t len;
 };
 
+/* a request's room: a whole churn configuration (some 20 KB) fits */
+#define SGT_MSG_SIZE (1 << 16)
+
 int conn_open(struct conn *c);
 void conn_close(struct conn *c);
 /* a request of @cmd (flags: NLM_F_DUMP or 0), acked */
