@@ -21,11 +21,14 @@ B := build/$(KREL)
 
 KSRC := Kbuild kmod/Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/secgroup.h
 
+# CFLAGS is the user's (make CFLAGS=-O2 sgnl); what the build needs is
+# added apart, so it cannot be lost
 CFLAGS ?= -O2 -g
-CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11
-CFLAGS += -Iuapi -Ikmod
-LIBNL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 json-c 2>/dev/null)
-LIBNL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 json-c 2>/dev/null)
+SG_CFLAGS := -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -Iuapi -Ikmod
+# the version: VERSION, and the commit when built from git
+VERSION := $(shell cat VERSION)$(shell git describe --always --dirty 2>/dev/null | sed 's/^/ (git /; s/$$/)/')
+LIBNL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 json-c jansson 2>/dev/null)
+LIBNL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 json-c jansson 2>/dev/null)
 
 .PHONY: all module vm-prep sgnl deps check check-debug soak demo bench-classifier \
 	unit fuzz clean mirror selftests-bin
@@ -54,8 +57,9 @@ SGNL_HDR := $(wildcard tools/sgnl/*.h) uapi/linux/secgroup.h
 
 sgnl: tools/sgnl/sgnl
 
-tools/sgnl/sgnl: $(SGNL_SRC) $(SGNL_HDR) kmod/classifier.c kmod/classifier.h
-	$(CC) $(CFLAGS) $(LIBNL_CFLAGS) -o $@ $(SGNL_SRC) $(LIBNL_LIBS)
+tools/sgnl/sgnl: $(SGNL_SRC) $(SGNL_HDR) kmod/classifier.c kmod/classifier.h VERSION
+	$(CC) $(SG_CFLAGS) $(CFLAGS) $(LIBNL_CFLAGS) -DSGNL_VERSION='"$(VERSION)"' \
+		-o $@ $(SGNL_SRC) $(LIBNL_LIBS)
 
 TBIN := tests/bin
 CLS := kmod/classifier.c tests/ref.c tests/testlib.c
@@ -63,7 +67,7 @@ CLS_BENCH := kmod/classifier.c tests/ref.c
 
 $(TBIN)/classifier_test: tests/classifier_test.c $(CLS) tests/*.h kmod/*.h
 	@mkdir -p $(TBIN)
-	$(CC) $(CFLAGS) -fsanitize=address,undefined -o $@ tests/classifier_test.c $(CLS)
+	$(CC) $(SG_CFLAGS) $(CFLAGS) -fsanitize=address,undefined -o $@ tests/classifier_test.c $(CLS)
 
 $(TBIN)/sgnl_test: tests/sgnl_test.sh tools/sgnl/sgnl
 	@mkdir -p $(TBIN)

@@ -29,7 +29,7 @@ out=$(mktemp)
 sgnl -j audit >"$out"
 rc=$?
 sgnl audit | sed 's/^/# /'
-check "high findings: exit 1" test $rc = 1
+check "high findings: exit 3" test $rc = 3
 check "ssh open to the world (EC2.19)" has open-admin-port web
 check "http open to the world is not a finding" sh -c "! grep -q 'port 80 open' '$out'"
 check "all protocols open to ::/0" has open-all open
@@ -46,6 +46,6 @@ q group del open
 sgnl audit >/dev/null
 check "medium findings only: exit 0 with the default fail-on high" test $? = 0
 sgnl audit fail-on medium >/dev/null
-check "fail-on medium: exit 1" test $? = 1
+check "fail-on medium: exit 3" test $? = 3
 rm -f "$out"
 finish

@@ -41,7 +41,7 @@ int instance_put(struct nl_msg *m, const char *kind, const char *name,
 	return nla_put_s32(m, SECGROUP_ATTACH_A_CGROUP_FD, *fd) ? 1 : 0;
 }
 
-/* dev IFNAME | cgroup PATH from the arguments */
+/* dev IFNAME | cgroup PATH, the last arguments */
 static int put_instance(struct nl_msg *m, struct args *a, const char *what, int *fd)
 {
 	const char *kind = next(a), *name = next(a);
@@ -49,6 +49,8 @@ static int put_instance(struct nl_msg *m, struct args *a, const char *what, int 
 	*fd = -1;
 	if (!kind || !name || (strcmp(kind, "dev") && strcmp(kind, "cgroup")))
 		return usage_err("%s: 'dev IFNAME' or 'cgroup PATH' expected", what);
+	if (peek(a))
+		return usage_err("%s: unknown argument '%s'", what, peek(a));
 	return instance_put(m, kind, name, what, fd);
 }
 
@@ -112,56 +114,52 @@ json_object *attach_fetch(void)
 	return arr;
 }
 
-int cmd_attach(struct args *a)
+/* attach's words after the instance: usage errors before anything is sent */
+static int attach_check(struct args *a, uint32_t *flags, bool *flush)
 {
-	struct nl_msg *m = sg_msg(SECGROUP_CMD_ATTACH_NEW, 0);
-	struct nlattr *n, *groups = NULL, *addrs = NULL;
-	uint32_t flags = 0;
-	bool flush = false;
-	int fd, err, k;
+	struct sg_ip ip;
+	int k;
 
-	n = nla_nest_start(m, SECGROUP_A_ATTACH);
-	err = put_instance(m, a, "attach", &fd);
-	if (err)
-		goto out;
-	/* nests must not interleave: groups, then addresses, then flags */
 	for (k = 0; k < a->argc; k++) {
 		const char *w = a->argv[k], *v = k + 1 < a->argc ? a->argv[k + 1] : NULL;
 
 		if (!strcmp(w, "group")) {
-			if (!v) {
-				err = usage_err("attach: group needs NAME or ID");
-				goto out;
-			}
-			if (!groups)
-				groups = nla_nest_start(m, SECGROUP_ATTACH_A_GROUPS);
-			if (put_group_ref(m, SECGROUP_ATTACH_A_GROUP_ID, v)) {
-				err = 1;
-				goto out;
-			}
+			if (!v)
+				return usage_err("attach: group needs NAME or ID");
 			k++;
 		} else if (!strcmp(w, "addr")) {
-			struct sg_ip ip;
-
-			if (!v || sg_parse_ip(v, &ip, false)) {
-				err = usage_err("attach: bad address '%s'", v ? v : "");
-				goto out;
-			}
+			if (!v || sg_parse_ip(v, &ip, false))
+				return usage_err("attach: bad address '%s'", v ? v : "");
 			k++;
 		} else if (!strcmp(w, "flowlog")) {
-			flags |= SECGROUP_ATTACH_F_FLOWLOG;
+			*flags |= SECGROUP_ATTACH_F_FLOWLOG;
 		} else if (!strcmp(w, "flush")) {
-			flush = true;
+			*flush = true;
 		} else {
-			err = usage_err("attach: unknown argument '%s'", w);
-			goto out;
+			return usage_err("attach: unknown argument '%s'", w);
 		}
+	}
+	return 0;
+}
+
+/* the groups (resolved to ids), then the addresses: nests must not interleave */
+static int attach_put_lists(struct nl_msg *m, struct args *a)
+{
+	struct nlattr *groups = NULL, *addrs = NULL;
+	struct sg_ip ip;
+	int k;
+
+	for (k = 0; k + 1 < a->argc; k++) {
+		if (strcmp(a->argv[k], "group"))
+			continue;
+		if (!groups)
+			groups = nla_nest_start(m, SECGROUP_ATTACH_A_GROUPS);
+		if (put_group_ref(m, SECGROUP_ATTACH_A_GROUP_ID, a->argv[++k]))
+			return 1;
 	}
 	if (groups)
 		nla_nest_end(m, groups);
 	for (k = 0; k + 1 < a->argc; k++) {
-		struct sg_ip ip;
-
 		if (strcmp(a->argv[k], "addr"))
 			continue;
 		sg_parse_ip(a->argv[++k], &ip, false);
@@ -174,18 +172,39 @@ int cmd_attach(struct args *a)
 	}
 	if (addrs)
 		nla_nest_end(m, addrs);
+	return 0;
+}
+
+int cmd_attach(struct args *a)
+{
+	const char *kind = next(a), *name = next(a);
+	struct nl_msg *m;
+	struct nlattr *n;
+	uint32_t flags = 0;
+	bool flush = false;
+	int fd = -1, err;
+
+	if (!kind || !name || (strcmp(kind, "dev") && strcmp(kind, "cgroup")))
+		return usage_err("attach: 'dev IFNAME' or 'cgroup PATH' expected");
+	err = attach_check(a, &flags, &flush);
+	if (err)
+		return err;
+	m = sg_msg(SECGROUP_CMD_ATTACH_NEW, 0);
+	n = nla_nest_start(m, SECGROUP_A_ATTACH);
+	err = instance_put(m, kind, name, "attach", &fd) ?: attach_put_lists(m, a);
+	if (err) {
+		nlmsg_free(m);
+		goto out;
+	}
 	if (flags)
 		nla_put_u32(m, SECGROUP_ATTACH_A_FLAGS, flags);
 	nla_nest_end(m, n);
 	if (flush)
 		nla_put_u32(m, SECGROUP_A_FLAGS, SECGROUP_F_FLUSH);
 	err = sg_nl_talk(m, NULL, NULL);
-	m = NULL;
 	if (err)
 		err = nl_err("attach", err);
 out:
-	if (m)
-		nlmsg_free(m);
 	if (fd >= 0)
 		close(fd);
 	return err;
@@ -198,8 +217,6 @@ int cmd_detach(struct args *a)
 	int fd, err;
 
 	err = put_instance(m, a, "detach", &fd);
-	if (!err && peek(a))
-		err = usage_err("detach: unknown argument '%s'", peek(a));
 	if (err) {
 		nlmsg_free(m);
 		goto out;
@@ -288,8 +305,6 @@ int cmd_stats(struct args *a)
 		struct nlattr *n = nla_nest_start(m, SECGROUP_A_ATTACH);
 
 		err = put_instance(m, a, "stats", &fd);
-		if (!err && peek(a))
-			err = usage_err("stats: unknown argument '%s'", peek(a));
 		if (err) {
 			nlmsg_free(m);
 			goto out;

@@ -11,7 +11,8 @@
  *           same default egress rule)
  *   low     a group attached nowhere; an attached rule with no hit in
  *           DURATION (30d, 12h, 90m, 3600s; default: never hit)
- * Exits 1 if any finding is at or above fail-on (default high).
+ * Exits 3 if any finding is at or above fail-on (default high); 1 is a
+ * failure to read the configuration.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -78,7 +79,7 @@ static void ports(json_object *r, uint16_t *lo, uint16_t *hi)
 	*lo = 0;
 	*hi = 65535;
 	if (p)
-		sg_parse_ports(p, lo, hi);
+		sg_parse_ports(p, 0, lo, hi);
 }
 
 static bool world(json_object *r)
@@ -217,10 +218,12 @@ static void check_shadowed(struct audit *a, json_object *at)
 static int parse_duration(const char *s, time_t *out)
 {
 	char *end;
-	long v = strtol(s, &end, 10);
+	long v;
 	int mult = 1;
 
-	if (end == s || v <= 0)
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || v <= 0 || errno)
 		return -EINVAL;
 	switch (*end) {
 	case 'd': mult = 86400; end++; break;
@@ -230,7 +233,7 @@ static int parse_duration(const char *s, time_t *out)
 	case 0: break;
 	default: return -EINVAL;
 	}
-	if (*end)
+	if (*end || v > time(NULL) / mult)	/* before 1970: not a duration */
 		return -EINVAL;
 	*out = time(NULL) - (time_t)v * mult;
 	return 0;
@@ -261,8 +264,8 @@ int cmd_audit(struct args *args)
 			return usage_err("audit: unknown argument '%s'", peek(args));
 		}
 	}
-	if (!sg_nl_sock())
-		return 0;	/* parse-only */
+	if (sg_nl_parse_only())
+		return 0;
 	a.groups = groups_fetch();
 	a.rules = rules_fetch(0);
 	a.attach = attach_fetch();
@@ -316,5 +319,5 @@ int cmd_audit(struct args *args)
 	json_object_put(a.groups);
 	json_object_put(a.rules);
 	json_object_put(a.attach);
-	return a.worst >= fail_on ? 1 : 0;
+	return a.worst >= fail_on ? EXIT_FINDINGS : 0;
 }

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "sgnl.h"
+#include "strict.h"
 
 #define CONFIG_VERSION	1
 #define MSG_MAX		(16 << 20)	/* bytes of one replace request */
@@ -305,6 +306,8 @@ static int read_rule(struct reader *rd, json_object *e, json_object *names,
 			return bad(rd, "\"rule\" is required");
 		s = jstr(e, "rule");
 		desc = jstr(e, "description");
+		if (desc && !sg_text_ok(desc))
+			return bad(rd, "a description holds no control characters");
 	} else if (json_object_is_type(e, json_type_string)) {
 		s = json_object_get_string(e);
 	} else {
@@ -381,6 +384,8 @@ static int read_group(struct reader *rd, json_object *g, json_object *names,
 	err = check_keys(rd, g, keys);
 	if (!err)
 		err = want_type(rd, jget(g, "description"), json_type_string, "description");
+	if (!err && jget(g, "description") && !sg_text_ok(jstr(g, "description")))
+		err = bad(rd, "a description holds no control characters");
 	if (!err)
 		err = want_type(rd, tags, json_type_object, "tags");
 	if (!err)
@@ -443,6 +448,8 @@ static int read_names(struct reader *rd, json_object *groups, json_object *names
 		if (!json_object_is_type(jget(g, "name"), json_type_string))
 			return bad(rd, "\"name\" (a string) is required");
 		name = jstr(g, "name");
+		if (sg_name_problem(name))
+			return bad(rd, "%s", sg_name_problem(name));
 		if (json_object_object_get_ex(names, name, NULL))
 			return bad(rd, "group '%s' is listed twice", name);
 		json_object_object_add(names, name, NULL);
@@ -679,7 +686,7 @@ static int send_model(json_object *model, uint32_t flags, int *fds, size_t *nfds
 	int size, err = -EMSGSIZE;
 	size_t i;
 
-	if (!m || !genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, sg_nl_family(), 0,
+	if (!m || !genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, GENL_ID_CTRL, 0,
 			       NLM_F_REQUEST | NLM_F_ACK, SECGROUP_CMD_CONFIG_REPLACE,
 			       SECGROUP_GENL_VERSION))
 		goto fail;
@@ -705,9 +712,11 @@ static int send_model(json_object *model, uint32_t flags, int *fds, size_t *nfds
 	}
 	/* one request, however large: let the socket take it (CAP_NET_ADMIN) */
 	size = nlmsg_hdr(m)->nlmsg_len * 2 + 4096;
-	if (sg_nl_sock())
+	if (!sg_nl_parse_only()) {
+		sg_nl_need();
 		setsockopt(nl_socket_get_fd(sg_nl_sock()), SOL_SOCKET, SO_SNDBUFFORCE,
 			   &size, sizeof(size));
+	}
 	return sg_nl_talk(m, NULL, NULL);
 fail:
 	fprintf(stderr, "sgnl: apply: the configuration is over %d MiB\n", MSG_MAX >> 20);
@@ -930,6 +939,8 @@ static json_object *read_json(const char *file)
 		len += n;
 	} while (n);
 	text[len] = 0;
+	if (!json_strict(file, text, len))
+		goto out;
 	tok = json_tokener_new();
 	o = json_tokener_parse_ex(tok, text, len + 1);
 	if (!o) {
@@ -972,7 +983,7 @@ int cmd_apply(struct args *a)
 	json_object_put(in);
 	if (err)
 		goto out;
-	if (!sg_nl_sock()) {	/* SGNL_PARSE_ONLY: the file as apply reads it */
+	if (sg_nl_parse_only()) {	/* the file as apply reads it */
 		write_model(stdout, want);
 		goto out;
 	}

@@ -37,7 +37,7 @@ int group_resolve(const char *s, uint32_t *id)
 		return 0;
 	if (!*s)
 		return -EINVAL;
-	if (!sg_nl_sock()) {	/* parse-only */
+	if (sg_nl_parse_only()) {
 		*id = 1;
 		return 0;
 	}
@@ -195,6 +195,8 @@ static int group_add(struct args *a)
 
 	if (!name)
 		return usage_err("group add: NAME is required");
+	if (sg_name_problem(name))
+		return usage_err("group add: %s", sg_name_problem(name));
 	m = sg_msg(SECGROUP_CMD_GROUP_NEW, 0);
 	n = nla_nest_start(m, SECGROUP_A_GROUP);
 	nla_put_string(m, SECGROUP_GROUP_A_NAME, name);
@@ -202,6 +204,8 @@ static int group_add(struct args *a)
 		if (match(a, "description")) {
 			if (!peek(a))
 				return usage_err("group add: description needs TEXT");
+			if (!sg_text_ok(peek(a)))
+				return usage_err("group add: a description holds no control characters");
 			nla_put_string(m, SECGROUP_GROUP_A_DESCRIPTION, next(a));
 		} else if (match(a, "tag")) {
 			if (!tags)
@@ -287,6 +291,9 @@ static int group_set(struct args *a)
 		} else if (!strcmp(a->argv[k], "description") || !strcmp(a->argv[k], "untag")) {
 			if (k + 1 >= a->argc)
 				return usage_err("group set: %s needs a value", a->argv[k]);
+			if (!sg_text_ok(a->argv[k + 1]))
+				return usage_err("group set: a %s holds no control characters",
+						 a->argv[k]);
 			k++;
 		} else {
 			return usage_err("group set: unknown argument '%s'", a->argv[k]);

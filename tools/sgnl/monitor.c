@@ -143,7 +143,7 @@ out:
 int cmd_monitor(struct args *a)
 {
 	struct mon mon = { false, false };
-	struct nl_sock *sk = sg_nl_sock();
+	struct nl_sock *sk;
 	int grp;
 
 	while (peek(a)) {
@@ -156,9 +156,10 @@ int cmd_monitor(struct args *a)
 	}
 	if (!mon.events && !mon.flows)
 		mon.events = mon.flows = true;
-	if (!sk)
-		return 0;	/* parse-only */
-	grp = sg_nl_events_group();
+	if (sg_nl_parse_only())
+		return 0;
+	grp = sg_nl_events_group();	/* opens the socket */
+	sk = sg_nl_sock();
 	if (grp < 0 || nl_socket_add_membership(sk, grp))
 		return nl_err("monitor", -ENOENT);
 	nl_socket_disable_seq_check(sk);

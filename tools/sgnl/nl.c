@@ -2,6 +2,7 @@
 /* sgnl's netlink layer: one libnl-genl socket, requests, dumps, extack. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
@@ -27,6 +28,13 @@ struct nl_sock *sg_nl_sock(void)
 int sg_nl_family(void)
 {
 	return family;
+}
+
+/* SGNL_PARSE_ONLY: the tests of argument parsing print each request
+ * instead of sending it */
+bool sg_nl_parse_only(void)
+{
+	return getenv("SGNL_PARSE_ONLY") != NULL;
 }
 
 int sg_nl_open(void)
@@ -56,6 +64,24 @@ int sg_nl_open(void)
 	return 0;
 }
 
+/*
+ * The socket, opened on the first request: every argument has been read
+ * by then, so a usage error never needs the module.  Without the module
+ * there is nothing sgnl can do: say so and exit 1.
+ */
+void sg_nl_need(void)
+{
+	int err = sg_nl_open();
+
+	if (!err)
+		return;
+	if (err == -ENOENT)
+		fprintf(stderr, "sgnl: the secgroup module is not loaded (modprobe secgroup)\n");
+	else
+		fprintf(stderr, "sgnl: cannot open a generic netlink socket: %s\n", strerror(-err));
+	exit(1);
+}
+
 void sg_nl_close(void)
 {
 	if (sk)
@@ -65,6 +91,7 @@ void sg_nl_close(void)
 
 int sg_nl_events_group(void)
 {
+	sg_nl_need();
 	return genl_ctrl_resolve_grp(sk, SECGROUP_GENL_NAME, SECGROUP_MCGRP_EVENTS);
 }
 
@@ -72,11 +99,10 @@ struct nl_msg *sg_msg(uint8_t cmd, int flags)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 
-	if (family < 0)
-		family = 0;	/* parse-only */
 	if (!msg)
 		return NULL;
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
+	/* the family's id is known once the socket opens: sg_nl_talk() */
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, GENL_ID_CTRL, 0,
 			 NLM_F_REQUEST | NLM_F_ACK | flags, cmd, SECGROUP_GENL_VERSION)) {
 		nlmsg_free(msg);
 		return NULL;
@@ -169,12 +195,14 @@ int sg_nl_talk(struct nl_msg *msg, sg_msg_cb cb, void *arg)
 	int err;
 
 	sg_nl_errmsg[0] = 0;
-	if (!sk) {	/* SGNL_PARSE_ONLY: the tests of argument parsing */
+	if (sg_nl_parse_only()) {
 		printf("parse-only: command %u\n",
 		       ((struct genlmsghdr *)nlmsg_data(nlmsg_hdr(msg)))->cmd);
 		nlmsg_free(msg);
 		return 0;
 	}
+	sg_nl_need();
+	nlmsg_hdr(msg)->nlmsg_type = family;
 	c = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!c) {
 		nlmsg_free(msg);

@@ -9,7 +9,12 @@
 /* Called for each message of a reply or a dump with its top-level attrs. */
 typedef int (*sg_msg_cb)(struct nlattr **tb, uint8_t cmd, void *arg);
 
+#include <stdbool.h>
+
 int sg_nl_open(void);
+/* open on first use, or say the module is missing and exit 1 */
+void sg_nl_need(void);
+bool sg_nl_parse_only(void);
 void sg_nl_close(void);
 struct nl_msg *sg_msg(uint8_t cmd, int flags);
 /* Send @msg (consumed), deliver replies to @cb; returns 0 or -errno with

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,18 @@ int sg_parse_ip(const char *s, struct sg_ip *ip, bool cidr)
 	return 0;
 }
 
+/* /etc/protocols, through libc */
+static int sg_proto_by_name(const char *s, struct sg_proto *p)
+{
+	const struct protoent *pe = getprotobyname(s);
+
+	if (!pe || pe->p_proto <= 0 || pe->p_proto > 255)
+		return -EINVAL;
+	p->proto[0] = pe->p_proto;
+	p->nproto = 1;
+	return 0;
+}
+
 int sg_parse_proto(const char *s, struct sg_proto *p)
 {
 	unsigned long n;
@@ -110,34 +123,69 @@ int sg_parse_proto(const char *s, struct sg_proto *p)
 			return 0;
 		}
 	}
-	if (parse_ulong(s, 255, &n))
+	if (!parse_ulong(s, 255, &n)) {
+		if (!n)
+			return -EINVAL;	/* 0 is IPv6 hop-by-hop; "all" is all */
+		p->proto[0] = n;
+		p->nproto = 1;
+		return 0;
+	}
+	return sg_proto_by_name(s, p);
+}
+
+/* a port: a number, or a service of /etc/services for @proto (0: any) */
+static int parse_port(const char *s, uint8_t proto, unsigned long *port)
+{
+	const char *pname = proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_TCP ? "tcp" :
+			    proto == IPPROTO_SCTP ? "sctp" : proto == IPPROTO_UDPLITE ? "udp" : NULL;
+	struct servent *se;
+
+	if (!parse_ulong(s, 65535, port))
+		return 0;
+	if (!*s || isdigit((unsigned char)*s))
 		return -EINVAL;
-	p->proto[0] = n;
-	p->nproto = 1;
+	se = getservbyname(s, pname);
+	if (!se && pname && strcmp(pname, "tcp"))	/* most services are listed as tcp */
+		se = getservbyname(s, "tcp");
+	if (!se)
+		return -EINVAL;
+	*port = ntohs(se->s_port);
 	return 0;
 }
 
-int sg_parse_ports(const char *s, uint16_t *lo, uint16_t *hi)
+/*
+ * N, N-M, or names of /etc/services ("ssh", "ssh-http"); a name with a
+ * dash of its own ("netbios-ns") is looked up whole first.  Port 0 only
+ * starts a range: alone it is no port at all.
+ */
+int sg_parse_ports(const char *s, uint8_t proto, uint16_t *lo, uint16_t *hi)
 {
-	char buf[16];
-	const char *dash = strchr(s, '-');
+	char buf[64];
+	const char *dash;
 	unsigned long a, b;
-	size_t n = dash ? (size_t)(dash - s) : strlen(s);
+	size_t n;
 
-	if (n >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, n);
-	buf[n] = 0;
-	if (parse_ulong(buf, 65535, &a))
-		return -EINVAL;
-	b = a;
-	if (dash && parse_ulong(dash + 1, 65535, &b))
-		return -EINVAL;
-	if (a > b)
-		return -ERANGE;
-	*lo = a;
-	*hi = b;
-	return 0;
+	if (!parse_port(s, proto, &a)) {
+		if (!a)
+			return -EINVAL;
+		*lo = *hi = a;
+		return 0;
+	}
+	for (dash = strchr(s, '-'); dash; dash = strchr(dash + 1, '-')) {
+		n = dash - s;
+		if (n >= sizeof(buf))
+			return -EINVAL;
+		memcpy(buf, s, n);
+		buf[n] = 0;
+		if (parse_port(buf, proto, &a) || parse_port(dash + 1, proto, &b))
+			continue;
+		if (a > b || !b)
+			return -ERANGE;
+		*lo = a;
+		*hi = b;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 uint32_t sg_parse_group_id(const char *s)
@@ -152,6 +200,95 @@ uint32_t sg_parse_group_id(const char *s)
 	if (errno || *end || !isxdigit((unsigned char)s[3]))
 		return 0;
 	return id;
+}
+
+/* What is wrong with a group name, as the kernel checks it: AWS's
+ * character set, not empty, not "sg-..." (an id); NULL if nothing. */
+const char *sg_name_problem(const char *s)
+{
+	const char *p;
+
+	if (!*s)
+		return "a group name is empty";
+	for (p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(" ._-:/()#,@[]+=&;{}!$*", *p))
+			return "group names hold only letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*";
+	if (!strncmp(s, "sg-", 3))
+		return "group names cannot start with \"sg-\"";
+	return NULL;
+}
+
+/* a description: printable, no control characters */
+bool sg_text_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* ICMP and ICMPv6 types and codes, as nft(8) names them */
+struct icmp_name {
+	const char *name;
+	uint8_t v;
+};
+
+static const struct icmp_name icmp_types[] = {
+	{ "echo-reply", 0 }, { "destination-unreachable", 3 }, { "source-quench", 4 },
+	{ "redirect", 5 }, { "echo-request", 8 }, { "router-advertisement", 9 },
+	{ "router-solicitation", 10 }, { "time-exceeded", 11 }, { "parameter-problem", 12 },
+	{ "timestamp-request", 13 }, { "timestamp-reply", 14 }, { "info-request", 15 },
+	{ "info-reply", 16 }, { "address-mask-request", 17 }, { "address-mask-reply", 18 },
+	{ NULL, 0 },
+};
+
+static const struct icmp_name icmpv6_types[] = {
+	{ "destination-unreachable", 1 }, { "packet-too-big", 2 }, { "time-exceeded", 3 },
+	{ "parameter-problem", 4 }, { "echo-request", 128 }, { "echo-reply", 129 },
+	{ "mld-listener-query", 130 }, { "mld-listener-report", 131 },
+	{ "mld-listener-done", 132 }, { "mld-listener-reduction", 132 },
+	{ "nd-router-solicit", 133 }, { "nd-router-advert", 134 },
+	{ "nd-neighbor-solicit", 135 }, { "nd-neighbor-advert", 136 }, { "nd-redirect", 137 },
+	{ "router-renumbering", 138 }, { "ind-neighbor-solicit", 141 },
+	{ "ind-neighbor-advert", 142 }, { "mld2-listener-report", 143 },
+	{ NULL, 0 },
+};
+
+static const struct icmp_name icmp_codes[] = {
+	{ "net-unreachable", 0 }, { "host-unreachable", 1 }, { "prot-unreachable", 2 },
+	{ "port-unreachable", 3 }, { "frag-needed", 4 }, { "net-prohibited", 9 },
+	{ "host-prohibited", 10 }, { "admin-prohibited", 13 },
+	{ NULL, 0 },
+};
+
+static const struct icmp_name icmpv6_codes[] = {
+	{ "no-route", 0 }, { "admin-prohibited", 1 }, { "addr-unreachable", 3 },
+	{ "port-unreachable", 4 }, { "policy-fail", 5 }, { "reject-route", 6 },
+	{ NULL, 0 },
+};
+
+static int icmp_lookup(const struct icmp_name *t, const char *s, uint8_t *v)
+{
+	if (!sg_parse_u8(s, v))
+		return 0;
+	for (; t->name; t++) {
+		if (!strcmp(t->name, s)) {
+			*v = t->v;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* an ICMP (@proto IPPROTO_ICMP) or ICMPv6 type or code: a number or its name */
+int sg_parse_icmp_type(const char *s, uint8_t proto, uint8_t *v)
+{
+	return icmp_lookup(proto == IPPROTO_ICMPV6 ? icmpv6_types : icmp_types, s, v);
+}
+
+int sg_parse_icmp_code(const char *s, uint8_t proto, uint8_t *v)
+{
+	return icmp_lookup(proto == IPPROTO_ICMPV6 ? icmpv6_codes : icmp_codes, s, v);
 }
 
 const char *sg_proto_name(uint8_t proto)

@@ -27,11 +27,19 @@ struct sg_proto {
 
 int sg_parse_ip(const char *s, struct sg_ip *ip, bool cidr);
 int sg_parse_proto(const char *s, struct sg_proto *p);
-int sg_parse_ports(const char *s, uint16_t *lo, uint16_t *hi);
+/* N, N-M; numbers or /etc/services names for @proto */
+int sg_parse_ports(const char *s, uint8_t proto, uint16_t *lo, uint16_t *hi);
 int sg_parse_u8(const char *s, uint8_t *v);
+/* a number or nft's name of an ICMP (IPPROTO_ICMP) or ICMPv6 type or code */
+int sg_parse_icmp_type(const char *s, uint8_t proto, uint8_t *v);
+int sg_parse_icmp_code(const char *s, uint8_t proto, uint8_t *v);
 /* "sg-1234abcd" -> its id; 0 when @s is a name */
 uint32_t sg_parse_group_id(const char *s);
 const char *sg_proto_name(uint8_t proto);
+/* why @s cannot be a group name (the kernel's rule), or NULL */
+const char *sg_name_problem(const char *s);
+/* @s has no control characters */
+bool sg_text_ok(const char *s);
 void sg_format_ip(int family, const void *addr, char *buf, size_t len);
 
 #endif

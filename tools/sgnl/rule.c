@@ -118,7 +118,7 @@ int rule_parse(struct args *a, struct rule_args *ra, const char *what, int allow
 		if (ra->proto.all || (ra->proto.proto[0] != IPPROTO_TCP && ra->proto.proto[0] != IPPROTO_UDP &&
 				      ra->proto.proto[0] != IPPROTO_SCTP && ra->proto.proto[0] != IPPROTO_UDPLITE))
 			return usage_err("%s: ports need tcp, udp, sctp or udplite", what);
-		if (!w || sg_parse_ports(w, &ra->pmin, &ra->pmax))
+		if (!w || sg_parse_ports(w, ra->proto.proto[0], &ra->pmin, &ra->pmax))
 			return usage_err("%s: bad port or range '%s'", what, w ? w : "");
 		ra->ports = true;
 	} else if (match(a, "type")) {
@@ -126,15 +126,17 @@ int rule_parse(struct args *a, struct rule_args *ra, const char *what, int allow
 		if (ra->proto.all || (ra->proto.proto[0] != IPPROTO_ICMP &&
 				      ra->proto.proto[0] != IPPROTO_ICMPV6))
 			return usage_err("%s: type and code need icmp or icmpv6", what);
-		if (!w || sg_parse_u8(w, &ra->itype))
+		if (!w || sg_parse_icmp_type(w, ra->proto.proto[0], &ra->itype))
 			return usage_err("%s: bad icmp type '%s'", what, w ? w : "");
 		ra->type = true;
 		if (match(a, "code")) {
 			w = next(a);
-			if (!w || sg_parse_u8(w, &ra->icode))
+			if (!w || sg_parse_icmp_code(w, ra->proto.proto[0], &ra->icode))
 				return usage_err("%s: bad icmp code '%s'", what, w ? w : "");
 			ra->code = true;
 		}
+	} else if (peek(a) && !strcmp(peek(a), "code")) {
+		return usage_err("%s: 'code' needs a 'type' before it", what);
 	}
 	if (ra->proto.has_port) {
 		ra->ports = true;
@@ -158,6 +160,9 @@ int rule_parse(struct args *a, struct rule_args *ra, const char *what, int allow
 			ra->desc = next(a);
 			if (!ra->desc)
 				return usage_err("%s: description needs TEXT", what);
+			if (!sg_text_ok(ra->desc))
+				return usage_err("%s: a description holds no control characters",
+						 what);
 		} else if ((allow & RULE_FLUSH) && match(a, "flush")) {
 			ra->flush = true;
 		} else {

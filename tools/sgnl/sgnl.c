@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sgnl: configure secgroup security groups.
- *   sgnl [-j] [-p] [-n] [-b FILE] OBJECT COMMAND [ARGS]
+ *   sgnl [OPTIONS] OBJECT COMMAND [ARGS]
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,32 +14,101 @@
 
 struct sg_opts opts;
 
-static const char usage_text[] =
-"usage: sgnl [-j] [-p] [-n] [-b FILE] OBJECT COMMAND [ARGS]\n"
-"  -j  JSON output   -p  pretty JSON   -n  numeric (ids, not names)\n"
-"  -b FILE  run the commands of FILE, one per line ('-' for stdin)\n"
-"objects:\n"
-"  group add NAME [description TEXT] [tag KEY=VALUE]... [no-default-egress]\n"
-"  group del NAME|ID\n"
-"  group set NAME|ID [description TEXT] [tag KEY=VALUE]... [untag KEY]...\n"
-"  group list\n"
-"  group show NAME|ID\n"
-"  rule add GROUP {ingress|egress} PROTO [port N[-M] | type T [code C]]\n"
-"           {from|to} PEER [description TEXT] [flush]\n"
-"      PROTO: all | tcp | udp | icmp | icmpv6 | NUMBER | http | https | ssh\n"
-"             | rdp | mysql | postgresql | dns\n"
-"      PEER:  CIDR | group NAME|ID\n"
-"  rule del GROUP RULE-ID [flush]\n"
-"  rule del GROUP {ingress|egress} PROTO ... {from|to} PEER [flush]\n"
-"  attach dev IFNAME [group NAME]... [addr ADDR]... [flowlog] [flush]\n"
-"  attach cgroup PATH [group NAME]... [flowlog] [flush]\n"
-"  detach {dev IFNAME | cgroup PATH}\n"
-"  member {add|del} GROUP ADDR [flush]\n"
-"  stats [dev IFNAME | cgroup PATH]\n"
-"  monitor [events] [flows]\n"
-"  save [groups]                     the whole configuration (or its groups), for apply\n"
-"  apply FILE [dry-run] [flush]      make FILE the whole configuration, atomically\n"
-"  audit [fail-on high|medium|low|info] [unused DURATION]\n";
+static const char usage_head[] =
+"usage: sgnl [OPTIONS] OBJECT COMMAND [ARGS]     sgnl [OBJECT [COMMAND]] help\n"
+"  -j, --json       JSON output          -p, --pretty   pretty JSON\n"
+"  -n, --numeric    ids, not names       -b, --batch FILE  the commands of FILE,\n"
+"  -V, --version    sgnl's version           one per line ('-' for stdin)\n"
+"exit status: 0 done, 1 the kernel refused or the system failed, 2 a usage or\n"
+"input error (nothing was sent), 3 audit findings at or above fail-on\n";
+
+/* Every command's synopsis: `sgnl help` prints them all, `sgnl rule help`
+ * an object's, `sgnl rule add help` (or ... help, last) one command's. */
+static const struct help {
+	const char *obj, *cmd, *text;
+} helps[] = {
+	{ "group", "add", "group add NAME [description TEXT] [tag KEY=VALUE]... [no-default-egress]\n" },
+	{ "group", "del", "group del NAME|ID\n" },
+	{ "group", "set", "group set NAME|ID [description TEXT] [tag KEY=VALUE]... [untag KEY]...\n" },
+	{ "group", "list", "group list\n" },
+	{ "group", "show", "group show NAME|ID\n" },
+	{ "rule", "add",
+	  "rule add GROUP {ingress|egress} PROTO [port N[-M] | type T [code C]]\n"
+	  "         {from|to} PEER [description TEXT] [flush]\n"
+	  "    PROTO: all | tcp | udp | icmp | icmpv6 | sctp | udplite | gre | esp | ah\n"
+	  "           | a name from /etc/protocols | NUMBER (1-255)\n"
+	  "           | a service, which fixes the port: http https ssh rdp mysql\n"
+	  "             postgresql dns (dns: tcp and udp)\n"
+	  "    N, M:  0-65535 (0 only to start a range) or a name from /etc/services\n"
+	  "    T, C:  numbers, or nft's names (type echo-request, code port-unreachable)\n"
+	  "    PEER:  CIDR | group NAME|ID\n" },
+	{ "rule", "del",
+	  "rule del GROUP RULE-ID [flush]\n"
+	  "rule del GROUP {ingress|egress} PROTO ... {from|to} PEER [flush]\n" },
+	{ "attach", NULL, "attach {dev IFNAME | cgroup PATH} [group NAME|ID]... [addr ADDR]... [flowlog] [flush]\n" },
+	{ "detach", NULL, "detach {dev IFNAME | cgroup PATH}\n" },
+	{ "member", "add", "member add GROUP ADDR [flush]\n" },
+	{ "member", "del", "member del GROUP ADDR [flush]\n" },
+	{ "stats", NULL, "stats [dev IFNAME | cgroup PATH]\n" },
+	{ "monitor", NULL, "monitor [events] [flows]\n" },
+	{ "save", NULL, "save [groups]                  the whole configuration (or its groups), for apply\n" },
+	{ "apply", NULL, "apply FILE [dry-run] [flush]   make FILE the whole configuration, atomically\n" },
+	{ "audit", NULL, "audit [fail-on high|medium|low|info] [unused DURATION]\n" },
+};
+#define NHELPS (sizeof(helps) / sizeof(helps[0]))
+
+/* the synopses of @obj (NULL: all) and @cmd (NULL: all of @obj), each
+ * line indented; how many commands matched */
+static int help(FILE *f, const char *obj, const char *cmd)
+{
+	const char *p;
+	size_t i;
+	int n = 0;
+
+	if (!obj)
+		fprintf(f, "%scommands:\n", usage_head);
+	for (i = 0; i < NHELPS; i++) {
+		if ((obj && strcmp(obj, helps[i].obj)) ||
+		    (cmd && helps[i].cmd && strcmp(cmd, helps[i].cmd)))
+			continue;
+		for (p = helps[i].text; *p; p = strchr(p, '\n') + 1)
+			fprintf(f, "  %.*s\n", (int)(strchr(p, '\n') - p), p);
+		n++;
+	}
+	return n;
+}
+
+static bool is_help(const char *w)
+{
+	return !strcmp(w, "help") || !strcmp(w, "-h") || !strcmp(w, "--help");
+}
+
+/* the aliases of commands */
+static const char *canon_cmd(const char *c)
+{
+	if (!strcmp(c, "create"))
+		return "add";
+	if (!strcmp(c, "delete"))
+		return "del";
+	if (!strcmp(c, "ls"))
+		return "list";
+	return c;
+}
+
+/* `sgnl OBJECT [COMMAND] ... help`: that object's or command's synopsis */
+static int help_for(int argc, char **argv)
+{
+	const char *cmd = argc > 2 ? canon_cmd(argv[1]) : NULL;
+	size_t i;
+
+	for (i = 0; i < NHELPS && strcmp(helps[i].obj, argv[0]); i++)
+		;
+	if (i == NHELPS)
+		return usage_err("unknown object '%s'", argv[0]);
+	if (!help(stdout, argv[0], cmd))
+		return usage_err("%s: unknown command '%s'", argv[0], argv[1]);
+	return 0;
+}
 
 int usage_err(const char *fmt, ...)
 {
@@ -76,32 +146,17 @@ void print_json(json_object *o)
 					    JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN));
 }
 
-static int need_kernel(void)
-{
-	int err = sg_nl_open();
-
-	if (!err)
-		return 0;
-	if (err == -ENOENT)
-		fprintf(stderr, "sgnl: the secgroup module is not loaded (modprobe secgroup)\n");
-	else
-		fprintf(stderr, "sgnl: cannot open a generic netlink socket: %s\n", strerror(-err));
-	return 1;
-}
-
 static int run(int argc, char **argv)
 {
 	struct args a = { argc, argv };
 	const char *obj = next(&a);
 
-	if (!obj || !strcmp(obj, "help") || !strcmp(obj, "-h") || !strcmp(obj, "--help")) {
-		fputs(usage_text, obj ? stdout : stderr);
+	if (!obj || is_help(obj)) {
+		help(obj ? stdout : stderr, NULL, NULL);
 		return obj ? 0 : EXIT_USAGE;
 	}
-	if (a.argc && (!strcmp(peek(&a), "help") || !strcmp(peek(&a), "-h"))) {
-		fputs(usage_text, stdout);
-		return 0;
-	}
+	if (argc > 1 && is_help(argv[argc - 1]))
+		return help_for(argc, argv);
 	if (!strcmp(obj, "group"))
 		return cmd_group(&a);
 	if (!strcmp(obj, "rule"))
@@ -159,63 +214,76 @@ int split_words(char *line, char **argv, int max)
 	return n;
 }
 
+/* Each line of @file a command; the first failure ends the batch. */
 static int batch(const char *file)
 {
 	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
-	char line[4096], *argv[256];
-	int lineno = 0, argc, err;
+	char *line = NULL, **argv = NULL;
+	size_t cap = 0;
+	int lineno = 0, argc, err = 0;
 
 	if (!f) {
 		fprintf(stderr, "sgnl: %s: %s\n", file, strerror(errno));
 		return 1;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	while (!err && getline(&line, &cap, f) >= 0) {
+		size_t max = strlen(line) / 2 + 1;	/* words and their spaces */
+
 		lineno++;
-		argc = split_words(line, argv, 256);
-		if (argc < 0) {
-			fprintf(stderr, "sgnl: %s:%d: unbalanced quote or too many words\n",
-				file, lineno);
-			return EXIT_USAGE;
+		free(argv);
+		argv = calloc(max + 1, sizeof(*argv));
+		if (!argv) {
+			err = 1;
+			break;
 		}
-		if (!argc)
-			continue;
-		err = run(argc, argv);
-		if (err) {
+		argc = split_words(line, argv, max);
+		if (argc < 0) {
+			fprintf(stderr, "sgnl: %s:%d: unbalanced quote\n", file, lineno);
+			err = EXIT_USAGE;
+		} else if (argc && (err = run(argc, argv))) {
 			fprintf(stderr, "sgnl: %s:%d: command failed\n", file, lineno);
-			return err;
 		}
 	}
+	free(argv);
+	free(line);
 	if (f != stdin)
 		fclose(f);
-	return 0;
+	return err;
 }
+
+static const struct option long_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "pretty", no_argument, NULL, 'p' },
+	{ "numeric", no_argument, NULL, 'n' },
+	{ "batch", required_argument, NULL, 'b' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
 
 int main(int argc, char **argv)
 {
 	const char *bfile = NULL;
-	int i, err;
+	int o, err;
 
-	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-		if (!strcmp(argv[i], "-j"))
-			opts.json = true;
-		else if (!strcmp(argv[i], "-p"))
-			opts.json = opts.pretty = true;
-		else if (!strcmp(argv[i], "-n"))
-			opts.numeric = true;
-		else if (!strcmp(argv[i], "-b") && i + 1 < argc)
-			bfile = argv[++i];
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			return run(1, (char *[]){ "help" });
-		else
-			return usage_err("unknown option '%s'", argv[i]);
+	opterr = 0;
+	/* '+': options end at the object, so "rule add ... -1" stays a word;
+	 * ':': a missing value is told apart */
+	while ((o = getopt_long(argc, argv, "+:jpnb:hV", long_opts, NULL)) != -1) {
+		switch (o) {
+		case 'j': opts.json = true; break;
+		case 'p': opts.json = opts.pretty = true; break;
+		case 'n': opts.numeric = true; break;
+		case 'b': bfile = optarg; break;
+		case 'h': return run(1, (char *[]){ "help" });
+		case 'V': printf("sgnl %s\n", SGNL_VERSION); return 0;
+		case ':': return usage_err("option '%s' needs a value", argv[optind - 1]);
+		default: return usage_err("unknown option '%s'", argv[optind - 1]);
+		}
 	}
-	if (!bfile && i == argc)
-		return run(0, NULL);
-	if (!bfile && (!strcmp(argv[i], "help")))
-		return run(argc - i, argv + i);
-	if (getenv("SGNL_PARSE_ONLY") == NULL && need_kernel())
-		return 1;
-	err = bfile ? batch(bfile) : run(argc - i, argv + i);
+	if (bfile && optind < argc)
+		return usage_err("-b FILE takes its commands from FILE, not '%s'", argv[optind]);
+	err = bfile ? batch(bfile) : run(argc - optind, argv + optind);
 	sg_nl_close();
 	return err;
 }

@@ -9,7 +9,9 @@
 #include "nl.h"
 #include "parse.h"
 
-#define EXIT_USAGE 2
+/* exit status: 0 done, 1 the kernel refused or the system failed */
+#define EXIT_USAGE 2		/* a usage or input error: nothing was sent */
+#define EXIT_FINDINGS 3		/* audit: findings at or above fail-on */
 
 struct sg_opts {
 	bool json;
