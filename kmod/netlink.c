@@ -681,6 +681,7 @@ static const struct genl_ops sg_genl_ops[] = {
 	},
 	SG_OP(RULE_NEW, sg_nl_rule_new, sg_rule_op_policy),
 	SG_OP(RULE_DEL, sg_nl_rule_del, sg_rule_op_policy),
+	SG_OP(RULE_SET, sg_nl_rule_set, sg_rule_op_policy),
 	{
 		.cmd = SECGROUP_CMD_RULE_GET,
 		.flags = GENL_UNS_ADMIN_PERM,	/* as nft list and wg show */

@@ -49,6 +49,7 @@ int sg_tags_build(const struct sg_group *g, struct nlattr *set,
 		  struct netlink_ext_ack *extack);
 void sg_tags_free(struct sg_tag *tags, u32 n);
 bool sg_name_ok(struct nlattr *a, struct netlink_ext_ack *extack);
+bool sg_desc_ok(struct nlattr *a, struct netlink_ext_ack *extack);
 struct sg_rmember *sg_rmember_find(struct sg_group *g, const struct sg_addr *a);
 int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,
 			struct nlattr *nest, struct sg_attach *t,
@@ -71,6 +72,7 @@ int sg_nl_member_new(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_member_del(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_rule_new(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_rule_del(struct sk_buff *skb, struct genl_info *info);
+int sg_nl_rule_set(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_rule_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int sg_nl_attach_new(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_attach_del(struct sk_buff *skb, struct genl_info *info);

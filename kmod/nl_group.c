@@ -117,7 +117,7 @@ static int sg_group_reply(struct genl_info *info, const struct sg_group *g)
 	return genlmsg_reply(msg, info);
 }
 
-/* AWS's character set for group names; no control bytes, no quotes */
+/* AWS's character set for names and descriptions; no control bytes, no quotes */
 static bool sg_name_char_ok(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -146,6 +146,21 @@ bool sg_name_ok(struct nlattr *a, struct netlink_ext_ack *extack)
 	return true;
 }
 
+/* a group's or a rule's description, if given: AWS's characters, or empty */
+bool sg_desc_ok(struct nlattr *a, struct netlink_ext_ack *extack)
+{
+	const char *p;
+
+	for (p = a ? nla_data(a) : ""; *p; p++) {
+		if (!sg_name_char_ok(*p)) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "descriptions hold only letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*");
+			return false;
+		}
+	}
+	return true;
+}
+
 int sg_nl_group_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sg_net *sn = sg_pernet(genl_info_net(info));
@@ -163,7 +178,8 @@ int sg_nl_group_new(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "group: a name is required");
 		return -EINVAL;
 	}
-	if (!sg_name_ok(tb[SECGROUP_GROUP_A_NAME], info->extack))
+	if (!sg_name_ok(tb[SECGROUP_GROUP_A_NAME], info->extack) ||
+	    !sg_desc_ok(tb[SECGROUP_GROUP_A_DESCRIPTION], info->extack))
 		return -EINVAL;
 	if (tb[SECGROUP_GROUP_A_ID] || tb[SECGROUP_GROUP_A_UNTAGS]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[SECGROUP_GROUP_A_ID] ?:
@@ -373,6 +389,8 @@ int sg_nl_group_set(struct sk_buff *skb, struct genl_info *info)
 				    "a group cannot be renamed");
 		return -EINVAL;
 	}
+	if (!sg_desc_ok(tb[SECGROUP_GROUP_A_DESCRIPTION], info->extack))
+		return -EINVAL;
 	mutex_lock(&sn->lock);
 	g = sg_nl_group(sn, tb, SECGROUP_GROUP_A_ID, SECGROUP_GROUP_A_NAME,
 			info->attrs[SECGROUP_A_GROUP], info->extack);

@@ -136,6 +136,8 @@ struct sg_rule *sg_rule_parse(struct sg_net *sn, struct list_head *names,
 		NL_SET_ERR_MSG(extack, "rule: a direction is required");
 		return ERR_PTR(-EINVAL);
 	}
+	if (!sg_desc_ok(tb[SECGROUP_RULE_A_DESCRIPTION], extack))
+		return ERR_PTR(-EINVAL);
 	r = sg_rule_alloc();
 	if (!r)
 		return ERR_PTR(-ENOMEM);
@@ -301,6 +303,77 @@ int sg_nl_rule_del(struct sk_buff *skb, struct genl_info *info)
 	sg_rule_free(r);
 out:
 	mutex_unlock(&sn->lock);
+	return err;
+}
+
+/* RULE_SET may say which rule (group, id) and its new description only */
+static int sg_rule_set_check(struct genl_info *info, struct nlattr **tb, struct nlattr *nest)
+{
+	int i;
+
+	if (info->attrs[SECGROUP_A_FLAGS]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SECGROUP_A_FLAGS],
+				    "changing a description takes no flags");
+		return -EINVAL;
+	}
+	for (i = 1; i <= SECGROUP_RULE_A_MAX; i++) {
+		if (!tb[i] || i == SECGROUP_RULE_A_GROUP || i == SECGROUP_RULE_A_ID ||
+		    i == SECGROUP_RULE_A_DESCRIPTION)
+			continue;
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[i],
+				    "only a rule's description can change: delete the rule and add the new one");
+		return -EINVAL;
+	}
+	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, SECGROUP_RULE_A_ID) ||
+	    NL_REQ_ATTR_CHECK(info->extack, nest, tb, SECGROUP_RULE_A_DESCRIPTION)) {
+		NL_SET_ERR_MSG(info->extack, "rule: its id and the new description are required");
+		return -EINVAL;
+	}
+	return sg_desc_ok(tb[SECGROUP_RULE_A_DESCRIPTION], info->extack) ? 0 : -EINVAL;
+}
+
+/*
+ * A rule's description, changed in place (AWS's modify-security-group-rules):
+ * the rule keeps its id and its counters, and the policies do not change,
+ * so nothing is rebuilt.  Descriptions are read under sn->lock only.
+ */
+int sg_nl_rule_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct nlattr *tb[SECGROUP_RULE_A_MAX + 1];
+	struct nlattr *nest = info->attrs[SECGROUP_A_RULE];
+	struct sg_group *g;
+	struct sg_rule *r;
+	char *desc;
+	int err;
+
+	err = sg_nl_parse_nest(info, SECGROUP_A_RULE, tb, SECGROUP_RULE_A_MAX,
+			       sg_rule_policy);
+	if (!err)
+		err = sg_rule_set_check(info, tb, nest);
+	if (err)
+		return err;
+	desc = kstrdup(nla_data(tb[SECGROUP_RULE_A_DESCRIPTION]), GFP_KERNEL_ACCOUNT);
+	if (!desc)
+		return -ENOMEM;
+	mutex_lock(&sn->lock);
+	g = sg_nl_group(sn, tb, SECGROUP_RULE_A_GROUP, 0, nest, info->extack);
+	if (IS_ERR(g)) {
+		err = PTR_ERR(g);
+		goto out;
+	}
+	r = sg_rule_find_id(g, nla_get_u32(tb[SECGROUP_RULE_A_ID]));
+	if (!r) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[SECGROUP_RULE_A_ID],
+				    "the group has no rule with this id");
+		err = -ENOENT;
+		goto out;
+	}
+	swap(r->desc, desc);	/* the old one is freed below */
+	sg_notify_rule(sn, SECGROUP_CMD_RULE_SET, r);
+out:
+	mutex_unlock(&sn->lock);
+	kfree(desc);
 	return err;
 }
 

@@ -153,7 +153,8 @@ static int sg_cfg_group_new(struct sg_replace *rp, struct nlattr *a)
 		NL_SET_ERR_MSG(rp->extack, "group: a name is required");
 		return -EINVAL;
 	}
-	if (!sg_name_ok(tb[SECGROUP_GROUP_A_NAME], rp->extack))
+	if (!sg_name_ok(tb[SECGROUP_GROUP_A_NAME], rp->extack) ||
+	    !sg_desc_ok(tb[SECGROUP_GROUP_A_DESCRIPTION], rp->extack))
 		return -EINVAL;
 	name = nla_data(tb[SECGROUP_GROUP_A_NAME]);
 	if (sg_group_find_in(&rp->groups, 0, name)) {

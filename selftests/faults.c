@@ -211,6 +211,25 @@ static struct nl_msg *r_rule_del_flush(struct conn *c)
 	return m;
 }
 
+/* a new description for web's first rule, in place */
+static struct nl_msg *r_rule_set(struct conn *c)
+{
+	struct nl_msg *m = msg(c, SECGROUP_CMD_RULE_GET, NLM_F_DUMP);
+	struct nlattr *n = nest(m, SECGROUP_A_RULE);
+	uint32_t gid = group_id(c, "web"), id;
+
+	nla_put_u32(m, SECGROUP_RULE_A_GROUP, gid);
+	nla_nest_end(m, n);
+	id = first_u32(c, m, SECGROUP_A_RULE, SECGROUP_RULE_A_ID);
+	m = msg(c, SECGROUP_CMD_RULE_SET, 0);
+	n = nest(m, SECGROUP_A_RULE);
+	nla_put_u32(m, SECGROUP_RULE_A_GROUP, gid);
+	nla_put_u32(m, SECGROUP_RULE_A_ID, id);
+	nla_put_string(m, SECGROUP_RULE_A_DESCRIPTION, "described again");
+	nla_nest_end(m, n);
+	return m;
+}
+
 static struct nl_msg *member_obj(struct conn *c, uint8_t cmd, int v6)
 {
 	struct nl_msg *m = msg(c, cmd, 0);
@@ -421,6 +440,7 @@ static const struct req {
 	{ "rule new", r_rule_new },
 	{ "rule new, group peer, flush", r_rule_new_peer_flush },
 	{ "rule del, flush", r_rule_del_flush },
+	{ "rule set, description", r_rule_set },
 	{ "member new, IPv4", r_member_new4 },
 	{ "member new, IPv6", r_member_new6 },
 	{ "member del", r_member_del },

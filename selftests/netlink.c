@@ -690,6 +690,8 @@ TEST_F(sg, unprivileged)
 			_exit(11);
 		if (talk(&c, group_new(&c, "evil")) != -EPERM)
 			_exit(12);
+		if (talk(&c, msg(&c, SECGROUP_CMD_RULE_SET, 0)) != -EPERM)
+			_exit(15);
 		/* reads too, as nft list and wg show */
 		if (talk(&c, msg(&c, SECGROUP_CMD_GROUP_GET, NLM_F_DUMP)) != -EPERM)
 			_exit(13);
@@ -771,6 +773,130 @@ TEST_F(sg, concurrent_writers)
 }
 
 /* RULE_NEW's reply is the rule as it is: its id and its group's. */
+/* Descriptions hold AWS's characters, like names: what save writes,
+ * apply reads back. */
+TEST_F(sg, descriptions)
+{
+	struct nl_msg *m = msg(&self->c, SECGROUP_CMD_GROUP_NEW, 0);
+	struct nlattr *n = nest(m, SECGROUP_A_GROUP);
+
+	nla_put_string(m, SECGROUP_GROUP_A_NAME, "db");
+	nla_put_string(m, SECGROUP_GROUP_A_DESCRIPTION, "it's");
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+	m = rule_msg(&self->c, SECGROUP_CMD_RULE_NEW, self->web, SECGROUP_INGRESS, 81, &n);
+	nla_put_string(m, SECGROUP_RULE_A_DESCRIPTION, "bell\a");
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+	m = msg(&self->c, SECGROUP_CMD_GROUP_SET, 0);
+	n = nest(m, SECGROUP_A_GROUP);
+	nla_put_u32(m, SECGROUP_GROUP_A_ID, self->web);
+	nla_put_string(m, SECGROUP_GROUP_A_DESCRIPTION, "\xc3\xa9");
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+	m = rule_msg(&self->c, SECGROUP_CMD_RULE_NEW, self->web, SECGROUP_INGRESS, 81, &n);
+	nla_put_string(m, SECGROUP_RULE_A_DESCRIPTION, "web (prod) #1: a.b_c-d/e@f[g]+=&;{}!$*");
+	nla_nest_end(m, n);
+	EXPECT_EQ(0, talk(&self->c, m));
+}
+
+/* A RULE_SET request for @id of @gid; @desc NULL: none */
+static struct nl_msg *rule_set_msg(struct conn *c, uint32_t gid, uint32_t id,
+				   const char *desc, struct nlattr **n)
+{
+	struct nl_msg *m = msg(c, SECGROUP_CMD_RULE_SET, 0);
+
+	*n = nest(m, SECGROUP_A_RULE);
+	nla_put_u32(m, SECGROUP_RULE_A_GROUP, gid);
+	if (id)
+		nla_put_u32(m, SECGROUP_RULE_A_ID, id);
+	if (desc)
+		nla_put_string(m, SECGROUP_RULE_A_DESCRIPTION, desc);
+	return m;
+}
+
+/* The description of the first rule the dump of @gid's rules holds with
+ * id @id, in @buf; 0 if found. */
+static int rule_desc(struct conn *c, uint32_t gid, uint32_t id, char *buf, size_t len)
+{
+	struct nl_msg *m = msg(c, SECGROUP_CMD_RULE_GET, NLM_F_DUMP);
+	struct nlattr *n = nest(m, SECGROUP_A_RULE), *tb[SECGROUP_A_MAX + 1];
+	struct nlattr *r[SECGROUP_RULE_A_MAX + 1];
+	struct nlmsghdr *h;
+	int rem;
+
+	nla_put_u32(m, SECGROUP_RULE_A_GROUP, gid);
+	nla_nest_end(m, n);
+	free(c->buf);
+	c->buf = NULL;
+	c->len = 0;
+	if (talk(c, m))
+		return -1;
+	rem = c->len;
+	for (h = (struct nlmsghdr *)c->buf; nlmsg_ok(h, rem); h = nlmsg_next(h, &rem)) {
+		if (genlmsg_parse(h, 0, tb, SECGROUP_A_MAX, NULL) || !tb[SECGROUP_A_RULE] ||
+		    nla_parse_nested(r, SECGROUP_RULE_A_MAX, tb[SECGROUP_A_RULE], NULL) ||
+		    !r[SECGROUP_RULE_A_ID] || nla_get_u32(r[SECGROUP_RULE_A_ID]) != id)
+			continue;
+		snprintf(buf, len, "%s", nla_get_string(r[SECGROUP_RULE_A_DESCRIPTION]));
+		return 0;
+	}
+	return -1;
+}
+
+/* A rule's description changes in place: same id; nothing else may change
+ * through RULE_SET, and every refusal leaves the state as it was. */
+TEST_F(sg, rule_set)
+{
+	uint32_t id = first_u32(&self->c, rule_new(&self->c, self->web, 8443),
+				SECGROUP_A_RULE, SECGROUP_RULE_A_ID);
+	uint32_t db;
+	struct nlattr *n;
+	struct nl_msg *m;
+	char d[256];
+
+	ASSERT_NE(0, id);
+	ASSERT_EQ(0, talk(&self->c, group_new(&self->c, "db")));
+	db = group_id(&self->c, "db");
+	m = rule_set_msg(&self->c, self->web, id, "https from the VPN", &n);
+	nla_nest_end(m, n);
+	EXPECT_EQ(0, talk(&self->c, m)) TH_LOG("%s", self->c.msg);
+	ASSERT_EQ(0, rule_desc(&self->c, self->web, id, d, sizeof(d)));
+	EXPECT_STREQ("https from the VPN", d);
+	m = rule_set_msg(&self->c, self->web, id, "", &n);	/* cleared */
+	nla_nest_end(m, n);
+	EXPECT_EQ(0, talk(&self->c, m));
+	ASSERT_EQ(0, rule_desc(&self->c, self->web, id, d, sizeof(d)));
+	EXPECT_STREQ("", d);
+
+	m = rule_set_msg(&self->c, self->web, id, "x", &n);	/* not the match */
+	nla_put_u16(m, SECGROUP_RULE_A_PORT_MIN, 22);
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+	m = rule_set_msg(&self->c, self->web, id, NULL, &n);	/* no description */
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+	m = rule_set_msg(&self->c, self->web, 0, "x", &n);	/* no id */
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+	m = rule_set_msg(&self->c, self->web, id, "quote\"", &n);
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+	m = rule_set_msg(&self->c, self->web, id, "x", &n);
+	nla_nest_end(m, n);
+	nla_put_u32(m, SECGROUP_A_FLAGS, SECGROUP_F_FLUSH);
+	REJECT(m, -EINVAL);
+	m = rule_set_msg(&self->c, self->web, 0xfffffff, "x", &n);
+	nla_nest_end(m, n);
+	REJECT(m, -ENOENT);
+	m = rule_set_msg(&self->c, db, id, "x", &n);		/* another group's */
+	nla_nest_end(m, n);
+	REJECT(m, -ENOENT);
+	m = rule_set_msg(&self->c, 0xfffffff, id, "x", &n);
+	nla_nest_end(m, n);
+	REJECT(m, -ENOENT);
+}
+
 TEST_F(sg, rule_new_reply)
 {
 	EXPECT_EQ(self->web, first_u32(&self->c, rule_new(&self->c, self->web, 8443),

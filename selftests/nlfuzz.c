@@ -296,6 +296,21 @@ static void group_attrs(void)
 	nest_end();
 }
 
+/* RULE_SET: which rule and its description, now and then something more */
+static void rule_set_attrs(void)
+{
+	nest_start(SECGROUP_A_RULE);
+	if (!one_in(8))
+		put_u32(SECGROUP_RULE_A_GROUP, group_ref());
+	if (!one_in(8))
+		put_u32(SECGROUP_RULE_A_ID, one_in(4) ? some_u32() : rule_ids[below(POOL)]);
+	if (!one_in(8))
+		put_str(SECGROUP_RULE_A_DESCRIPTION, one_in(6) ? "not\001this" : "changed");
+	if (one_in(6))
+		put_u16(SECGROUP_RULE_A_PORT_MIN, 80);
+	nest_end();
+}
+
 static void rule_attrs(int by_name)
 {
 	static const uint8_t protos[] = { 6, 17, 1, 58, 132, 136, 33, 47, 50, 0, 255, 4 };
@@ -443,6 +458,8 @@ static size_t build(uint32_t seq)
 		member_attrs(0); break;
 	case SECGROUP_CMD_CONFIG_REPLACE:
 		config_attrs(); break;
+	case SECGROUP_CMD_RULE_SET:
+		rule_set_attrs(); break;
 	default:
 		if (one_in(2))
 			group_attrs();

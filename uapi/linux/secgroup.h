@@ -108,6 +108,7 @@ enum secgroup_cmd {
 	SECGROUP_CMD_MEMBER_DEL,
 	SECGROUP_CMD_FLOW,		/* notification only */
 	SECGROUP_CMD_CONFIG_REPLACE,
+	SECGROUP_CMD_RULE_SET,		/* a rule's description, in place */
 
 	__SECGROUP_CMD_MAX
 };
