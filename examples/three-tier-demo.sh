@@ -38,7 +38,7 @@ echo
 rules=$(for g in web app db mgmt; do sgnl -j group show $g; done |
 	python3 -c 'import json,sys
 for line in sys.stdin:
-    g = json.loads(line)
+    g = json.loads(line)[0]
     for r in g["rules"]:
         what = r["description"] or "%s %s %s%s" % (r["protocol"],
             "to" if r["direction"] == "egress" else "from", r.get("peer", ""),

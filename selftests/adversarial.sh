@@ -27,13 +27,13 @@ sgnl attach dev v-b group sb addr 10.0.0.3 addr fd00::3 flowlog
 
 stat_of() {	# stat_of DEV FIELD
 	sgnl -j stats dev "$1" |
-		python3 -c "import json,sys; print(json.load(sys.stdin)['attachments'][0]['stats']['$2'])"
+		python3 -c "import json,sys; print(json.load(sys.stdin)[0]['stats']['$2'])"
 }
 
 hits_of() {	# hits_of GROUP PORT: the hits of GROUP's rules for PORT, summed
 	sgnl -j group show "$1" | python3 -c "
 import json, sys
-print(sum(r['hits'] for r in json.load(sys.stdin)['rules'] if r.get('port') == '$2'))"
+print(sum(r['hits'] for r in json.load(sys.stdin)[0]['rules'] if r.get('port') == '$2'))"
 }
 
 # receive NS OUTFILE ARGS...: an sgpkt.py receiver, ready when it returns
@@ -245,7 +245,7 @@ sgnl group add big >/dev/null
 } >"$out.b"
 check "a group gets 2,000 IPv6 members and 50 of the longest tags" sgnl -b "$out.b"
 check "... and shows all of them" sh -c \
-	'[ "$(sgnl -j group show big | python3 -c "import json,sys; g=json.load(sys.stdin); print(len(g[\"members\"]), len(g[\"tags\"]))")" = "2000 50" ]'
+	'[ "$(sgnl -j group show big | python3 -c "import json,sys; g=json.load(sys.stdin)[0]; print(len(g[\"members\"]), len(g[\"tags\"]))")" = "2000 50" ]'
 check "... and saves back whole" sh -c \
 	'[ "$(sgnl save groups | python3 -c "import json,sys; print(sum(len(g.get(\"members\", [])) for g in json.load(sys.stdin)[\"groups\"]))")" = 2000 ]'
 sgnl group del big
@@ -268,10 +268,10 @@ rmdir "$cgdir/mine" "$cgdir"
 rule_hits() {	# rule_hits GROUP PORT PEER: the hits of that one rule
 	sgnl -j group show "$1" | python3 -c "
 import json, sys
-print(sum(r['hits'] for r in json.load(sys.stdin)['rules']
+print(sum(r['hits'] for r in json.load(sys.stdin)[0]['rules']
           if r.get('port') == '$2' and r.get('peer_group', r.get('peer')) == '$3'))"
 }
-sa_id=$(sgnl -j group show sa | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+sa_id=$(sgnl -j group show sa | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 sgnl rule add sb ingress udp port 82 from group sa >/dev/null
 sgnl rule add sb ingress tcp port 82 from group sa >/dev/null
 sgnl rule add sa egress tcp port 82 to 10.0.0.3/32 >/dev/null
@@ -296,7 +296,7 @@ sgnl group add open >/dev/null
 sgnl attach dev v-d group open
 sgnl member add friends 10.0.0.9
 sgnl rule add sb ingress udp port 83 from group friends >/dev/null
-fr_id=$(sgnl -j group show friends | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+fr_id=$(sgnl -j group show friends | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 ip -n d addr add 10.0.0.9/32 dev eth0
 h0=$(rule_hits sb 83 "$fr_id")
 for i in 1 2 3; do

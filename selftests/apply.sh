@@ -12,12 +12,12 @@ tmp=$(mktemp -d)
 three_tier_instances
 
 # every byte of the state, counters aside, and the attachments' stats too
-full_state() { state; sgnl -j stats | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["attachments"]))'; }
+full_state() { state; sgnl -j stats | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))'; }
 rule_id() {	# rule_id GROUP PORT: the id of the group's rule on that port
-	sgnl -j group show "$1" | python3 -c 'import json,sys; print([r["id"] for r in json.load(sys.stdin)["rules"] if r.get("port")==sys.argv[1]][0])' "$2"
+	sgnl -j group show "$1" | python3 -c 'import json,sys; print([r["id"] for r in json.load(sys.stdin)[0]["rules"] if r.get("port")==sys.argv[1]][0])' "$2"
 }
 rule_hits() {
-	sgnl -j group show "$1" | python3 -c 'import json,sys; print([r["hits"] for r in json.load(sys.stdin)["rules"] if r.get("port")==sys.argv[1]][0])' "$2"
+	sgnl -j group show "$1" | python3 -c 'import json,sys; print([r["hits"] for r in json.load(sys.stdin)[0]["rules"] if r.get("port")==sys.argv[1]][0])' "$2"
 }
 
 derive() {	# derive FILE PYTHON: examples/three-tier.json as c, changed by PYTHON
@@ -79,12 +79,12 @@ check "the batch example and the apply example are one configuration" \
 tcp web 10.0.2.10 8080
 id_before=$(rule_id app 8080)
 hits_before=$(rule_hits app 8080)
-gid_before=$(sgnl -j group show app | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+gid_before=$(sgnl -j group show app | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 derive "$tmp/more.json" 'c["groups"][2]["rules"].insert(1, "ingress tcp port 9090 from group web")'
 check "apply a file with one more app rule" sgnl apply "$tmp/more.json"
 check "the unchanged rule kept its id ($id_before)" test "$(rule_id app 8080)" = "$id_before"
 check "... and its hits ($hits_before)" test "$(rule_hits app 8080)" -ge "${hits_before:-1}" -a "${hits_before:-0}" -ge 1
-check "the group kept its id" test "$(sgnl -j group show app | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')" = "$gid_before"
+check "the group kept its id" test "$(sgnl -j group show app | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')" = "$gid_before"
 check "the new rule is there" sh -c "sgnl group show app | grep -q 'port 9090'"
 serve app 9090
 wait_listen app 9090
@@ -182,11 +182,11 @@ check "apply 300 groups and 9,000 rules" sgnl apply "$tmp/big.json"
 echo "# applied in $(awk "BEGIN { print $EPOCHREALTIME - $start }") s"
 sgnl save >"$tmp/big.saved"
 check "... save prints them back" cmp -s "$tmp/big.norm" "$tmp/big.saved"
-id_big=$(sgnl -j group show g7 | python3 -c 'import json,sys; print(json.load(sys.stdin)["rules"][3]["id"])')
+id_big=$(sgnl -j group show g7 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["rules"][3]["id"])')
 start=$EPOCHREALTIME
 check "... applying them again" sgnl apply "$tmp/big.saved"
 echo "# re-applied in $(awk "BEGIN { print $EPOCHREALTIME - $start }") s"
-check "... keeps the rule ids" test "$(sgnl -j group show g7 | python3 -c 'import json,sys; print(json.load(sys.stdin)["rules"][3]["id"])')" = "$id_big"
+check "... keeps the rule ids" test "$(sgnl -j group show g7 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["rules"][3]["id"])')" = "$id_big"
 ids=$(for i in $(seq 0 299); do sgnl -j group show g$i; done | grep -o '"sgr-[0-9a-f]*"' | sort)
 check "... and the 9,000 rule ids are unique" test "$(uniq -d <<<"$ids" | wc -l)" = 0 -a "$(wc -l <<<"$ids")" = 9000
 check "an empty configuration clears them" sgnl apply "$tmp/empty.json"
@@ -203,7 +203,7 @@ PY
 monitor "$tmp/ev2"
 check "apply a group with 1,000 members and 50 long tags" sgnl apply "$tmp/members.json"
 monitor_stop
-check "... group show lists its 1,000 members" test "$(sgnl -j group show big | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["members"]))')" = 1000
+check "... group show lists its 1,000 members" test "$(sgnl -j group show big | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[0]["members"]))')" = 1000
 check "... its event was sent" grep -q '^group add sg-[0-9a-f]* big' "$tmp/ev2"
 SGNL_PARSE_ONLY=1 sgnl apply "$tmp/members.json" >"$tmp/members.norm"
 check "... and save prints it back" sh -c "sgnl save | cmp -s - $tmp/members.norm"

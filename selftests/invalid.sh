@@ -28,7 +28,7 @@ for sport in (40001, 40002, 40003):
     s.sendto(hdr, (dst, 0))
 PY
 }
-invalid() { sgnl -j stats dev "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["attachments"][0]["stats"]["drop_invalid"])'; }
+invalid() { sgnl -j stats dev "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats"]["drop_invalid"])'; }
 
 sgnl group add open >/dev/null
 sgnl rule add open ingress all from 0.0.0.0/0 >/dev/null

@@ -93,16 +93,16 @@ sgnl detach dev v-c
 
 # anti-spoofing: a sends with c's address
 ip -n a addr add 10.0.0.4/32 dev eth0
-before=$(sgnl -j stats dev v-a | python3 -c 'import json,sys; print(json.load(sys.stdin)["attachments"][0]["stats"]["drop_spoof"])')
+before=$(sgnl -j stats dev v-a | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats"]["drop_spoof"])')
 ip netns exec a socat -T1 - TCP:10.0.0.3:80,bind=10.0.0.4,connect-timeout=1 </dev/null >/dev/null 2>&1
-after=$(sgnl -j stats dev v-a | python3 -c 'import json,sys; print(json.load(sys.stdin)["attachments"][0]["stats"]["drop_spoof"])')
+after=$(sgnl -j stats dev v-a | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats"]["drop_spoof"])')
 check "spoofed source dropped and counted ($before -> $after)" test "$after" -gt "$before"
 sgnl member add friends 10.0.0.4
 check "a member's borrowed address does not get in" sh -c \
 	"! ip netns exec a socat -T2 - TCP:10.0.0.3:80,bind=10.0.0.4,connect-timeout=2 </dev/null 2>/dev/null | grep -q ok"
 # ... even on a flow conntrack knows: c's answered UDP flow to b:53 is
 # ESTABLISHED, and a packet of that flow from a is still a's spoof
-spoofs() { sgnl -j stats dev v-a | python3 -c 'import json,sys; print(json.load(sys.stdin)["attachments"][0]["stats"]["drop_spoof"])'; }
+spoofs() { sgnl -j stats dev v-a | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats"]["drop_spoof"])'; }
 check "c's UDP flow to b:53 is answered" sh -c \
 	"echo hi | ip netns exec c socat -T$T -t$T - UDP:10.0.0.3:53,sourceport=5353 | grep -q ok"
 check "... so conntrack holds it as replied" sh -c \

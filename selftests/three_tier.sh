@@ -48,7 +48,7 @@ db internet 80 allow
 MATRIX
 
 # counters: the rule that allowed web->app:8080 counted it
-hits=$(sgnl -j group show app | python3 -c 'import json,sys; print(sum(r["hits"] for r in json.load(sys.stdin)["rules"] if r.get("port")=="8080"))')
+hits=$(sgnl -j group show app | python3 -c 'import json,sys; print(sum(r["hits"] for r in json.load(sys.stdin)[0]["rules"] if r.get("port")=="8080"))')
 check "the app rule counted its connection ($hits)" test "$hits" -ge 1
 check "drops counted on web" sh -c "sgnl -j stats dev v-web | grep -q '\"drop_policy\":[1-9]'"
 

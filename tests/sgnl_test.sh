@@ -42,8 +42,10 @@ t 2 "'code' needs a 'type' before it" rule add web ingress icmp code 0 from 0.0.
 t 2 "bad icmp type 'nd-router-advert'" rule add web ingress icmp type nd-router-advert from 0.0.0.0/0
 t 2 "group names hold only letters" group add "$(printf 'we\tb')"
 t 2 "group names cannot start with \"sg-\"" group add sg-web
-t 2 "a description holds no control characters" group add web description "$(printf 'a\033[2Jb')"
-t 2 "a description holds no control characters" rule add web ingress ssh from 10.0.0.0/8 description "$(printf 'a\001b')"
+t 2 "descriptions hold only letters" group add web description "$(printf 'a\033[2Jb')"
+t 2 "descriptions hold only letters" group add web description "it's"
+t 2 "descriptions hold only letters" group set web description "é"
+t 2 "descriptions hold only letters" rule add web ingress ssh from 10.0.0.0/8 description "$(printf 'a\001b')"
 t 2 "unused takes a duration" audit unused 99999999999999999999d
 t 2 "unused takes a duration" audit unused 9999999999999999d
 t 2 "ports need tcp, udp, sctp or udplite" rule add web ingress icmp port 80 from 0.0.0.0/0
@@ -76,6 +78,17 @@ t 0 "parse-only: command 5" rule add web ingress 47 from group app
 t 0 "parse-only: command 6" rule del web sgr-0000abcd flush
 t 0 "parse-only: command 6" rule del web ingress dns from 10.0.0.0/8
 t 0 "parse-only: command 2" group delete web
+t 0 "parse-only: command 15" rule set web sgr-0000abcd description "SSH from the VPN"
+t 2 "rule set: GROUP and a rule id (sgr-...) are required" rule set web 12
+t 2 "rule set: 'description TEXT' expected" rule set web sgr-0000abcd
+t 2 "rule set: unknown argument 'x'" rule set web sgr-0000abcd description a x
+t 2 "rule set: descriptions hold only letters" rule set web sgr-0000abcd description "a'b"
+t 0 "" rule list web ingress port ssh peer 10.1.2.3/8
+t 0 "" rule list peer group app egress
+t 2 "rule list: port takes one port, not '22-80'" rule list port 22-80
+t 2 "rule list: unknown argument 'frob'" rule list web frob
+t 2 "rule list: peer takes a CIDR or 'group NAME', not '10.0.0.300'" rule list peer 10.0.0.300
+t 0 "rule list [GROUP]" rule list help
 t 0 "parse-only: command 11" member add web fd00::1
 t 0 "" audit fail-on low unused 30d
 t 0 "usage: sgnl" help
@@ -146,7 +159,7 @@ af 2 'f.json:1:55: duplicate object key near '"'"'"groups"'"'" '{ "version": 1, 
 af 2 'duplicate object key near '"'"'"name"'"'" '{ "groups": [ { "name": "w", "name": "x" } ] }'
 af 2 'f.json:1:18: end of file expected' '{ "groups": [] } { "groups": [] }'
 af 2 'groups[0]: group names hold only letters' '{ "groups": [ { "name": "a\u0001b" } ] }'
-af 2 'groups[0]: a description holds no control characters' '{ "groups": [ { "name": "w", "description": "a\u001bb" } ] }'
+af 2 'groups[0]: descriptions hold only letters' '{ "groups": [ { "name": "w", "description": "a\u001bb" } ] }'
 af 2 'f.json:3:3: ' '{ "groups": [
   { "name": "w" }
   { "name": "x" } ] }'
@@ -215,6 +228,27 @@ if [ ! -d /sys/module/secgroup ]; then
 	export SGNL_PARSE_ONLY=1
 fi
 rm -rf "$tmpd"
+
+# the JSON schema of -j: a valid 2020-12 schema whose definitions can refuse
+n=$((n + 1))
+if python3 - "$(dirname "$0")/../Documentation/sgnl.schema.json" <<'PY'
+import json, sys
+import jsonschema
+s = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(s)
+def ok(d, doc):
+    return jsonschema.Draft202012Validator({"$ref": "#/$defs/" + d, "$defs": s["$defs"]}).is_valid(doc)
+g = {"id": "sg-0000abcd", "name": "web", "description": "", "default": False,
+     "attachments": 0, "tags": {}, "members": []}
+r = {"id": "sgr-0000abcd", "group": "sg-0000abcd", "direction": "ingress", "protocol": "tcp",
+     "port": "80", "peer": "10.0.0.0/8", "description": "", "hits": 0, "last_hit": 0}
+assert ok("group-list", [g]) and ok("group-add", [g]) and ok("rule-list", [r])
+assert not ok("group-add", []) and not ok("group-add", g) and not ok("stats", {"attachments": []})
+assert not ok("rule-list", [dict(r, peer_group="sg-00000001")])   # two peers
+assert not ok("rule-list", [dict(r, direction="inbound")])
+PY
+then echo "ok $n - Documentation/sgnl.schema.json is a schema, and refuses what it should"
+else failed=$((failed + 1)); echo "not ok $n - Documentation/sgnl.schema.json"; fi
 
 # the man page: no groff warnings, every object documented
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -296,7 +296,7 @@ static void stats_text(json_object *at, json_object *groups)
 
 int cmd_stats(struct args *a)
 {
-	json_object *all, *groups, *out;
+	json_object *all, *groups;
 	int fd = -1, err = 0;
 	size_t i;
 
@@ -324,10 +324,8 @@ int cmd_stats(struct args *a)
 	}
 	groups = groups_fetch();
 	if (opts.json) {
-		out = json_object_new_object();
-		json_object_object_add(out, "attachments", all);
-		print_json(out);
-		json_object_put(out);
+		print_json(all);
+		json_object_put(all);
 	} else {
 		for (i = 0; i < json_object_array_length(all); i++)
 			stats_text(json_object_array_get_idx(all, i), groups);

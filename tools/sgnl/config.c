@@ -264,25 +264,6 @@ static int want_type(struct reader *rd, json_object *v, json_type t, const char 
 	return 0;
 }
 
-static void cidr_canon(const struct sg_ip *ip, char *buf, size_t len)
-{
-	unsigned char b[16];
-	char addr[INET6_ADDRSTRLEN];
-	int i, bytes = ip->family == AF_INET ? 4 : 16;
-
-	memcpy(b, ip->family == AF_INET ? (const void *)&ip->v4 : (const void *)&ip->v6, bytes);
-	for (i = 0; i < bytes; i++) {
-		int keep = ip->prefix - i * 8;
-
-		if (keep <= 0)
-			b[i] = 0;
-		else if (keep < 8)
-			b[i] &= 0xff << (8 - keep);
-	}
-	inet_ntop(ip->family, b, addr, sizeof(addr));
-	snprintf(buf, len, "%s/%u", addr, ip->prefix);
-}
-
 /* One entry of "rules": its canonical rules (dns gives two) into @out[dir]. */
 static int read_rule(struct reader *rd, json_object *e, json_object *names,
 		     json_object **out)
@@ -307,7 +288,7 @@ static int read_rule(struct reader *rd, json_object *e, json_object *names,
 		s = jstr(e, "rule");
 		desc = jstr(e, "description");
 		if (desc && !sg_text_ok(desc))
-			return bad(rd, "a description holds no control characters");
+			return bad(rd, SG_TEXT_CHARS);
 	} else if (json_object_is_type(e, json_type_string)) {
 		s = json_object_get_string(e);
 	} else {
@@ -333,7 +314,7 @@ static int read_rule(struct reader *rd, json_object *e, json_object *names,
 			return bad(rd, "no group '%s' in the file", ra.peer_group);
 		peer_group_text(peer, sizeof(peer), ra.peer_group);
 	} else {
-		cidr_canon(&ra.peer, peer, sizeof(peer));
+		sg_cidr_canon(&ra.peer, peer, sizeof(peer));
 	}
 	port[0] = 0;
 	if (ra.ports && (ra.pmin || ra.pmax != 65535)) {
@@ -385,7 +366,7 @@ static int read_group(struct reader *rd, json_object *g, json_object *names,
 	if (!err)
 		err = want_type(rd, jget(g, "description"), json_type_string, "description");
 	if (!err && jget(g, "description") && !sg_text_ok(jstr(g, "description")))
-		err = bad(rd, "a description holds no control characters");
+		err = bad(rd, SG_TEXT_CHARS);
 	if (!err)
 		err = want_type(rd, tags, json_type_object, "tags");
 	if (!err)
@@ -727,17 +708,35 @@ fail:
 /* ---- the difference between two models (dry-run) ---- */
 
 static int nchanges;
+static json_object *changes;	/* -j: the changes as objects */
 
+/* One change, "OP OBJECT WORDS": printed, or (-j) kept as
+ * { "op": OP, "object": OBJECT, "change": WORDS } */
 static void change(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void change(const char *fmt, ...)
 {
+	char line[8192], *object, *words;
+	json_object *o;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	putchar('\n');
 	nchanges++;
+	if (!opts.json) {
+		puts(line);
+		return;
+	}
+	object = line + 2;
+	words = strchr(object, ' ');
+	if (words)
+		*words++ = 0;
+	line[1] = 0;
+	o = json_object_new_object();
+	json_object_object_add(o, "op", json_object_new_string(line));
+	json_object_object_add(o, "object", json_object_new_string(object));
+	json_object_object_add(o, "change", json_object_new_string(words ?: ""));
+	json_object_array_add(changes, o);
 }
 
 static json_object *find_group(json_object *groups, const char *name)
@@ -993,6 +992,7 @@ int cmd_apply(struct args *a)
 			err = nl_err("apply", -EIO);
 			goto out;
 		}
+		changes = json_object_new_array();
 		diff_models(have, want);
 	}
 	i = jget(want, "attachments") ? json_object_array_length(jget(want, "attachments")) : 0;
@@ -1003,6 +1003,8 @@ int cmd_apply(struct args *a)
 		err = 1;
 	else if (err)
 		err = nl_err(dry ? "apply dry-run" : "apply", err);
+	else if (dry && opts.json)
+		print_json(changes);
 	else if (dry)
 		printf("%d change%s; the kernel accepts the file\n", nchanges,
 		       nchanges == 1 ? "" : "s");
@@ -1010,6 +1012,8 @@ int cmd_apply(struct args *a)
 		close(fds[i]);
 out:
 	free(fds);
+	json_object_put(changes);
+	changes = NULL;
 	json_object_put(want);
 	json_object_put(have);
 	return err;

@@ -205,7 +205,7 @@ static int group_add(struct args *a)
 			if (!peek(a))
 				return usage_err("group add: description needs TEXT");
 			if (!sg_text_ok(peek(a)))
-				return usage_err("group add: a description holds no control characters");
+				return usage_err("group add: %s", SG_TEXT_CHARS);
 			nla_put_string(m, SECGROUP_GROUP_A_DESCRIPTION, next(a));
 		} else if (match(a, "tag")) {
 			if (!tags)
@@ -226,14 +226,10 @@ static int group_add(struct args *a)
 	err = sg_nl_talk(m, on_group, out);
 	if (err)
 		return nl_err("group add", err);
-	if (json_object_array_length(out)) {
-		json_object *g = json_object_array_get_idx(out, 0);
-
-		if (opts.json)
-			print_json(g);
-		else
-			printf("%s\n", json_object_get_string(json_object_object_get(g, "id")));
-	}
+	if (opts.json)
+		print_json(out);
+	else if (json_object_array_length(out))
+		printf("%s\n", jstr(json_object_array_get_idx(out, 0), "id"));
 	json_object_put(out);
 	return 0;
 }
@@ -291,9 +287,8 @@ static int group_set(struct args *a)
 		} else if (!strcmp(a->argv[k], "description") || !strcmp(a->argv[k], "untag")) {
 			if (k + 1 >= a->argc)
 				return usage_err("group set: %s needs a value", a->argv[k]);
-			if (!sg_text_ok(a->argv[k + 1]))
-				return usage_err("group set: a %s holds no control characters",
-						 a->argv[k]);
+			if (!strcmp(a->argv[k], "description") && !sg_text_ok(a->argv[k + 1]))
+				return usage_err("group set: %s", SG_TEXT_CHARS);
 			k++;
 		} else {
 			return usage_err("group set: unknown argument '%s'", a->argv[k]);
@@ -397,8 +392,12 @@ static int group_show(struct args *a)
 	if (!rules)
 		return nl_err("group show", -EIO);
 	if (opts.json) {
+		json_object *out = json_object_new_array();
+
 		json_object_object_add(g, "rules", json_object_get(rules));
-		print_json(g);
+		json_object_array_add(out, json_object_get(g));
+		print_json(out);
+		json_object_put(out);
 	} else {
 		printf("%s %s \"%s\"\n", S("id"), S("name"), S("description"));
 		if (json_object_object_length(json_object_object_get(g, "tags"))) {

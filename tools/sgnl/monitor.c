@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sgnl monitor [events] [flows]: print changes and flow records as they
+ * sgnl monitor [-t] [events] [flows]: print changes and flow records as they
  * happen.  Flow records read like VPC flow logs, with the group and rule
  * that allowed the connection.
  */
@@ -13,8 +13,22 @@
 #include "sgnl.h"
 
 struct mon {
-	bool events, flows;
+	bool events, flows, stamp;
+	char now[40];
 };
+
+/* the time of an event, ISO 8601 in UTC to the millisecond */
+static void stamp(struct mon *mon)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(mon->now, sizeof(mon->now), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(mon->now + n, sizeof(mon->now) - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
 
 static const char *cmd_name(uint8_t cmd)
 {
@@ -24,9 +38,10 @@ static const char *cmd_name(uint8_t cmd)
 		[SECGROUP_CMD_RULE_DEL] = "rule del", [SECGROUP_CMD_ATTACH_NEW] = "attach",
 		[SECGROUP_CMD_ATTACH_DEL] = "detach", [SECGROUP_CMD_MEMBER_NEW] = "member add",
 		[SECGROUP_CMD_MEMBER_DEL] = "member del", [SECGROUP_CMD_FLOW] = "flow",
+		[SECGROUP_CMD_RULE_SET] = "rule set",
 	};
 
-	return cmd <= SECGROUP_CMD_FLOW && names[cmd] ? names[cmd] : "?";
+	return cmd < sizeof(names) / sizeof(names[0]) && names[cmd] ? names[cmd] : "?";
 }
 
 static json_object *flow_json(struct nlattr *nest)
@@ -74,6 +89,60 @@ static json_object *flow_json(struct nlattr *nest)
 	return o;
 }
 
+/* what a group, attachment or member event is about, into @ev */
+static void event_subject(struct nlattr **tb, json_object *ev)
+{
+	struct nlattr *g[SECGROUP_GROUP_A_MAX + 1], *at[SECGROUP_ATTACH_A_MAX + 1];
+	struct nlattr *mb[SECGROUP_MEMBER_A_MAX + 1];
+	json_object *o = json_object_new_object();
+	char buf[64];
+
+	if (tb[SECGROUP_A_GROUP] && !sg_nest(g, SECGROUP_GROUP_A_MAX, tb[SECGROUP_A_GROUP])) {
+		snprintf(buf, sizeof(buf), "sg-%08x", nla_get_u32(g[SECGROUP_GROUP_A_ID]));
+		json_object_object_add(o, "id", json_object_new_string(buf));
+		json_object_object_add(o, "name", json_object_new_string(
+			nla_get_string(g[SECGROUP_GROUP_A_NAME])));
+		json_object_object_add(ev, "group", o);
+	} else if (tb[SECGROUP_A_ATTACH] &&
+		   !sg_nest(at, SECGROUP_ATTACH_A_MAX, tb[SECGROUP_A_ATTACH])) {
+		if (at[SECGROUP_ATTACH_A_IFNAME])
+			json_object_object_add(o, "dev", json_object_new_string(
+				nla_get_string(at[SECGROUP_ATTACH_A_IFNAME])));
+		else if (at[SECGROUP_ATTACH_A_CGROUP_ID])
+			json_object_object_add(o, "cgroup_id", json_object_new_int64(
+				nla_get_u64(at[SECGROUP_ATTACH_A_CGROUP_ID])));
+		json_object_object_add(ev, "attach", o);
+	} else if (tb[SECGROUP_A_MEMBER] &&
+		   !sg_nest(mb, SECGROUP_MEMBER_A_MAX, tb[SECGROUP_A_MEMBER])) {
+		bool v4 = mb[SECGROUP_MEMBER_A_IPV4];
+
+		snprintf(buf, sizeof(buf), "sg-%08x", nla_get_u32(mb[SECGROUP_MEMBER_A_GROUP]));
+		json_object_object_add(o, "group", json_object_new_string(buf));
+		sg_format_ip(v4 ? AF_INET : AF_INET6,
+			     nla_data(mb[v4 ? SECGROUP_MEMBER_A_IPV4 : SECGROUP_MEMBER_A_IPV6]),
+			     buf, sizeof(buf));
+		json_object_object_add(o, "addr", json_object_new_string(buf));
+		json_object_object_add(ev, "member", o);
+	} else {
+		json_object_put(o);
+	}
+}
+
+/* a group, attachment or member event as a line */
+static void event_text(json_object *ev)
+{
+	json_object *o;
+
+	printf("%s", jstr(ev, "event"));
+	if ((o = json_object_object_get(ev, "group")))
+		printf(" %s %s", jstr(o, "id"), jstr(o, "name"));
+	else if ((o = json_object_object_get(ev, "attach")))
+		printf(" %s", jstr(o, "dev") ?: "cgroup");
+	else if ((o = json_object_object_get(ev, "member")))
+		printf(" %s %s", jstr(o, "group"), jstr(o, "addr"));
+	printf("\n");
+}
+
 #define FS(k) (json_object_object_get(o, k) ? json_object_get_string(json_object_object_get(o, k)) : "-")
 
 static int on_event(struct nl_msg *msg, void *arg)
@@ -87,6 +156,11 @@ static int on_event(struct nl_msg *msg, void *arg)
 		return NL_SKIP;
 	if (gh->cmd == SECGROUP_CMD_FLOW ? !mon->flows : !mon->events)
 		return NL_OK;
+	if (mon->stamp) {
+		stamp(mon);
+		if (!opts.json)
+			printf("%s ", mon->now);
+	}
 	if (tb[SECGROUP_A_FLOW]) {
 		o = flow_json(tb[SECGROUP_A_FLOW]);
 		if (!opts.json) {
@@ -104,33 +178,17 @@ static int on_event(struct nl_msg *msg, void *arg)
 		}
 	}
 	ev = json_object_new_object();
+	if (mon->stamp)
+		json_object_object_add(ev, "time", json_object_new_string(mon->now));
 	json_object_object_add(ev, "event", json_object_new_string(cmd_name(gh->cmd)));
 	if (o)
 		json_object_object_add(ev, gh->cmd == SECGROUP_CMD_FLOW ? "flow" : "rule", o);
-	else if (!opts.json)
-		printf("%s", cmd_name(gh->cmd));
-	if (opts.json) {
+	else
+		event_subject(tb, ev);
+	if (opts.json)
 		print_json(ev);
-	} else {
-		struct nlattr *x[SECGROUP_GROUP_A_MAX + 1];
-		char buf[64];
-
-		if (tb[SECGROUP_A_GROUP] && !sg_nest(x, SECGROUP_GROUP_A_MAX, tb[SECGROUP_A_GROUP]))
-			printf(" sg-%08x %s", nla_get_u32(x[SECGROUP_GROUP_A_ID]),
-			       nla_get_string(x[SECGROUP_GROUP_A_NAME]));
-		if (tb[SECGROUP_A_ATTACH] && !sg_nest(x, SECGROUP_ATTACH_A_MAX, tb[SECGROUP_A_ATTACH]))
-			printf(" %s", x[SECGROUP_ATTACH_A_IFNAME] ?
-			       nla_get_string(x[SECGROUP_ATTACH_A_IFNAME]) : "cgroup");
-		if (tb[SECGROUP_A_MEMBER] && !sg_nest(x, SECGROUP_MEMBER_A_MAX, tb[SECGROUP_A_MEMBER])) {
-			bool v4 = x[SECGROUP_MEMBER_A_IPV4];
-
-			sg_format_ip(v4 ? AF_INET : AF_INET6,
-				     nla_data(x[v4 ? SECGROUP_MEMBER_A_IPV4 : SECGROUP_MEMBER_A_IPV6]),
-				     buf, sizeof(buf));
-			printf(" sg-%08x %s", nla_get_u32(x[SECGROUP_MEMBER_A_GROUP]), buf);
-		}
-		printf("\n");
-	}
+	else
+		event_text(ev);
 	json_object_put(ev);
 	fflush(stdout);
 	return NL_OK;
@@ -142,7 +200,7 @@ out:
 
 int cmd_monitor(struct args *a)
 {
-	struct mon mon = { false, false };
+	struct mon mon = { .stamp = opts.timestamp };
 	struct nl_sock *sk;
 	int grp;
 
@@ -151,6 +209,8 @@ int cmd_monitor(struct args *a)
 			mon.events = true;
 		else if (match(a, "flows"))
 			mon.flows = true;
+		else if (match(a, "-t") || match(a, "timestamp"))
+			mon.stamp = true;
 		else
 			return usage_err("monitor: unknown argument '%s'", peek(a));
 	}

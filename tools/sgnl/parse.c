@@ -202,29 +202,26 @@ uint32_t sg_parse_group_id(const char *s)
 	return id;
 }
 
+/* AWS's character set for names and descriptions, as the kernel's */
+bool sg_text_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(" ._-:/()#,@[]+=&;{}!$*", *s))
+			return false;
+	return true;
+}
+
 /* What is wrong with a group name, as the kernel checks it: AWS's
  * character set, not empty, not "sg-..." (an id); NULL if nothing. */
 const char *sg_name_problem(const char *s)
 {
-	const char *p;
-
 	if (!*s)
 		return "a group name is empty";
-	for (p = s; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr(" ._-:/()#,@[]+=&;{}!$*", *p))
-			return "group names hold only letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*";
+	if (!sg_text_ok(s))
+		return "group names hold only letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*";
 	if (!strncmp(s, "sg-", 3))
 		return "group names cannot start with \"sg-\"";
 	return NULL;
-}
-
-/* a description: printable, no control characters */
-bool sg_text_ok(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
 }
 
 /* ICMP and ICMPv6 types and codes, as nft(8) names them */
@@ -301,6 +298,26 @@ const char *sg_proto_name(uint8_t proto)
 			return protos[i].name;
 	snprintf(num, sizeof(num), "%u", proto);
 	return num;
+}
+
+/* "10.1.2.3/16" as the kernel keeps it: "10.1.0.0/16" */
+void sg_cidr_canon(const struct sg_ip *ip, char *buf, size_t len)
+{
+	unsigned char b[16];
+	char addr[INET6_ADDRSTRLEN];
+	int i, bytes = ip->family == AF_INET ? 4 : 16;
+
+	memcpy(b, ip->family == AF_INET ? (const void *)&ip->v4 : (const void *)&ip->v6, bytes);
+	for (i = 0; i < bytes; i++) {
+		int keep = ip->prefix - i * 8;
+
+		if (keep <= 0)
+			b[i] = 0;
+		else if (keep < 8)
+			b[i] &= 0xff << (8 - keep);
+	}
+	inet_ntop(ip->family, b, addr, sizeof(addr));
+	snprintf(buf, len, "%s/%u", addr, ip->prefix);
 }
 
 void sg_format_ip(int family, const void *addr, char *buf, size_t len)

@@ -38,8 +38,10 @@ uint32_t sg_parse_group_id(const char *s);
 const char *sg_proto_name(uint8_t proto);
 /* why @s cannot be a group name (the kernel's rule), or NULL */
 const char *sg_name_problem(const char *s);
-/* @s has no control characters */
+/* @s holds only AWS's characters (a description; names have more rules) */
 bool sg_text_ok(const char *s);
+#define SG_TEXT_CHARS "descriptions hold only letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*"
 void sg_format_ip(int family, const void *addr, char *buf, size_t len);
+void sg_cidr_canon(const struct sg_ip *ip, char *buf, size_t len);
 
 #endif

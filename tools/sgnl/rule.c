@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* sgnl rule ... : add and delete rules; their JSON and text forms. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,8 +162,7 @@ int rule_parse(struct args *a, struct rule_args *ra, const char *what, int allow
 			if (!ra->desc)
 				return usage_err("%s: description needs TEXT", what);
 			if (!sg_text_ok(ra->desc))
-				return usage_err("%s: a description holds no control characters",
-						 what);
+				return usage_err("%s: %s", what, SG_TEXT_CHARS);
 		} else if ((allow & RULE_FLUSH) && match(a, "flush")) {
 			ra->flush = true;
 		} else {
@@ -239,18 +239,11 @@ void rule_canon(char *buf, size_t len, uint8_t dir, const char *proto,
 	snprintf(buf + n, len - n, " %s %s", dir == SECGROUP_INGRESS ? "from" : "to", peer);
 }
 
-static int on_rule_print(struct nlattr **tb, uint8_t cmd, void *arg)
+/* the rules a request created, into the array @arg */
+static int on_rule_collect(struct nlattr **tb, uint8_t cmd, void *arg)
 {
-	json_object *r;
-
-	if (!tb[SECGROUP_A_RULE])
-		return 0;
-	r = rule_json(tb[SECGROUP_A_RULE]);
-	if (opts.json)
-		print_json(r);
-	else
-		printf("%s\n", RS("id"));
-	json_object_put(r);
+	if (tb[SECGROUP_A_RULE])
+		json_object_array_add(arg, rule_json(tb[SECGROUP_A_RULE]));
 	return 0;
 }
 
@@ -271,7 +264,7 @@ static struct nl_msg *rule_msg(uint8_t cmd, const char *group, bool flush,
 
 /* One request per protocol of the rule (dns is tcp and udp). */
 static int rule_send(uint8_t cmd, const char *group, const struct rule_args *ra,
-		     sg_msg_cb cb, const char *what)
+		     sg_msg_cb cb, void *arg, const char *what)
 {
 	int k, err, n_proto = rule_nprotos(ra);
 	struct nl_msg *m;
@@ -286,7 +279,7 @@ static int rule_send(uint8_t cmd, const char *group, const struct rule_args *ra,
 			return 1;
 		}
 		nla_nest_end(m, n);
-		err = sg_nl_talk(m, cb, NULL);
+		err = sg_nl_talk(m, cb, arg);
 		if (err)
 			return nl_err(what, err);
 	}
@@ -297,6 +290,8 @@ static int rule_add(struct args *a)
 {
 	const char *group = next(a);
 	struct rule_args ra;
+	json_object *out;
+	size_t i;
 	int err;
 
 	if (!group)
@@ -304,7 +299,16 @@ static int rule_add(struct args *a)
 	err = rule_parse(a, &ra, "rule add", RULE_DESC | RULE_FLUSH);
 	if (err)
 		return err;
-	return rule_send(SECGROUP_CMD_RULE_NEW, group, &ra, on_rule_print, "rule add");
+	out = json_object_new_array();
+	err = rule_send(SECGROUP_CMD_RULE_NEW, group, &ra, on_rule_collect, out, "rule add");
+	if (opts.json) {	/* one document, dns's two rules or one */
+		print_json(out);
+	} else {
+		for (i = 0; i < json_object_array_length(out); i++)
+			printf("%s\n", jstr(json_object_array_get_idx(out, i), "id"));
+	}
+	json_object_put(out);
+	return err;
 }
 
 static int rule_del(struct args *a)
@@ -339,7 +343,172 @@ static int rule_del(struct args *a)
 	err = rule_parse(a, &ra, "rule del", RULE_FLUSH);
 	if (err)
 		return err;
-	return rule_send(SECGROUP_CMD_RULE_DEL, group, &ra, NULL, "rule del");
+	return rule_send(SECGROUP_CMD_RULE_DEL, group, &ra, NULL, NULL, "rule del");
+}
+
+/* "sgr-1234abcd" -> its id; 0 if it is not one */
+static uint32_t rule_id(const char *s)
+{
+	unsigned long id;
+	char *end;
+
+	if (strncmp(s, "sgr-", 4) || strlen(s) != 12 || !isxdigit((unsigned char)s[4]))
+		return 0;
+	id = strtoul(s + 4, &end, 16);
+	return *end ? 0 : id;
+}
+
+/* rule set GROUP RULE-ID description TEXT: in place, id and counters kept */
+static int rule_set(struct args *a)
+{
+	const char *group = next(a), *id = next(a), *desc;
+	struct nl_msg *m;
+	struct nlattr *n;
+	int err;
+
+	if (!group || !id || !rule_id(id))
+		return usage_err("rule set: GROUP and a rule id (sgr-...) are required");
+	if (!match(a, "description") || !(desc = next(a)))
+		return usage_err("rule set: 'description TEXT' expected");
+	if (peek(a))
+		return usage_err("rule set: unknown argument '%s'", peek(a));
+	if (!sg_text_ok(desc))
+		return usage_err("rule set: %s", SG_TEXT_CHARS);
+	m = rule_msg(SECGROUP_CMD_RULE_SET, group, false, &n);
+	if (!m)
+		return 1;
+	nla_put_u32(m, SECGROUP_RULE_A_ID, rule_id(id));
+	nla_put_string(m, SECGROUP_RULE_A_DESCRIPTION, desc);
+	nla_nest_end(m, n);
+	err = sg_nl_talk(m, NULL, NULL);
+	return err ? nl_err("rule set", err) : 0;
+}
+
+/* rule list's filters: unset ones match every rule */
+struct rule_filter {
+	const char *group;
+	const char *dir;
+	bool port;
+	uint16_t portnum;
+	char peer[80];		/* canonical CIDR, or "" */
+	const char *peer_group;
+};
+
+static int rule_list_parse(struct args *a, struct rule_filter *f)
+{
+	struct sg_ip ip;
+	const char *w;
+
+	memset(f, 0, sizeof(*f));
+	if (peek(a) && strcmp(peek(a), "ingress") && strcmp(peek(a), "egress") &&
+	    strcmp(peek(a), "port") && strcmp(peek(a), "peer"))
+		f->group = next(a);
+	while ((w = next(a))) {
+		if (!strcmp(w, "ingress") || !strcmp(w, "egress")) {
+			f->dir = w;
+		} else if (!strcmp(w, "port")) {
+			uint16_t hi;
+
+			w = next(a);
+			if (!w || sg_parse_ports(w, 0, &f->portnum, &hi) || hi != f->portnum)
+				return usage_err("rule list: port takes one port, not '%s'", w ?: "");
+			f->port = true;
+		} else if (!strcmp(w, "peer")) {
+			if (match(a, "group")) {
+				f->peer_group = next(a);
+				if (!f->peer_group)
+					return usage_err("rule list: peer group needs NAME or ID");
+			} else if (!(w = next(a)) || sg_parse_ip(w, &ip, true)) {
+				return usage_err("rule list: peer takes a CIDR or 'group NAME', not '%s'",
+						 w ?: "");
+			} else {
+				sg_cidr_canon(&ip, f->peer, sizeof(f->peer));
+			}
+		} else {
+			return usage_err("rule list: unknown argument '%s'", w);
+		}
+	}
+	return 0;
+}
+
+/* @r admits traffic to port @f->portnum: a protocol with ports, all ports
+ * or a range holding it; or every protocol */
+static bool rule_has_port(json_object *r, const struct rule_filter *f)
+{
+	const char *proto = jstr(r, "protocol"), *port = jstr(r, "port");
+	uint16_t lo, hi;
+
+	if (!strcmp(proto, "all"))
+		return true;
+	if (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp") &&
+	    strcmp(proto, "udplite"))
+		return false;
+	if (!port)
+		return true;
+	return !sg_parse_ports(port, 0, &lo, &hi) && lo <= f->portnum && f->portnum <= hi;
+}
+
+static bool rule_matches(json_object *r, const struct rule_filter *f, uint32_t peer_group)
+{
+	char id[16];
+
+	if (f->dir && strcmp(jstr(r, "direction"), f->dir))
+		return false;
+	if (f->port && !rule_has_port(r, f))
+		return false;
+	if (f->peer[0] && strcmp(jstr(r, "peer") ?: "", f->peer))
+		return false;
+	snprintf(id, sizeof(id), "sg-%08x", peer_group);
+	return !f->peer_group || !strcmp(jstr(r, "peer_group") ?: "", id);
+}
+
+/* rule list [GROUP] [ingress|egress] [port N] [peer CIDR | peer group G] */
+static int rule_list(struct args *a)
+{
+	json_object *rules, *groups, *out;
+	struct rule_filter f;
+	uint32_t gid = 0, pgid = 0;
+	size_t i;
+	int err;
+
+	err = rule_list_parse(a, &f);
+	if (err)
+		return err;
+	if (f.group && (err = group_resolve(f.group, &gid)))
+		return nl_err("rule list", err);
+	if (f.peer_group && (err = group_resolve(f.peer_group, &pgid)))
+		return nl_err("rule list", err);
+	if (sg_nl_parse_only())
+		return 0;
+	rules = rules_fetch(gid);
+	groups = groups_fetch();
+	if (!rules || !groups) {
+		json_object_put(rules);
+		json_object_put(groups);
+		return nl_err("rule list", -EIO);
+	}
+	out = json_object_new_array();
+	for (i = 0; i < json_object_array_length(rules); i++) {
+		json_object *r = json_object_array_get_idx(rules, i);
+		char prefix[300];
+
+		if (!rule_matches(r, &f, pgid))
+			continue;
+		if (opts.json) {
+			json_object_array_add(out, json_object_get(r));
+			continue;
+		}
+		snprintf(prefix, sizeof(prefix), "%s %s ",
+			 group_name(groups, strtoul(jstr(r, "group") + 3, NULL, 16)),
+			 jstr(r, "direction"));
+		rule_text(r, groups, prefix);
+	}
+	if (opts.json)
+		print_json(out);
+	json_object_put(out);
+	json_object_put(rules);
+	json_object_put(groups);
+	return 0;
 }
 
 int cmd_rule(struct args *a)
@@ -347,10 +516,14 @@ int cmd_rule(struct args *a)
 	const char *c = next(a);
 
 	if (!c)
-		return usage_err("rule: a command is required (add, del)");
+		return usage_err("rule: a command is required (add, del, set, list)");
 	if (!strcmp(c, "add") || !strcmp(c, "create"))
 		return rule_add(a);
 	if (!strcmp(c, "del") || !strcmp(c, "delete"))
 		return rule_del(a);
+	if (!strcmp(c, "set"))
+		return rule_set(a);
+	if (!strcmp(c, "list") || !strcmp(c, "ls"))
+		return rule_list(a);
 	return usage_err("rule: unknown command '%s'", c);
 }

@@ -19,6 +19,7 @@ static const char usage_head[] =
 "  -j, --json       JSON output          -p, --pretty   pretty JSON\n"
 "  -n, --numeric    ids, not names       -b, --batch FILE  the commands of FILE,\n"
 "  -V, --version    sgnl's version           one per line ('-' for stdin)\n"
+"  -t, --timestamp  monitor: each line starts with the time (UTC)\n"
 "exit status: 0 done, 1 the kernel refused or the system failed, 2 a usage or\n"
 "input error (nothing was sent), 3 audit findings at or above fail-on\n";
 
@@ -45,12 +46,14 @@ static const struct help {
 	{ "rule", "del",
 	  "rule del GROUP RULE-ID [flush]\n"
 	  "rule del GROUP {ingress|egress} PROTO ... {from|to} PEER [flush]\n" },
+	{ "rule", "set", "rule set GROUP RULE-ID description TEXT   (id and counters kept)\n" },
+	{ "rule", "list", "rule list [GROUP] [ingress|egress] [port N] [peer CIDR | peer group NAME|ID]\n" },
 	{ "attach", NULL, "attach {dev IFNAME | cgroup PATH} [group NAME|ID]... [addr ADDR]... [flowlog] [flush]\n" },
 	{ "detach", NULL, "detach {dev IFNAME | cgroup PATH}\n" },
 	{ "member", "add", "member add GROUP ADDR [flush]\n" },
 	{ "member", "del", "member del GROUP ADDR [flush]\n" },
 	{ "stats", NULL, "stats [dev IFNAME | cgroup PATH]\n" },
-	{ "monitor", NULL, "monitor [events] [flows]\n" },
+	{ "monitor", NULL, "monitor [-t] [events] [flows]      -t: each line with its time\n" },
 	{ "save", NULL, "save [groups]                  the whole configuration (or its groups), for apply\n" },
 	{ "apply", NULL, "apply FILE [dry-run] [flush]   make FILE the whole configuration, atomically\n" },
 	{ "audit", NULL, "audit [fail-on high|medium|low|info] [unused DURATION]\n" },
@@ -258,6 +261,7 @@ static const struct option long_opts[] = {
 	{ "batch", required_argument, NULL, 'b' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "timestamp", no_argument, NULL, 't' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -269,11 +273,12 @@ int main(int argc, char **argv)
 	opterr = 0;
 	/* '+': options end at the object, so "rule add ... -1" stays a word;
 	 * ':': a missing value is told apart */
-	while ((o = getopt_long(argc, argv, "+:jpnb:hV", long_opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+:jpntb:hV", long_opts, NULL)) != -1) {
 		switch (o) {
 		case 'j': opts.json = true; break;
 		case 'p': opts.json = opts.pretty = true; break;
 		case 'n': opts.numeric = true; break;
+		case 't': opts.timestamp = true; break;
 		case 'b': bfile = optarg; break;
 		case 'h': return run(1, (char *[]){ "help" });
 		case 'V': printf("sgnl %s\n", SGNL_VERSION); return 0;

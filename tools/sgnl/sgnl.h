@@ -17,6 +17,7 @@ struct sg_opts {
 	bool json;
 	bool pretty;
 	bool numeric;
+	bool timestamp;		/* -t: monitor's lines start with the time */
 };
 extern struct sg_opts opts;
 
