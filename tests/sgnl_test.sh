@@ -256,9 +256,20 @@ n=$((n + 1))
 w=$(groff -man -ww -z "$top/Documentation/sgnl.8" 2>&1)
 if [ -z "$w" ]; then echo "ok $n - sgnl.8 formats without warnings"; else
 	failed=$((failed + 1)); echo "not ok $n - sgnl.8: $w"; fi
+# rendered as a reader sees it: no keyword run into its placeholder
+# ("devIFNAME"), and examples kept as written, not justified
+page=$(groff -man -Tascii -P-cbou "$top/Documentation/sgnl.8" 2>/dev/null)
+n=$((n + 1))
+bad=$(printf '%s\n' "$page" | grep -E '(^|[ {[|])(dev|cgroup|group|addr|description|port|type|code|tag|untag|unused|fail-on|peer|from|to)[A-Z]')
+if [ -n "$page" ] && [ -z "$bad" ]; then echo "ok $n - sgnl.8 renders every keyword apart from its placeholder"
+else failed=$((failed + 1)); echo "not ok $n - sgnl.8 renders words together: $bad"; fi
+n=$((n + 1))
+if printf '%s\n' "$page" | grep -q '^ *flow v-web ingress 198.51.100.7 10.0.1.10 40112 80 6 ACCEPT$'
+then echo "ok $n - sgnl.8's flow example is shown as written"
+else failed=$((failed + 1)); echo "not ok $n - sgnl.8's flow example is reflowed"; fi
 for obj in group rule attach detach member stats monitor audit save apply; do
 	n=$((n + 1))
-	if grep -q "^\\.B.* $obj\|^\\.B $obj\|^\\.BI \"$obj\|^\\.BR \"$obj\|^\\.B $obj\b\|\"$obj " "$top/Documentation/sgnl.8"; then
+	if grep -q "^\\.B.* $obj\|^\\.B $obj\|^\\.BI \"$obj\|^\\.BR \"$obj\|^\\.B $obj\b\|\"$obj \|^\\\\fB$obj\\\\fR" "$top/Documentation/sgnl.8"; then
 		echo "ok $n - sgnl.8 documents $obj"
 	else
 		failed=$((failed + 1)); echo "not ok $n - sgnl.8 does not document $obj"
