@@ -44,11 +44,13 @@ mirror:
 	@for f in $(KSRC); do mkdir -p $(B)/$$(dirname $$f); \
 		ln -sfn $(top)/$$f $(B)/$$f; done
 
-module: vm-prep
+# the module alone: kernel headers are all it needs
+module: mirror
+	$(MAKE) -C $(KDIR) M=$(top)/$(B) W=1 modules
 	@cp $(B)/kmod/secgroup.ko kmod/secgroup.ko
 
-vm-prep: mirror sgnl selftests-bin
-	$(MAKE) -C $(KDIR) M=$(top)/$(B) W=1 modules
+# what a VM run needs: the module, sgnl and the selftests in C
+vm-prep: module sgnl selftests-bin
 
 # ---- userspace ----
 
@@ -57,7 +59,7 @@ SGNL_HDR := $(wildcard tools/sgnl/*.h) uapi/linux/secgroup.h
 
 sgnl: tools/sgnl/sgnl
 
-tools/sgnl/sgnl: $(SGNL_SRC) $(SGNL_HDR) kmod/classifier.c kmod/classifier.h VERSION
+tools/sgnl/sgnl: $(SGNL_SRC) $(SGNL_HDR) VERSION
 	$(CC) $(SG_CFLAGS) $(CFLAGS) $(LIBNL_CFLAGS) -DSGNL_VERSION='"$(VERSION)"' \
 		-o $@ $(SGNL_SRC) $(LIBNL_LIBS)
 

@@ -208,8 +208,7 @@ int sg_attach_publish(struct sg_net *sn, struct sg_attach *att,
  * and flags.  @t->addrs and @t->cgrp pass to the attachment on success.
  * On failure nothing changed.
  */
-int sg_attach_set(struct sg_net *sn, struct sg_attach *t, bool *created,
-		  struct netlink_ext_ack *extack)
+int sg_attach_set(struct sg_net *sn, struct sg_attach *t, struct netlink_ext_ack *extack)
 {
 	struct sg_attach *att;
 	struct sg_policy *pol;
@@ -226,7 +225,6 @@ int sg_attach_set(struct sg_net *sn, struct sg_attach *t, bool *created,
 		goto free_pol;
 
 	att = sg_attach_find(sn, t->key.kind, t->key.id);
-	*created = !att;
 	if (att) {
 		sg_attach_put_members(sn, &att->key, att->groups, att->ngroups,
 				      att->addrs, att->naddrs);

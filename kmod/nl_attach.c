@@ -211,7 +211,6 @@ int sg_nl_attach_new(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *tb[SECGROUP_ATTACH_A_MAX + 1];
 	struct nlattr *nest = info->attrs[SECGROUP_A_ATTACH];
 	struct sg_attach *t, *att;
-	bool created;
 	int err;
 
 	err = sg_nl_parse_nest(info, SECGROUP_A_ATTACH, tb, SECGROUP_ATTACH_A_MAX,
@@ -232,7 +231,7 @@ int sg_nl_attach_new(struct sk_buff *skb, struct genl_info *info)
 	if (!err)
 		err = sg_attach_parse_addrs(tb[SECGROUP_ATTACH_A_ADDRS], t, info->extack);
 	if (!err)
-		err = sg_attach_set(sn, t, &created, info->extack);
+		err = sg_attach_set(sn, t, info->extack);
 	if (err)
 		goto out;
 	att = sg_attach_find(sn, t->key.kind, t->key.id);
@@ -249,24 +248,24 @@ out:
 	return err;
 }
 
-static struct sg_attach *sg_nl_attach_find(struct sg_net *sn, struct genl_info *info,
-					   int *err)
+/* The attachment a request names, or an ERR_PTR. */
+static struct sg_attach *sg_nl_attach_find(struct sg_net *sn, struct genl_info *info)
 {
 	struct nlattr *tb[SECGROUP_ATTACH_A_MAX + 1];
 	struct nlattr *nest = info->attrs[SECGROUP_A_ATTACH];
 	struct sg_attach t = {}, *att;
+	int err;
 
-	*err = sg_nl_parse_nest(info, SECGROUP_A_ATTACH, tb, SECGROUP_ATTACH_A_MAX,
-				sg_attach_policy);
-	if (*err)
-		return NULL;
-	*err = sg_attach_parse_key(sn, tb, nest, &t, false, info->extack);
-	if (*err)
-		return NULL;
+	err = sg_nl_parse_nest(info, SECGROUP_A_ATTACH, tb, SECGROUP_ATTACH_A_MAX,
+			       sg_attach_policy);
+	if (!err)
+		err = sg_attach_parse_key(sn, tb, nest, &t, false, info->extack);
+	if (err)
+		return ERR_PTR(err);
 	att = sg_attach_find(sn, t.key.kind, t.key.id);
 	if (!att) {
 		NL_SET_ERR_MSG_ATTR(info->extack, nest, "the instance is not attached");
-		*err = -ENOENT;
+		return ERR_PTR(-ENOENT);
 	}
 	return att;
 }
@@ -275,16 +274,15 @@ int sg_nl_attach_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sg_net *sn = sg_pernet(genl_info_net(info));
 	struct sg_attach *att;
-	int err;
 
 	sg_attach_lock(sn);
-	att = sg_nl_attach_find(sn, info, &err);
-	if (att) {
+	att = sg_nl_attach_find(sn, info);
+	if (!IS_ERR(att)) {
 		sg_notify_attach(sn, SECGROUP_CMD_ATTACH_DEL, att);
 		sg_attach_remove(sn, att);
 	}
 	sg_attach_unlock(sn);
-	return err;
+	return PTR_ERR_OR_ZERO(att);
 }
 
 /* A read: no RTNL, no sweeping, no event. */
@@ -295,9 +293,8 @@ int sg_nl_attach_get(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	mutex_lock(&sn->lock);
-	att = sg_nl_attach_find(sn, info, &err);
-	if (att)
-		err = sg_attach_reply(info, sn, att);
+	att = sg_nl_attach_find(sn, info);
+	err = IS_ERR(att) ? PTR_ERR(att) : sg_attach_reply(info, sn, att);
 	mutex_unlock(&sn->lock);
 	return err;
 }

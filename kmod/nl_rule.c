@@ -77,7 +77,7 @@ static int sg_rule_parse_peer(struct sg_net *sn, struct list_head *names,
 	struct nlattr *grp = tb[SECGROUP_RULE_A_PEER_GROUP] ?:
 			     tb[SECGROUP_RULE_A_PEER_GROUP_NAME];
 	struct sgc_addr c;
-	u8 family;
+	bool v4;
 	int err;
 
 	if (grp) {
@@ -95,21 +95,21 @@ static int sg_rule_parse_peer(struct sg_net *sn, struct list_head *names,
 		return -EINVAL;
 	}
 	r->prefix = nla_get_u8(pfx);
-	family = r->peer.family == AF_INET ? 4 : 6;
-	if (family == 4 && r->prefix > 32) {
+	v4 = r->peer.family == AF_INET;
+	if (v4 && r->prefix > 32) {
 		NL_SET_ERR_MSG_ATTR(extack, pfx, "IPv4 prefix length over 32");
 		return -EINVAL;
 	}
-	if (!r->proto_all && ((r->proto == IPPROTO_ICMP && family == 6) ||
-			      (r->proto == IPPROTO_ICMPV6 && family == 4))) {
+	if (!r->proto_all && ((r->proto == IPPROTO_ICMP && !v4) ||
+			      (r->proto == IPPROTO_ICMPV6 && v4))) {
 		NL_SET_ERR_MSG_ATTR(extack, a4 ?: a6,
 				    "icmp goes with IPv4 peers, icmpv6 with IPv6 peers");
 		return -EINVAL;
 	}
-	r->peer_type = family == 4 ? SGC_PEER_V4 : SGC_PEER_V6;
-	/* canonical, as AWS: 10.1.2.3/16 is 10.1.0.0/16 */
-	c = sgc_addr_mask(sg_addr_to_sgc(&r->peer), r->prefix, family);
-	if (family == 4) {
+	r->peer_type = v4 ? SGC_PEER_V4 : SGC_PEER_V6;
+	/* canonical, as AWS: 10.1.2.3/16 is 10.1.0.0/16; 4 and 6: the classifier's families */
+	c = sgc_addr_mask(sg_addr_to_sgc(&r->peer), r->prefix, v4 ? 4 : 6);
+	if (v4) {
 		r->peer.v4 = htonl((u32)c.lo);
 	} else {
 		r->peer.v6.s6_addr32[0] = htonl(c.hi >> 32);
@@ -154,7 +154,7 @@ struct sg_rule *sg_rule_parse(struct sg_net *sn, struct list_head *names,
 			err = -ENOMEM;
 	}
 	if (err) {
-		sg_rule_drop(r);
+		sg_rule_free(r);
 		return ERR_PTR(err);
 	}
 	return r;
@@ -242,7 +242,7 @@ int sg_nl_rule_new(struct sk_buff *skb, struct genl_info *info)
 	genlmsg_reply(reply, info);
 	goto out;
 drop:
-	sg_rule_drop(r);
+	sg_rule_free(r);
 out:
 	mutex_unlock(&sn->lock);
 	return err;
@@ -280,7 +280,7 @@ int sg_nl_rule_del(struct sk_buff *skb, struct genl_info *info)
 			goto out;
 		}
 		r = sg_rule_find_same(g, match);
-		sg_rule_drop(match);
+		sg_rule_free(match);
 		if (!r)
 			NL_SET_ERR_MSG_ATTR(info->extack, nest, "the group has no such rule");
 	}
@@ -300,7 +300,7 @@ int sg_nl_rule_del(struct sk_buff *skb, struct genl_info *info)
 	if (sg_nl_flush(info))
 		sg_ct_flush(sn);
 	sg_notify_rule(sn, SECGROUP_CMD_RULE_DEL, r);
-	sg_rule_free(r);
+	sg_rule_free_rcu(r);
 out:
 	mutex_unlock(&sn->lock);
 	return err;

@@ -236,7 +236,7 @@ static int sg_cfg_rule_add(struct sg_replace *rp, struct nlattr *a)
 	sg_group_add_rule(g, r);
 	return 0;
 drop:
-	sg_rule_drop(r);
+	sg_rule_free(r);
 	return err;
 }
 

@@ -176,8 +176,9 @@ struct sg_group *sg_default_group_create(struct sg_net *sn, struct list_head *al
 					 u32 id);
 u32 sg_group_new_id(struct sg_net *sn, struct list_head *also);
 void sg_group_free(struct sg_group *g);
+/* a rule never published: at once; a published one: after a grace period */
 void sg_rule_free(struct sg_rule *r);
-void sg_rule_drop(struct sg_rule *r);
+void sg_rule_free_rcu(struct sg_rule *r);
 struct sg_rule *sg_rule_all_to(struct sg_net *sn, struct list_head *also,
 			       u8 dir, u8 family, u32 peer_group);
 void sg_group_add_rule(struct sg_group *g, struct sg_rule *r);
@@ -213,7 +214,7 @@ int sg_attach_init(struct sg_net *sn);
 void sg_attach_exit(struct sg_net *sn);
 struct sg_attach *sg_attach_lookup_rcu(struct sg_net *sn, u8 kind, u64 id);
 struct sg_attach *sg_attach_find(struct sg_net *sn, u8 kind, u64 id);
-int sg_attach_set(struct sg_net *sn, struct sg_attach *tmpl, bool *created,
+int sg_attach_set(struct sg_net *sn, struct sg_attach *tmpl,
 		  struct netlink_ext_ack *extack);
 void sg_attach_remove(struct sg_net *sn, struct sg_attach *att);
 void sg_attach_unlink(struct sg_net *sn, struct sg_attach *att);

@@ -82,15 +82,8 @@ struct sg_rule *sg_rule_alloc(void)
 	return r;
 }
 
-static void sg_rule_free_rcu(struct rcu_head *head)
-{
-	struct sg_rule *r = container_of(head, struct sg_rule, rcu);
-
-	sg_rule_drop(r);
-}
-
 /* A rule never published, or after its grace period. */
-void sg_rule_drop(struct sg_rule *r)
+void sg_rule_free(struct sg_rule *r)
 {
 	if (!r->stats_shared)
 		free_percpu(r->stats);
@@ -98,11 +91,16 @@ void sg_rule_drop(struct sg_rule *r)
 	kfree(r);
 }
 
+static void sg_rule_free_cb(struct rcu_head *head)
+{
+	sg_rule_free(container_of(head, struct sg_rule, rcu));
+}
+
 /* The datapath may still count a hit on it: free after a grace period. */
-void sg_rule_free(struct sg_rule *r)
+void sg_rule_free_rcu(struct sg_rule *r)
 {
 	if (r)
-		call_rcu(&r->rcu, sg_rule_free_rcu);
+		call_rcu(&r->rcu, sg_rule_free_cb);
 }
 
 struct sg_rule *sg_rule_find_id(struct sg_group *g, u32 id)
@@ -190,7 +188,7 @@ void sg_group_free(struct sg_group *g)
 	for (d = 0; d < SG_DIRS; d++)
 		list_for_each_entry_safe(r, rt, &g->rules[d], node) {
 			list_del(&r->node);
-			sg_rule_free(r);
+			sg_rule_free_rcu(r);
 		}
 	list_for_each_entry_safe(m, mt, &g->members, node)
 		kfree(m);
