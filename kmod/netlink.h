@@ -50,7 +50,6 @@ int sg_tags_build(const struct sg_group *g, struct nlattr *set,
 void sg_tags_free(struct sg_tag *tags, u32 n);
 bool sg_name_ok(struct nlattr *a, struct netlink_ext_ack *extack);
 bool sg_desc_ok(struct nlattr *a, struct netlink_ext_ack *extack);
-struct sg_rmember *sg_rmember_find(struct sg_group *g, const struct sg_addr *a);
 int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,
 			struct nlattr *nest, struct sg_attach *t,
 			bool need_fd, struct netlink_ext_ack *extack);

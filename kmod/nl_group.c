@@ -431,16 +431,6 @@ out:
 
 /* ---- remote members ---- */
 
-struct sg_rmember *sg_rmember_find(struct sg_group *g, const struct sg_addr *a)
-{
-	struct sg_rmember *m;
-
-	list_for_each_entry(m, &g->members, node)
-		if (sg_addr_eq(&m->addr, a))
-			return m;
-	return NULL;
-}
-
 static int sg_nl_member(struct genl_info *info, bool add)
 {
 	struct sg_net *sn = sg_pernet(genl_info_net(info));
@@ -465,43 +455,27 @@ static int sg_nl_member(struct genl_info *info, bool add)
 		err = PTR_ERR(g);
 		goto out;
 	}
-	m = sg_rmember_find(g, &a);
 	if (add) {
-		if (m) {
-			NL_SET_ERR_MSG_ATTR(info->extack, nest, "address is already a member");
-			err = -EEXIST;
+		m = sg_rmember_add(g, &a, nest, info->extack);
+		if (IS_ERR(m)) {
+			err = PTR_ERR(m);
 			goto out;
 		}
-		if (g->nmembers >= sg_max_members) {
-			NL_SET_ERR_MSG_ATTR(info->extack, nest,
-					    "member quota of the group reached (module parameter max_members)");
-			err = -ENOSPC;
-			goto out;
-		}
-		m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
-		if (!m) {
-			err = -ENOMEM;
-			goto out;
-		}
-		m->addr = a;
 		err = sg_member_get(sn, &a, g->id, &sg_from_remote, info->extack);
 		if (err) {
-			kfree(m);
+			sg_rmember_remove(g, m);
 			goto out;
 		}
-		list_add_tail(&m->node, &g->members);
-		g->nmembers++;
 		sg_notify_member(sn, SECGROUP_CMD_MEMBER_NEW, g->id, &a);
 	} else {
+		m = sg_rmember_find(g, &a);
 		if (!m) {
 			NL_SET_ERR_MSG_ATTR(info->extack, nest, "address is not a remote member");
 			err = -ENOENT;
 			goto out;
 		}
 		sg_member_put(sn, &a, g->id, &sg_from_remote);
-		list_del(&m->node);
-		g->nmembers--;
-		kfree(m);
+		sg_rmember_remove(g, m);
 		if (sg_nl_flush(info))
 			sg_ct_flush(sn);
 		sg_notify_member(sn, SECGROUP_CMD_MEMBER_DEL, g->id, &a);

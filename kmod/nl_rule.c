@@ -207,18 +207,9 @@ int sg_nl_rule_new(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(r);
 		goto out;
 	}
-	if (sg_rule_find_same(g, r)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, nest,
-				    "the group has this rule already (InvalidPermission.Duplicate)");
-		err = -EEXIST;
+	err = sg_group_rule_check(g, r, nest, info->extack);
+	if (err)
 		goto drop;
-	}
-	if (g->nrules[r->dir] >= sg_max_rules) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[SECGROUP_RULE_A_DIRECTION],
-				    "rule quota of the group in this direction reached (module parameter max_rules)");
-		err = -ENOSPC;
-		goto drop;
-	}
 	r->id = sg_rule_new_id(sn, NULL);
 	r->group = g->id;	/* as sg_group_add_rule() will: the reply says it */
 	reply = sg_rule_reply_new(info, r);

@@ -220,24 +220,14 @@ static int sg_cfg_rule_add(struct sg_replace *rp, struct nlattr *a)
 	r = sg_rule_parse(rp->sn, &rp->groups, tb, a, rp->extack);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
-	err = -EEXIST;
-	if (sg_rule_find_same(g, r)) {
-		NL_SET_ERR_MSG_ATTR(rp->extack, a,
-				    "the group has this rule twice (InvalidPermission.Duplicate)");
-		goto drop;
-	}
-	err = -ENOSPC;
-	if (g->nrules[r->dir] >= sg_max_rules) {
-		NL_SET_ERR_MSG_ATTR(rp->extack, a,
-				    "rule quota of the group in this direction reached (module parameter max_rules)");
-		goto drop;
+	err = sg_group_rule_check(g, r, a, rp->extack);
+	if (err) {
+		sg_rule_free(r);
+		return err;
 	}
 	sg_cfg_keep_rule(rp, g, r);
 	sg_group_add_rule(g, r);
 	return 0;
-drop:
-	sg_rule_free(r);
-	return err;
 }
 
 static int sg_cfg_member_add(struct sg_replace *rp, struct nlattr *a)
@@ -258,22 +248,8 @@ static int sg_cfg_member_add(struct sg_replace *rp, struct nlattr *a)
 			 rp->extack);
 	if (err)
 		return err;
-	if (sg_rmember_find(g, &x)) {
-		NL_SET_ERR_MSG_ATTR(rp->extack, a, "member listed twice");
-		return -EEXIST;
-	}
-	if (g->nmembers >= sg_max_members) {
-		NL_SET_ERR_MSG_ATTR(rp->extack, a,
-				    "member quota of the group reached (module parameter max_members)");
-		return -ENOSPC;
-	}
-	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
-	if (!m)
-		return -ENOMEM;
-	m->addr = x;
-	list_add_tail(&m->node, &g->members);
-	g->nmembers++;
-	return 0;
+	m = sg_rmember_add(g, &x, a, rp->extack);
+	return PTR_ERR_OR_ZERO(m);
 }
 
 /* A configuration without "default" resets it to how a netns starts. */

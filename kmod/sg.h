@@ -181,7 +181,13 @@ void sg_rule_free(struct sg_rule *r);
 void sg_rule_free_rcu(struct sg_rule *r);
 struct sg_rule *sg_rule_all_to(struct sg_net *sn, struct list_head *also,
 			       u8 dir, u8 family, u32 peer_group);
+int sg_group_rule_check(struct sg_group *g, const struct sg_rule *r,
+			const struct nlattr *at, struct netlink_ext_ack *extack);
 void sg_group_add_rule(struct sg_group *g, struct sg_rule *r);
+struct sg_rmember *sg_rmember_find(struct sg_group *g, const struct sg_addr *a);
+struct sg_rmember *sg_rmember_add(struct sg_group *g, const struct sg_addr *a,
+				  const struct nlattr *at, struct netlink_ext_ack *extack);
+void sg_rmember_remove(struct sg_group *g, struct sg_rmember *m);
 void sg_group_del_rule(struct sg_group *g, struct sg_rule *r);
 struct sg_rule *sg_rule_find_id(struct sg_group *g, u32 id);
 struct sg_rule *sg_rule_find_same(struct sg_group *g, const struct sg_rule *r);

@@ -163,6 +163,27 @@ struct sg_rule *sg_rule_all_to(struct sg_net *sn, struct list_head *also,
 	return r;
 }
 
+/*
+ * Whether @g may take @r (@at: the attribute to blame): not a rule it has,
+ * not over the quota.  RULE_NEW and CONFIG_REPLACE both ask here, so the
+ * same fault gets the same answer whichever way it came.
+ */
+int sg_group_rule_check(struct sg_group *g, const struct sg_rule *r,
+			const struct nlattr *at, struct netlink_ext_ack *extack)
+{
+	if (sg_rule_find_same(g, r)) {
+		NL_SET_ERR_MSG_ATTR(extack, at,
+				    "the group has this rule already (InvalidPermission.Duplicate)");
+		return -EEXIST;
+	}
+	if (g->nrules[r->dir] >= sg_max_rules) {
+		NL_SET_ERR_MSG_ATTR(extack, at,
+				    "rule quota of the group in this direction reached (module parameter max_rules)");
+		return -ENOSPC;
+	}
+	return 0;
+}
+
 void sg_group_add_rule(struct sg_group *g, struct sg_rule *r)
 {
 	r->group = g->id;
@@ -174,6 +195,49 @@ void sg_group_del_rule(struct sg_group *g, struct sg_rule *r)
 {
 	list_del(&r->node);
 	g->nrules[r->dir]--;
+}
+
+/* ---- remote members ---- */
+
+struct sg_rmember *sg_rmember_find(struct sg_group *g, const struct sg_addr *a)
+{
+	struct sg_rmember *m;
+
+	list_for_each_entry(m, &g->members, node)
+		if (sg_addr_eq(&m->addr, a))
+			return m;
+	return NULL;
+}
+
+/* @a joins @g's remote members; refused as sg_group_rule_check() refuses */
+struct sg_rmember *sg_rmember_add(struct sg_group *g, const struct sg_addr *a,
+				  const struct nlattr *at, struct netlink_ext_ack *extack)
+{
+	struct sg_rmember *m;
+
+	if (sg_rmember_find(g, a)) {
+		NL_SET_ERR_MSG_ATTR(extack, at, "address is already a member");
+		return ERR_PTR(-EEXIST);
+	}
+	if (g->nmembers >= sg_max_members) {
+		NL_SET_ERR_MSG_ATTR(extack, at,
+				    "member quota of the group reached (module parameter max_members)");
+		return ERR_PTR(-ENOSPC);
+	}
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	m->addr = *a;
+	list_add_tail(&m->node, &g->members);
+	g->nmembers++;
+	return m;
+}
+
+void sg_rmember_remove(struct sg_group *g, struct sg_rmember *m)
+{
+	list_del(&m->node);
+	g->nmembers--;
+	kfree(m);
 }
 
 void sg_group_free(struct sg_group *g)

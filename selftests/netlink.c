@@ -454,6 +454,51 @@ static uint32_t first_rule_id(struct conn *c, uint32_t gid)
 	return first_u32(c, m, SECGROUP_A_RULE, SECGROUP_RULE_A_ID);
 }
 
+static struct nl_msg *member_msg(struct conn *c, uint32_t gid, const char *name)
+{
+	struct nl_msg *m = gid ? msg(c, SECGROUP_CMD_MEMBER_NEW, 0) : NULL;
+	struct nlattr *n;
+
+	if (!m) {
+		m = msg(c, SECGROUP_CMD_CONFIG_REPLACE, 0);
+		cfg_group(m, name, 80);
+		n = nest(m, SECGROUP_A_MEMBER);
+		nla_put_string(m, SECGROUP_MEMBER_A_GROUP_NAME, name);
+		nla_put(m, SECGROUP_MEMBER_A_IPV4, 4, (uint8_t[4]){ 192, 0, 2, 1 });
+		nla_nest_end(m, n);
+	}
+	n = nest(m, SECGROUP_A_MEMBER);
+	if (gid)
+		nla_put_u32(m, SECGROUP_MEMBER_A_GROUP, gid);
+	else
+		nla_put_string(m, SECGROUP_MEMBER_A_GROUP_NAME, name);
+	nla_put(m, SECGROUP_MEMBER_A_IPV4, 4, (uint8_t[4]){ 192, 0, 2, 1 });
+	nla_nest_end(m, n);
+	return m;
+}
+
+/* One store decides: the same fault gets the same answer, word for word,
+ * through a single request and through a whole-configuration replace. */
+TEST_F(sg, same_fault_same_answer)
+{
+	char single[256];
+	struct nl_msg *m;
+
+	REJECT(rule_new(&self->c, self->web, 80), -EEXIST);	/* the fixture's rule */
+	snprintf(single, sizeof(single), "%s", self->c.msg);
+	m = cfg_msg(&self->c, 0);
+	cfg_group(m, "web", 80);
+	nla_nest_end(m, cfg_rule(m, "web", 80));
+	REJECT(m, -EEXIST);
+	EXPECT_STREQ(single, self->c.msg);
+
+	ASSERT_EQ(0, talk(&self->c, member_msg(&self->c, self->web, "web")));
+	REJECT(member_msg(&self->c, self->web, "web"), -EEXIST);
+	snprintf(single, sizeof(single), "%s", self->c.msg);
+	REJECT(member_msg(&self->c, 0, "web"), -EEXIST);
+	EXPECT_STREQ(single, self->c.msg);
+}
+
 TEST_F(sg, config_replace_rejects)
 {
 	static const char *const nope[] = { "nope" };
