@@ -10,7 +10,7 @@
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 
-#include "sg.h"
+#include "netlink.h"
 
 #define SG_FLOW_RING 64		/* power of two */
 
@@ -109,4 +109,52 @@ void sg_flowlog_exit(struct sg_net *sn)
 	free_percpu(fl->ring);
 	kfree(fl);
 	sn->flowlog = NULL;
+}
+
+/* ---- the record as an event ---- */
+static int sg_fill_flow(struct sk_buff *skb, const struct sg_flow *f)
+{
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, 0, 0, &sg_genl_family, 0, SECGROUP_CMD_FLOW);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, SECGROUP_A_FLOW);
+	if (!nest ||
+	    nla_put_u8(skb, SECGROUP_FLOW_A_VERDICT, f->verdict) ||
+	    nla_put_u8(skb, SECGROUP_FLOW_A_DIRECTION, f->dir) ||
+	    (f->kind == SG_ATTACH_DEV ?
+	     nla_put_u32(skb, SECGROUP_FLOW_A_IFINDEX, f->id) :
+	     nla_put_u64_64bit(skb, SECGROUP_FLOW_A_CGROUP_ID, f->id, SECGROUP_FLOW_A_PAD)) ||
+	    nla_put_u8(skb, SECGROUP_FLOW_A_PROTOCOL, f->proto) ||
+	    sg_put_addr(skb, SECGROUP_FLOW_A_SRC_IPV4, SECGROUP_FLOW_A_SRC_IPV6, &f->src) ||
+	    sg_put_addr(skb, SECGROUP_FLOW_A_DST_IPV4, SECGROUP_FLOW_A_DST_IPV6, &f->dst) ||
+	    nla_put_u32(skb, SECGROUP_FLOW_A_SUPPRESSED, f->suppressed))
+		goto cancel;
+	if (sgc_proto_has_ports(f->proto) &&
+	    (nla_put_u16(skb, SECGROUP_FLOW_A_SRC_PORT, f->sport) ||
+	     nla_put_u16(skb, SECGROUP_FLOW_A_DST_PORT, f->dport)))
+		goto cancel;
+	if (sgc_proto_is_icmp(f->proto) &&
+	    (nla_put_u8(skb, SECGROUP_FLOW_A_ICMP_TYPE, f->icmp_type) ||
+	     nla_put_u8(skb, SECGROUP_FLOW_A_ICMP_CODE, f->icmp_code)))
+		goto cancel;
+	if (f->rule && (nla_put_u32(skb, SECGROUP_FLOW_A_GROUP, f->group) ||
+			nla_put_u32(skb, SECGROUP_FLOW_A_RULE, f->rule)))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+void sg_notify_flow(struct sg_net *sn, const struct sg_flow *f)
+{
+	struct sk_buff *msg = sg_event_new(sn, NLMSG_GOODSIZE);
+
+	if (msg)
+		sg_event_send(sn, msg, sg_fill_flow(msg, f));
 }

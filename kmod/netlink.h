@@ -8,6 +8,12 @@
 
 extern struct genl_family sg_genl_family;
 
+/*
+ * CONFIG_REPLACE's objects refer to groups by name; ids, the flags of
+ * GROUP_NEW and reply-only attributes are rejected there.
+ */
+#define SG_NAME_POLICY { .type = NLA_NUL_STRING, .len = SECGROUP_NAME_MAX }
+
 extern const struct nla_policy sg_group_policy[SECGROUP_GROUP_A_MAX + 1];
 extern const struct nla_policy sg_rule_policy[SECGROUP_RULE_A_MAX + 1];
 extern const struct nla_policy sg_attach_policy[SECGROUP_ATTACH_A_MAX + 1];
@@ -39,6 +45,18 @@ struct sg_group *sg_nl_group(struct sg_net *sn, struct nlattr **tb, int id_attr,
 			     struct netlink_ext_ack *extack);
 bool sg_nl_flush(struct genl_info *info);
 int sg_dump_one(struct sk_buff *skb, struct netlink_callback *cb, int err);
+
+/* filling replies and events */
+int sg_put_addr(struct sk_buff *skb, int a4, int a6, const struct sg_addr *a);
+int sg_nest_end(struct sk_buff *skb, struct nlattr *nest);
+/*
+ * An event message if anyone listens (NULL if not); for a change, the
+ * generation that dumps check is bumped first.
+ */
+struct sk_buff *sg_event_new(struct sg_net *sn, size_t size);
+struct sk_buff *sg_change_new(struct sg_net *sn, size_t size);
+/* multicast @msg if filling it (@err) worked, else free it */
+void sg_event_send(struct sg_net *sn, struct sk_buff *msg, int err);
 
 /* shared by the handlers and the configuration replace (replace.c) */
 struct sg_rule *sg_rule_parse(struct sg_net *sn, struct list_head *names,

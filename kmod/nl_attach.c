@@ -1,11 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Netlink handlers for attachments. */
-#include <linux/slab.h>
+/* Attachments over netlink: policies, handlers, replies, events. */
 #include <linux/cgroup.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 
 #include "netlink.h"
+
+/* ---- policies: a request's attachments ---- */
+
+static const struct nla_policy sg_addr_policy[SECGROUP_ADDR_A_MAX + 1] = {
+	[SECGROUP_ADDR_A_IPV4] = NLA_POLICY_EXACT_LEN(4),
+	[SECGROUP_ADDR_A_IPV6] = NLA_POLICY_EXACT_LEN(16),
+};
+
+static const struct nla_policy sg_attach_groups_policy[SECGROUP_ATTACH_A_MAX + 1] = {
+	[SECGROUP_ATTACH_A_GROUP_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+const struct nla_policy sg_attach_policy[SECGROUP_ATTACH_A_MAX + 1] = {
+	[SECGROUP_ATTACH_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SECGROUP_ATTACH_A_CGROUP_FD] = NLA_POLICY_MIN(NLA_S32, 0),
+	[SECGROUP_ATTACH_A_CGROUP_ID] = NLA_POLICY_MIN(NLA_U64, 1),
+	[SECGROUP_ATTACH_A_GROUPS] = NLA_POLICY_NESTED(sg_attach_groups_policy),
+	[SECGROUP_ATTACH_A_GROUP_ID] = { .type = NLA_REJECT },
+	[SECGROUP_ATTACH_A_ADDRS] = NLA_POLICY_NESTED(sg_addr_policy),
+	[SECGROUP_ATTACH_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SECGROUP_ATTACH_F_ALL),
+	[SECGROUP_ATTACH_A_IFNAME] = { .type = NLA_REJECT },
+	[SECGROUP_ATTACH_A_CGROUP_PATH] = { .type = NLA_REJECT },
+	[SECGROUP_ATTACH_A_STATS] = { .type = NLA_REJECT },
+	[SECGROUP_ATTACH_A_PAD] = { .type = NLA_REJECT },
+	[SECGROUP_ATTACH_A_GROUP_NAME] = { .type = NLA_REJECT },
+};
+
+static const struct nla_policy sg_cfg_attach_groups_policy[SECGROUP_ATTACH_A_MAX + 1] = {
+	[SECGROUP_ATTACH_A_GROUP_NAME] = SG_NAME_POLICY,
+};
+
+const struct nla_policy sg_cfg_attach_policy[SECGROUP_ATTACH_A_MAX + 1] = {
+	[SECGROUP_ATTACH_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SECGROUP_ATTACH_A_CGROUP_FD] = NLA_POLICY_MIN(NLA_S32, 0),
+	[SECGROUP_ATTACH_A_GROUPS] = NLA_POLICY_NESTED(sg_cfg_attach_groups_policy),
+	[SECGROUP_ATTACH_A_ADDRS] = NLA_POLICY_NESTED(sg_addr_policy),
+	[SECGROUP_ATTACH_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SECGROUP_ATTACH_F_ALL),
+};
 
 /*
  * The groups of an attachment, in order: GROUP_ID attributes, ids in the
@@ -342,4 +381,126 @@ int sg_nl_attach_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		return idx;
 	cb->args[0] = idx;
 	return skb->len;
+}
+
+/* ---- messages: attachments, in replies and events ---- */
+/* ... and an attachment's: its addresses and a cgroup's path. */
+size_t sg_attach_msg_size(const struct sg_attach *att)
+{
+	return NLMSG_GOODSIZE + nla_total_size(PATH_MAX) +
+	       att->naddrs * nla_total_size(sizeof(struct in6_addr));
+}
+
+static int sg_fill_stats(struct sk_buff *skb, const struct sg_attach *att)
+{
+	struct sg_attach_stats s;
+	struct nlattr *nest;
+
+	sg_attach_stats_sum(att, &s);
+	nest = nla_nest_start(skb, SECGROUP_ATTACH_A_STATS);
+	if (!nest ||
+	    nla_put_u64_64bit(skb, SECGROUP_STATS_A_NEW_ACCEPTED, s.new_accepted, SECGROUP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SECGROUP_STATS_A_DROP_POLICY, s.drop_policy, SECGROUP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SECGROUP_STATS_A_DROP_SPOOF, s.drop_spoof, SECGROUP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SECGROUP_STATS_A_DROP_INVALID, s.drop_invalid, SECGROUP_STATS_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/*
+ * @cgrp's path as the reader sees it: relative to the root of its cgroup
+ * namespace, as cgroup_path_ns() gives it, but without its cgroup_mutex,
+ * which must not be taken under RTNL (net_prio takes RTNL under it).  The
+ * namespace's root css_set and its default-hierarchy cgroup are fixed for
+ * the namespace's life.
+ */
+static int sg_cgroup_path(struct cgroup *cgrp, char *buf, size_t len)
+{
+	struct cgroup *root = current->nsproxy->cgroup_ns->root_cset->dfl_cgrp;
+
+	return kernfs_path_from_node(cgrp->kn, root->kn, buf, len);
+}
+
+static int sg_fill_instance(struct sk_buff *skb, struct sg_net *sn,
+			    const struct sg_attach *att)
+{
+	struct net_device *dev;
+	char *path;
+	int err = 0;
+
+	if (att->key.kind == SG_ATTACH_DEV) {
+		if (nla_put_u32(skb, SECGROUP_ATTACH_A_IFINDEX, att->key.id))
+			return -EMSGSIZE;
+		rcu_read_lock();
+		dev = dev_get_by_index_rcu(sn->net, att->key.id);
+		if (dev)
+			err = nla_put_string(skb, SECGROUP_ATTACH_A_IFNAME, dev->name);
+		rcu_read_unlock();
+		return err;
+	}
+	if (nla_put_u64_64bit(skb, SECGROUP_ATTACH_A_CGROUP_ID, att->key.id,
+			      SECGROUP_ATTACH_A_PAD))
+		return -EMSGSIZE;
+	path = kmalloc(PATH_MAX, GFP_KERNEL_ACCOUNT);
+	if (!path)
+		return -ENOMEM;
+	if (sg_cgroup_path(att->cgrp, path, PATH_MAX) > 0)
+		err = nla_put_string(skb, SECGROUP_ATTACH_A_CGROUP_PATH, path);
+	kfree(path);
+	return err;
+}
+
+int sg_fill_attach(struct sk_buff *skb, struct sg_net *sn,
+		   const struct sg_attach *att, u32 portid, u32 seq, int flags,
+		   u8 cmd)
+{
+	struct nlattr *nest, *list;
+	int err = -EMSGSIZE;
+	void *hdr;
+	u32 i;
+
+	hdr = genlmsg_put(skb, portid, seq, &sg_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, SECGROUP_A_ATTACH);
+	if (!nest)
+		goto cancel;
+	err = sg_fill_instance(skb, sn, att);	/* -ENOMEM is not "too big" */
+	if (err)
+		goto cancel;
+	err = -EMSGSIZE;
+	if (nla_put_u32(skb, SECGROUP_ATTACH_A_FLAGS, att->flags))
+		goto cancel;
+	list = nla_nest_start(skb, SECGROUP_ATTACH_A_GROUPS);
+	if (!list)
+		goto cancel;
+	for (i = 0; i < att->ngroups; i++)
+		if (nla_put_u32(skb, SECGROUP_ATTACH_A_GROUP_ID, att->groups[i]))
+			goto cancel;
+	nla_nest_end(skb, list);
+	list = nla_nest_start(skb, SECGROUP_ATTACH_A_ADDRS);
+	if (!list)
+		goto cancel;
+	for (i = 0; i < att->naddrs; i++)
+		if (sg_put_addr(skb, SECGROUP_ADDR_A_IPV4, SECGROUP_ADDR_A_IPV6,
+				&att->addrs[i]))
+			goto cancel;
+	nla_nest_end(skb, list);
+	if (sg_fill_stats(skb, att))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return err;
+}
+
+void sg_notify_attach(struct sg_net *sn, u8 cmd, const struct sg_attach *att)
+{
+	struct sk_buff *msg = sg_change_new(sn, sg_attach_msg_size(att));
+
+	if (msg)
+		sg_event_send(sn, msg, sg_fill_attach(msg, sn, att, 0, 0, 0, cmd));
 }

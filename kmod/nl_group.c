@@ -1,9 +1,54 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Netlink handlers for groups and their remote members. */
+/* Groups and their remote members over netlink: policies, handlers, replies, events. */
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include "netlink.h"
+
+/* ---- policies: a request's groups, tags and members ---- */
+
+static const struct nla_policy sg_tag_kv_policy[SECGROUP_TAG_A_MAX + 1] = {
+	[SECGROUP_TAG_A_KEY] = { .type = NLA_NUL_STRING, .len = SECGROUP_TAG_KEY_MAX },
+	[SECGROUP_TAG_A_VALUE] = { .type = NLA_NUL_STRING, .len = SECGROUP_TAG_VALUE_MAX },
+};
+
+static const struct nla_policy sg_tags_policy[SECGROUP_TAG_A_MAX + 1] = {
+	[SECGROUP_TAG_A_TAG] = NLA_POLICY_NESTED(sg_tag_kv_policy),
+};
+
+static const struct nla_policy sg_untags_policy[SECGROUP_TAG_A_MAX + 1] = {
+	[SECGROUP_TAG_A_KEY] = { .type = NLA_NUL_STRING, .len = SECGROUP_TAG_KEY_MAX },
+};
+
+const struct nla_policy sg_group_policy[SECGROUP_GROUP_A_MAX + 1] = {
+	[SECGROUP_GROUP_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SECGROUP_GROUP_A_NAME] = { .type = NLA_NUL_STRING, .len = SECGROUP_NAME_MAX },
+	[SECGROUP_GROUP_A_DESCRIPTION] = { .type = NLA_NUL_STRING, .len = SECGROUP_DESC_MAX },
+	[SECGROUP_GROUP_A_TAGS] = NLA_POLICY_NESTED(sg_tags_policy),
+	[SECGROUP_GROUP_A_UNTAGS] = NLA_POLICY_NESTED(sg_untags_policy),
+	[SECGROUP_GROUP_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SECGROUP_GROUP_F_NO_DEFAULT_EGRESS),
+	[SECGROUP_GROUP_A_MEMBERS] = { .type = NLA_REJECT },
+	[SECGROUP_GROUP_A_ATTACHMENTS] = { .type = NLA_REJECT },
+};
+
+const struct nla_policy sg_member_policy[SECGROUP_MEMBER_A_MAX + 1] = {
+	[SECGROUP_MEMBER_A_GROUP] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SECGROUP_MEMBER_A_IPV4] = NLA_POLICY_EXACT_LEN(4),
+	[SECGROUP_MEMBER_A_IPV6] = NLA_POLICY_EXACT_LEN(16),
+	[SECGROUP_MEMBER_A_GROUP_NAME] = { .type = NLA_REJECT },
+};
+
+const struct nla_policy sg_cfg_group_policy[SECGROUP_GROUP_A_MAX + 1] = {
+	[SECGROUP_GROUP_A_NAME] = SG_NAME_POLICY,
+	[SECGROUP_GROUP_A_DESCRIPTION] = { .type = NLA_NUL_STRING, .len = SECGROUP_DESC_MAX },
+	[SECGROUP_GROUP_A_TAGS] = NLA_POLICY_NESTED(sg_tags_policy),
+};
+
+const struct nla_policy sg_cfg_member_policy[SECGROUP_MEMBER_A_MAX + 1] = {
+	[SECGROUP_MEMBER_A_GROUP_NAME] = SG_NAME_POLICY,
+	[SECGROUP_MEMBER_A_IPV4] = NLA_POLICY_EXACT_LEN(4),
+	[SECGROUP_MEMBER_A_IPV6] = NLA_POLICY_EXACT_LEN(16),
+};
 
 void sg_tags_free(struct sg_tag *tags, u32 n)
 {
@@ -493,4 +538,112 @@ int sg_nl_member_new(struct sk_buff *skb, struct genl_info *info)
 int sg_nl_member_del(struct sk_buff *skb, struct genl_info *info)
 {
 	return sg_nl_member(info, false);
+}
+
+/* ---- messages: groups and members, in replies and events ---- */
+/*
+ * Room for a group's message: NLMSG_GOODSIZE holds everything but its
+ * members (up to max_members) and tags (up to 50 of 383 bytes).
+ */
+size_t sg_group_msg_size(const struct sg_group *g)
+{
+	size_t n = NLMSG_GOODSIZE + g->nmembers * nla_total_size(sizeof(struct in6_addr));
+	u32 i;
+
+	for (i = 0; i < g->ntags; i++)
+		n += nla_total_size(0) + nla_total_size(strlen(g->tags[i].key) + 1) +
+		     nla_total_size(strlen(g->tags[i].value) + 1);
+	return n;
+}
+
+static int sg_fill_tags(struct sk_buff *skb, const struct sg_group *g)
+{
+	struct nlattr *tags, *tag;
+	u32 i;
+
+	tags = nla_nest_start(skb, SECGROUP_GROUP_A_TAGS);
+	if (!tags)
+		return -EMSGSIZE;
+	for (i = 0; i < g->ntags; i++) {
+		tag = nla_nest_start(skb, SECGROUP_TAG_A_TAG);
+		if (!tag ||
+		    nla_put_string(skb, SECGROUP_TAG_A_KEY, g->tags[i].key) ||
+		    nla_put_string(skb, SECGROUP_TAG_A_VALUE, g->tags[i].value))
+			return -EMSGSIZE;
+		nla_nest_end(skb, tag);
+	}
+	nla_nest_end(skb, tags);
+	return 0;
+}
+
+static int sg_fill_members(struct sk_buff *skb, const struct sg_group *g)
+{
+	const struct sg_rmember *m;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, SECGROUP_GROUP_A_MEMBERS);
+	if (!nest)
+		return -EMSGSIZE;
+	list_for_each_entry(m, &g->members, node)
+		if (sg_put_addr(skb, SECGROUP_ADDR_A_IPV4, SECGROUP_ADDR_A_IPV6, &m->addr))
+			return -EMSGSIZE;
+	return sg_nest_end(skb, nest);
+}
+
+int sg_fill_group(struct sk_buff *skb, const struct sg_group *g, u32 portid,
+		  u32 seq, int flags, u8 cmd)
+{
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &sg_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, SECGROUP_A_GROUP);
+	if (!nest ||
+	    nla_put_u32(skb, SECGROUP_GROUP_A_ID, g->id) ||
+	    nla_put_string(skb, SECGROUP_GROUP_A_NAME, g->name) ||
+	    nla_put_string(skb, SECGROUP_GROUP_A_DESCRIPTION, g->desc) ||
+	    nla_put_u32(skb, SECGROUP_GROUP_A_FLAGS,
+			g->is_default ? SECGROUP_GROUP_F_DEFAULT : 0) ||
+	    nla_put_u32(skb, SECGROUP_GROUP_A_ATTACHMENTS, g->attached) ||
+	    sg_fill_tags(skb, g) || sg_fill_members(skb, g) ||
+	    sg_nest_end(skb, nest))
+		goto cancel;
+	genlmsg_end(skb, hdr);
+	return 0;
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+void sg_notify_group(struct sg_net *sn, u8 cmd, const struct sg_group *g)
+{
+	struct sk_buff *msg = sg_change_new(sn, sg_group_msg_size(g));
+
+	if (msg)
+		sg_event_send(sn, msg, sg_fill_group(msg, g, 0, 0, 0, cmd));
+}
+
+void sg_notify_member(struct sg_net *sn, u8 cmd, u32 group, const struct sg_addr *a)
+{
+	struct sk_buff *msg = sg_change_new(sn, NLMSG_GOODSIZE);
+	struct nlattr *nest;
+	void *hdr;
+
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &sg_genl_family, 0, cmd);
+	if (!hdr)
+		goto free;
+	nest = nla_nest_start(msg, SECGROUP_A_MEMBER);
+	if (!nest || nla_put_u32(msg, SECGROUP_MEMBER_A_GROUP, group) ||
+	    sg_put_addr(msg, SECGROUP_MEMBER_A_IPV4, SECGROUP_MEMBER_A_IPV6, a))
+		goto free;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	sg_event_send(sn, msg, 0);
+	return;
+free:
+	nlmsg_free(msg);
 }

@@ -1,9 +1,48 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Netlink handlers for rules. */
+/* Rules over netlink: policies, handlers, replies, events. */
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include "netlink.h"
+
+/* ---- policies: a request's rules ---- */
+
+const struct nla_policy sg_rule_policy[SECGROUP_RULE_A_MAX + 1] = {
+	[SECGROUP_RULE_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SECGROUP_RULE_A_GROUP] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SECGROUP_RULE_A_DIRECTION] = NLA_POLICY_MAX(NLA_U8, SECGROUP_EGRESS),
+	[SECGROUP_RULE_A_PROTOCOL] = { .type = NLA_U8 },
+	[SECGROUP_RULE_A_PORT_MIN] = { .type = NLA_U16 },
+	[SECGROUP_RULE_A_PORT_MAX] = { .type = NLA_U16 },
+	[SECGROUP_RULE_A_ICMP_TYPE] = { .type = NLA_U8 },
+	[SECGROUP_RULE_A_ICMP_CODE] = { .type = NLA_U8 },
+	[SECGROUP_RULE_A_PEER_IPV4] = NLA_POLICY_EXACT_LEN(4),
+	[SECGROUP_RULE_A_PEER_IPV6] = NLA_POLICY_EXACT_LEN(16),
+	[SECGROUP_RULE_A_PEER_PREFIX] = NLA_POLICY_MAX(NLA_U8, 128),
+	[SECGROUP_RULE_A_PEER_GROUP] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SECGROUP_RULE_A_DESCRIPTION] = { .type = NLA_NUL_STRING, .len = SECGROUP_DESC_MAX },
+	[SECGROUP_RULE_A_HITS] = { .type = NLA_REJECT },
+	[SECGROUP_RULE_A_LAST_HIT] = { .type = NLA_REJECT },
+	[SECGROUP_RULE_A_PAD] = { .type = NLA_REJECT },
+	[SECGROUP_RULE_A_GROUP_NAME] = { .type = NLA_REJECT },
+	[SECGROUP_RULE_A_PEER_GROUP_NAME] = { .type = NLA_REJECT },
+};
+
+const struct nla_policy sg_cfg_rule_policy[SECGROUP_RULE_A_MAX + 1] = {
+	[SECGROUP_RULE_A_GROUP_NAME] = SG_NAME_POLICY,
+	[SECGROUP_RULE_A_DIRECTION] = NLA_POLICY_MAX(NLA_U8, SECGROUP_EGRESS),
+	[SECGROUP_RULE_A_PROTOCOL] = { .type = NLA_U8 },
+	[SECGROUP_RULE_A_PORT_MIN] = { .type = NLA_U16 },
+	[SECGROUP_RULE_A_PORT_MAX] = { .type = NLA_U16 },
+	[SECGROUP_RULE_A_ICMP_TYPE] = { .type = NLA_U8 },
+	[SECGROUP_RULE_A_ICMP_CODE] = { .type = NLA_U8 },
+	[SECGROUP_RULE_A_PEER_IPV4] = NLA_POLICY_EXACT_LEN(4),
+	[SECGROUP_RULE_A_PEER_IPV6] = NLA_POLICY_EXACT_LEN(16),
+	[SECGROUP_RULE_A_PEER_PREFIX] = NLA_POLICY_MAX(NLA_U8, 128),
+	[SECGROUP_RULE_A_PEER_GROUP_NAME] = SG_NAME_POLICY,
+	[SECGROUP_RULE_A_DESCRIPTION] = { .type = NLA_NUL_STRING, .len = SECGROUP_DESC_MAX },
+};
 
 static int sg_rule_parse_l4(struct nlattr **tb, struct sg_rule *r,
 			    struct netlink_ext_ack *extack)
@@ -410,4 +449,80 @@ done:
 	mutex_unlock(&sn->lock);
 	cb->args[0] = idx;
 	return skb->len;
+}
+
+/* ---- messages: rules, in replies and events ---- */
+static void sg_rule_stats_sum(const struct sg_rule *r, u64 *hits, u64 *last)
+{
+	int cpu;
+
+	*hits = 0;
+	*last = 0;
+	for_each_possible_cpu(cpu) {
+		const struct sg_rule_stats *s = per_cpu_ptr(r->stats, cpu);
+
+		*hits += READ_ONCE(s->hits);
+		*last = max_t(u64, *last, READ_ONCE(s->last));
+	}
+}
+
+static int sg_fill_rule_attrs(struct sk_buff *skb, const struct sg_rule *r)
+{
+	u64 hits, last;
+
+	sg_rule_stats_sum(r, &hits, &last);
+	if (nla_put_u32(skb, SECGROUP_RULE_A_ID, r->id) ||
+	    nla_put_u32(skb, SECGROUP_RULE_A_GROUP, r->group) ||
+	    nla_put_u8(skb, SECGROUP_RULE_A_DIRECTION, r->dir))
+		return -EMSGSIZE;
+	if (!r->proto_all && nla_put_u8(skb, SECGROUP_RULE_A_PROTOCOL, r->proto))
+		return -EMSGSIZE;
+	if (!r->proto_all && sgc_proto_has_ports(r->proto) &&
+	    (nla_put_u16(skb, SECGROUP_RULE_A_PORT_MIN, r->port_min) ||
+	     nla_put_u16(skb, SECGROUP_RULE_A_PORT_MAX, r->port_max)))
+		return -EMSGSIZE;
+	if (r->icmp_type >= 0 && nla_put_u8(skb, SECGROUP_RULE_A_ICMP_TYPE, r->icmp_type))
+		return -EMSGSIZE;
+	if (r->icmp_code >= 0 && nla_put_u8(skb, SECGROUP_RULE_A_ICMP_CODE, r->icmp_code))
+		return -EMSGSIZE;
+	if (r->peer_type == SGC_PEER_GROUP) {
+		if (nla_put_u32(skb, SECGROUP_RULE_A_PEER_GROUP, r->peer_group))
+			return -EMSGSIZE;
+	} else if (sg_put_addr(skb, SECGROUP_RULE_A_PEER_IPV4,
+			       SECGROUP_RULE_A_PEER_IPV6, &r->peer) ||
+		   nla_put_u8(skb, SECGROUP_RULE_A_PEER_PREFIX, r->prefix)) {
+		return -EMSGSIZE;
+	}
+	if (nla_put_string(skb, SECGROUP_RULE_A_DESCRIPTION, r->desc ? r->desc : "") ||
+	    nla_put_u64_64bit(skb, SECGROUP_RULE_A_HITS, hits, SECGROUP_RULE_A_PAD) ||
+	    nla_put_u64_64bit(skb, SECGROUP_RULE_A_LAST_HIT, last, SECGROUP_RULE_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int sg_fill_rule(struct sk_buff *skb, const struct sg_rule *r, u32 portid,
+		 u32 seq, int flags, u8 cmd)
+{
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &sg_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, SECGROUP_A_RULE);
+	if (!nest || sg_fill_rule_attrs(skb, r)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+void sg_notify_rule(struct sg_net *sn, u8 cmd, const struct sg_rule *r)
+{
+	struct sk_buff *msg = sg_change_new(sn, NLMSG_GOODSIZE);
+
+	if (msg)
+		sg_event_send(sn, msg, sg_fill_rule(msg, r, 0, 0, 0, cmd));
 }
