@@ -59,6 +59,7 @@ sgnl member add admin 192.0.2.7
 sgnl attach dev v-b group web addr 10.0.0.3 flowlog
 sgnl attach cgroup sgjson group admin
 check "traffic: http to b" tcp a 10.0.0.3 80
+check "traffic: a ping to b" ping_ok a 10.0.0.3
 run group-list group-list group list
 run group-show group-show group show web
 run rule-list rule-list rule list
@@ -102,6 +103,11 @@ sys.exit(not (len(kinds) == 5 and all("time" in x for x in e) and
 echo '{ "attachments": [] }' >"$out/old"
 invalid() { ! valid "$@" >/dev/null; }
 check "the schema refuses stats as an object (the shape before)" invalid stats "$out/old"
+check "the ping's flow record keeps its ICMP type" \
+	python3 -c 'import json, sys
+e = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+sys.exit(not any(x.get("flow", {}).get("protocol") == 1 and x["flow"].get("icmp_type") == 8
+                 for x in e))' "$out/monitor"
 sgnl detach dev v-b
 rmdir "$cg"
 rm -rf "$out"

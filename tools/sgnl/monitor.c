@@ -77,6 +77,12 @@ static json_object *flow_json(struct nlattr *nest)
 	json_object_object_add(o, "dstport", json_object_new_int(
 		f[SECGROUP_FLOW_A_DST_PORT] ? nla_get_u16(f[SECGROUP_FLOW_A_DST_PORT]) : 0));
 	json_object_object_add(o, "protocol", json_object_new_int(nla_get_u8(f[SECGROUP_FLOW_A_PROTOCOL])));
+	if (f[SECGROUP_FLOW_A_ICMP_TYPE])
+		json_object_object_add(o, "icmp_type", json_object_new_int(
+			nla_get_u8(f[SECGROUP_FLOW_A_ICMP_TYPE])));
+	if (f[SECGROUP_FLOW_A_ICMP_CODE])
+		json_object_object_add(o, "icmp_code", json_object_new_int(
+			nla_get_u8(f[SECGROUP_FLOW_A_ICMP_CODE])));
 	if (f[SECGROUP_FLOW_A_RULE]) {
 		snprintf(buf, sizeof(buf), "sg-%08x", nla_get_u32(f[SECGROUP_FLOW_A_GROUP]));
 		json_object_object_add(o, "group", json_object_new_string(buf));
