@@ -79,6 +79,11 @@ static int sg_rule_parse_l4(struct nlattr **tb, struct sg_rule *r,
 			NL_SET_ERR_MSG_ATTR(extack, pmax, "port range ends before it starts");
 			return -EINVAL;
 		}
+		if (!r->port_max) {
+			NL_SET_ERR_MSG_ATTR(extack, pmax ?: pmin,
+					    "port 0 is no port: it can only start a range");
+			return -EINVAL;
+		}
 	}
 	if (type)
 		r->icmp_type = nla_get_u8(type);

@@ -635,6 +635,20 @@ static bool sg_group_changed(const struct sg_group *o, const struct sg_group *g)
 }
 
 /* Events for every group and rule that changed; old groups on rp->groups. */
+/* A rule of the new configuration: new, or kept with its description changed */
+static void sg_cfg_notify_rule(struct sg_net *sn, struct sg_group *old, struct sg_rule *r)
+{
+	struct sg_rule *o;
+
+	if (!r->stats_shared) {
+		sg_notify_rule(sn, SECGROUP_CMD_RULE_NEW, r);
+		return;
+	}
+	o = old ? sg_rule_find_id(old, r->id) : NULL;
+	if (o && strcmp(o->desc ?: "", r->desc ?: ""))
+		sg_notify_rule(sn, SECGROUP_CMD_RULE_SET, r);
+}
+
 static void sg_cfg_notify_groups(struct sg_replace *rp)
 {
 	struct sg_net *sn = rp->sn;
@@ -657,8 +671,7 @@ static void sg_cfg_notify_groups(struct sg_replace *rp)
 					sg_notify_rule(sn, SECGROUP_CMD_RULE_DEL, r);
 		for (d = 0; d < SG_DIRS; d++)
 			list_for_each_entry(r, &g->rules[d], node)
-				if (!r->stats_shared)
-					sg_notify_rule(sn, SECGROUP_CMD_RULE_NEW, r);
+				sg_cfg_notify_rule(sn, o, r);
 	}
 }
 

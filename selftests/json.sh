@@ -46,7 +46,9 @@ run() {
 
 sgnl -j -t monitor >"$out/monitor" &
 mon=$!
-sleep 0.5
+# subscribed once an event of ours comes back
+sgnl group add marker >/dev/null
+for i in $(seq 100); do grep -q '"marker"' "$out/monitor" && break; sleep 0.1; done
 run group-add group-add group add web description "Web tier" tag env=prod
 sgnl group add admin >/dev/null
 run rule-add rule-add rule add web ingress http from 10.0.0.0/24 description "HTTP"
@@ -89,7 +91,12 @@ sgnl rule set web "$(sgnl -j rule list web ingress port 80 |
 	python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')" description "HTTP v2"
 sgnl member del admin 192.0.2.7
 sgnl detach cgroup sgjson
-sleep 1
+sgnl group set web description tag untag env
+check "group set: the description 'tag', and env untagged" \
+	sh -c "sgnl -j group show web | python3 -c 'import json, sys; g = json.load(sys.stdin)[0]
+sys.exit(not (g[\"description\"] == \"tag\" and g[\"tags\"] == {}))'"
+sgnl group del marker
+for i in $(seq 100); do grep -q '"group del"' "$out/monitor" && break; sleep 0.1; done
 kill "$mon"
 wait "$mon" 2>/dev/null
 check "sgnl -j -t monitor: every line an event" valid monitor "$out/monitor" lines

@@ -178,7 +178,7 @@ state() {
 	sgnl -j group list
 	local g
 	for g in $(sgnl -j group list | python3 -c 'import json,sys; [print(g["id"]) for g in json.load(sys.stdin)]'); do
-		sgnl -j group show "$g" | python3 -c 'import json,sys; g=json.load(sys.stdin)[0]; [r.pop("hits") and r.pop("last_hit") for r in g["rules"]]; print(json.dumps(g))'
+		sgnl -j group show "$g" | python3 -c 'import json,sys; g=json.load(sys.stdin)[0]; [(r.pop("hits"), r.pop("last_hit")) for r in g["rules"]]; print(json.dumps(g))'
 	done
 	sgnl -j stats | python3 -c 'import json,sys; a=json.load(sys.stdin); [x.pop("stats") for x in a]; print(json.dumps(a))'
 }

@@ -235,6 +235,14 @@ TEST_F(sg, rule_bad_values)
 	m = rule_msg(&self->c, SECGROUP_CMD_RULE_NEW, 0x7fffffff, 0, 81, &n);	/* no group */
 	nla_nest_end(m, n);
 	REJECT(m, -ENOENT);
+
+	m = rule_msg(&self->c, SECGROUP_CMD_RULE_NEW, self->web, 0, 0, &n);	/* port 0 */
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+	m = rule_msg(&self->c, SECGROUP_CMD_RULE_NEW, self->web, 0, 0, &n);	/* 0 starts one */
+	nla_put_u16(m, SECGROUP_RULE_A_PORT_MAX, 1023);
+	nla_nest_end(m, n);
+	EXPECT_EQ(0, talk(&self->c, m)) TH_LOG("%s", self->c.msg);
 }
 
 TEST_F(sg, rule_bad_peers)
@@ -546,6 +554,19 @@ TEST_F(sg, config_replace_rejects)
 	cfg_group(m, "web", 81);
 	REJECT(m, -EEXIST);
 
+	m = cfg_msg(&self->c, 0);				/* a bad description */
+	g = nest(m, SECGROUP_A_GROUP);
+	nla_put_string(m, SECGROUP_GROUP_A_NAME, "web");
+	nla_put_string(m, SECGROUP_GROUP_A_DESCRIPTION, "Bob's");
+	nla_nest_end(m, g);
+	REJECT(m, -EINVAL);
+	m = cfg_msg(&self->c, 0);				/* ... of a rule */
+	cfg_group(m, "web", 0);
+	r = cfg_rule(m, "web", 80);
+	nla_put_string(m, SECGROUP_RULE_A_DESCRIPTION, "tab\there");
+	nla_nest_end(m, r);
+	REJECT(m, -EINVAL);
+
 	m = cfg_msg(&self->c, 0);				/* a bad name, late */
 	cfg_group(m, "web", 80);
 	cfg_group(m, "sg-1", 0);
@@ -817,7 +838,6 @@ TEST_F(sg, concurrent_writers)
 	EXPECT_EQ(102, groups);	/* default, web and 100 */
 }
 
-/* RULE_NEW's reply is the rule as it is: its id and its group's. */
 /* Descriptions hold AWS's characters, like names: what save writes,
  * apply reads back. */
 TEST_F(sg, descriptions)
@@ -942,6 +962,7 @@ TEST_F(sg, rule_set)
 	REJECT(m, -ENOENT);
 }
 
+/* RULE_NEW's reply is the rule as it is: its id and its group's. */
 TEST_F(sg, rule_new_reply)
 {
 	EXPECT_EQ(self->web, first_u32(&self->c, rule_new(&self->c, self->web, 8443),

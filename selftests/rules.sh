@@ -66,11 +66,29 @@ check "rule set: a new description" sgnl rule set web "$http" description "HTTP 
 check "... the rule kept its id and its description changed" \
 	sh -c "sgnl rule list web ingress port 80 | grep -q '^web ingress $http .*\"HTTP from the VPC, v2\"'"
 check "... and its hit counter ($h0 -> $(hits "$http"))" test "$(hits "$http")" -ge "$h0"
-check "... the connection it allowed goes on" say two
+check "... the connection it allowed goes on (the id above says it was not replaced)" say two
 check "... and nothing else changed" \
 	sh -c "diff <(printf '%s\n' \"\$1\" | sed 's/HTTP from the VPC\"/HTTP from the VPC, v2\"/') <(sgnl save)" _ "$before"
-sleep 0.5
-check "rule set announced with the rule's id" grep -q "^rule set .*$http" "$MONLOG"
+# seen(PATTERN): the monitor of lib.sh prints it, within T seconds
+seen() {
+	local i
+	for i in $(seq $((T * 10))); do grep -q -- "$1" "$MONLOG" && return 0; sleep 0.1; done
+	return 1
+}
+check "rule set announced with the rule's id and its new description" \
+	seen "^rule set .*$http .*HTTP from the VPC, v2"
+# the same change through a whole-configuration replace: kept, announced
+sgnl save | python3 -c 'import json, sys
+c = json.load(sys.stdin)
+for g in c["groups"]:
+    g["rules"] = [dict(r, description="HTTP, applied") if isinstance(r, dict) and
+                  r["description"].startswith("HTTP from") else r for r in g["rules"]]
+json.dump(c, sys.stdout)' >"$MONLOG.apply"
+check "apply with only a description changed" sgnl apply "$MONLOG.apply"
+check "... the rule kept its id" \
+	sh -c "sgnl rule list web ingress port 80 | grep -q '^web ingress $http .*\"HTTP, applied\"'"
+check "... and the change was announced as a rule set" seen "^rule set .*$http .*HTTP, applied"
+rm -f "$MONLOG.apply"
 before=$(sgnl save)
 sgnl rule set admin "$http" description x 2>/dev/null
 check "rule set of another group's rule: refused" test $? = 1

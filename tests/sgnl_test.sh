@@ -166,15 +166,22 @@ af 2 'f.json:3:3: ' '{ "groups": [
 
 # every name the kernel accepts reads back as itself through save | apply:
 # random names of AWS's character set, as peers of rules too
-python3 - "$tmpd/names.json" <<'PY'
+seed=${SGNL_NAMES_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+echo "# random names: SGNL_NAMES_SEED=$seed"
+python3 - "$tmpd/names.json" "$seed" <<'PY'
 import json, random, sys
-random.seed(int.from_bytes(open("/dev/urandom", "rb").read(4), "little"))
+random.seed(int(sys.argv[2]))
 chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ._-:/()#,@[]+=&;{}!$*"
 names = set()
 while len(names) < 200:
-    n = "".join(random.choice(chars) for _ in range(random.randint(1, 40)))
+    # short ones, and up to the 255 bytes the kernel takes
+    n = "".join(random.choice(chars) for _ in range(random.choice(
+        [random.randint(1, 40), random.randint(200, 255)])))
     if not n.startswith("sg-") and n != "default":
         names.add(n)
+# a name that is another's first 222 bytes: a cut rule must not name it
+long = "db-" + "x" * 240
+names |= {long, long[:222]}
 groups = [{"name": n, "rules": [{"rule": "ingress tcp port 22 from group \"%s\"" % n,
                                   "description": n}]} for n in names]
 json.dump({"version": 1, "groups": groups}, open(sys.argv[1], "w"))
@@ -188,6 +195,17 @@ b = {g["name"] for g in json.load(open(sys.argv[2]))["groups"]}
 sys.exit(0 if a - {"default"} == b - {"default"} else 1)' "$tmpd/names.json" "$tmpd/n2.json"
 then echo "ok $n - 200 random valid names round-trip through apply's reading"
 else failed=$((failed + 1)); echo "not ok $n - random names do not round-trip: $(diff "$tmpd/n1.json" "$tmpd/n2.json" | head -5)"; fi
+
+# "help" where a value fits is the value; where nothing fits, the help
+t 0 "parse-only: command 1" group add web description help
+t 0 "parse-only: command 15" rule set web sgr-0000abcd description help
+t 0 "rule add GROUP {ingress|egress}" rule add web ingress tcp port 80 from 10.0.0.0/8 frob help
+n=$((n + 1))
+out=$("$sgnl" rule add web ingress help 2>&1)
+if [[ "$out" == *"rule add GROUP"* ]] && [[ "$out" != *parse-only* ]]; then
+	echo "ok $n - a command that reads badly before 'help' prints its help and sends nothing"
+else failed=$((failed + 1)); echo "not ok $n - 'rule add web ingress help': $out"; fi
+t 2 "unknown option '-x'" -jx group list
 
 # batch: a line of any length is one command
 { printf 'group add web'; for i in $(seq 600); do printf ' tag k%d=v%d' "$i" "$i"; done; printf '\n'; } >"$tmpd/long.batch"
@@ -297,7 +315,8 @@ cc "group" sgnl gr
 cc "add del set list show" sgnl group ""
 cc "all" sgnl rule add web ingress al
 cc "http https" sgnl rule add web ingress ht
-cc "events flows" sgnl monitor ""
+cc "-t events flows" sgnl monitor ""
+cc "set" sgnl rule s
 cc "flowlog flush" sgnl attach dev v0 f
 cc "-j" sgnl -j
 cc "dry-run" sgnl apply f.json d

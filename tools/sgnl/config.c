@@ -10,6 +10,7 @@
  * SECGROUP_CMD_CONFIG_REPLACE request: the kernel validates all of it and
  * swaps it in, or changes nothing.
  */
+#define _GNU_SOURCE	/* vasprintf */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -60,7 +61,8 @@ static json_object *rule_entry(const char *text, const char *desc)
 
 static json_object *kernel_rule(json_object *r, json_object *groups)
 {
-	char text[256], peer[300];
+	/* the longest: a 255-byte peer group name, quoted, and every field */
+	char text[SG_RULE_TEXT_MAX], peer[300];
 	json_object *t = jget(r, "type"), *c = jget(r, "code");
 
 	if (jstr(r, "peer_group"))
@@ -269,7 +271,7 @@ static int read_rule(struct reader *rd, json_object *e, json_object *names,
 		     json_object **out)
 {
 	static const char *const keys[] = { "rule", "description", NULL };
-	char buf[512], text[256], peer[300], port[16], *w[32];
+	char buf[2048], text[SG_RULE_TEXT_MAX], peer[300], port[16], *w[32];
 	const char *s, *desc = NULL;
 	struct rule_args ra;
 	struct args a;
@@ -294,6 +296,8 @@ static int read_rule(struct reader *rd, json_object *e, json_object *names,
 	} else {
 		return bad(rd, "a rule is a string or an object");
 	}
+	if (strlen(s) >= sizeof(buf))
+		return bad(rd, "a rule over %zu bytes", sizeof(buf) - 1);
 	snprintf(buf, sizeof(buf), "%s", s);
 	n = split_words(buf, w, 32);
 	if (n <= 0)
@@ -578,7 +582,7 @@ static int put_addrs(struct nl_msg *m, int type, json_object *list)
 static int put_rules(struct nl_msg *m, json_object *g)
 {
 	json_object *rules = jget(g, "rules"), *members = jget(g, "members");
-	char buf[512], *w[32];
+	char buf[SG_RULE_TEXT_MAX], *w[32];
 	struct rule_args ra;
 	struct nlattr *n;
 	struct sg_ip ip;
@@ -592,7 +596,7 @@ static int put_rules(struct nl_msg *m, json_object *g)
 		snprintf(buf, sizeof(buf), "%s", obj ? jstr(e, "rule") : json_object_get_string(e));
 		a.argc = split_words(buf, w, 32);
 		a.argv = w;
-		if (rule_parse(&a, &ra, "apply", 0))
+		if (a.argc <= 0 || rule_parse(&a, &ra, "apply", 0))
 			return -EINVAL;	/* canonical words always parse */
 		ra.desc = obj ? jstr(e, "description") : NULL;
 		n = nla_nest_start(m, SECGROUP_A_RULE);
@@ -715,16 +719,20 @@ static json_object *changes;	/* -j: the changes as objects */
 static void change(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void change(const char *fmt, ...)
 {
-	char line[8192], *object, *words;
+	char *line, *object, *words;
 	json_object *o;
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	n = vasprintf(&line, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		return;
 	nchanges++;
 	if (!opts.json) {
 		puts(line);
+		free(line);
 		return;
 	}
 	object = line + 2;
@@ -737,6 +745,7 @@ static void change(const char *fmt, ...)
 	json_object_object_add(o, "object", json_object_new_string(object));
 	json_object_object_add(o, "change", json_object_new_string(words ?: ""));
 	json_object_array_add(changes, o);
+	free(line);
 }
 
 static json_object *find_group(json_object *groups, const char *name)

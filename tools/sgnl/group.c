@@ -184,12 +184,19 @@ static int put_tag(struct nl_msg *m, const char *kv, const char *what)
 	return 0;
 }
 
+/* a request left unsent (a usage error, or help): its status */
+static int unsent(struct nl_msg *m, int status)
+{
+	nlmsg_free(m);
+	return status;
+}
+
 static int group_add(struct args *a)
 {
 	const char *name = next(a);
 	struct nl_msg *m;
 	struct nlattr *n, *tags = NULL;
-	json_object *out = json_object_new_array();
+	json_object *out;
 	uint32_t flags = 0;
 	int err;
 
@@ -203,19 +210,19 @@ static int group_add(struct args *a)
 	while (peek(a)) {
 		if (match(a, "description")) {
 			if (!peek(a))
-				return usage_err("group add: description needs TEXT");
+				return unsent(m, usage_err("group add: description needs TEXT"));
 			if (!sg_text_ok(peek(a)))
-				return usage_err("group add: %s", SG_TEXT_CHARS);
+				return unsent(m, usage_err("group add: %s", SG_TEXT_CHARS));
 			nla_put_string(m, SECGROUP_GROUP_A_DESCRIPTION, next(a));
 		} else if (match(a, "tag")) {
 			if (!tags)
 				tags = nla_nest_start(m, SECGROUP_GROUP_A_TAGS);
 			if (put_tag(m, next(a), "group add"))
-				return EXIT_USAGE;
+				return unsent(m, usage_err_status());
 		} else if (match(a, "no-default-egress")) {
 			flags |= SECGROUP_GROUP_F_NO_DEFAULT_EGRESS;
 		} else {
-			return usage_err("group add: unknown argument '%s'", peek(a));
+			return unsent(m, usage_err("group add: unknown argument '%s'", peek(a)));
 		}
 	}
 	if (tags)
@@ -223,6 +230,7 @@ static int group_add(struct args *a)
 	if (flags)
 		nla_put_u32(m, SECGROUP_GROUP_A_FLAGS, flags);
 	nla_nest_end(m, n);
+	out = json_object_new_array();
 	err = sg_nl_talk(m, on_group, out);
 	if (err)
 		return nl_err("group add", err);
@@ -282,16 +290,16 @@ static int group_set(struct args *a)
 			if (!tags)
 				tags = nla_nest_start(m, SECGROUP_GROUP_A_TAGS);
 			if (put_tag(m, k + 1 < a->argc ? a->argv[k + 1] : NULL, "group set"))
-				return EXIT_USAGE;
+				return unsent(m, usage_err_status());
 			k++;
 		} else if (!strcmp(a->argv[k], "description") || !strcmp(a->argv[k], "untag")) {
 			if (k + 1 >= a->argc)
-				return usage_err("group set: %s needs a value", a->argv[k]);
+				return unsent(m, usage_err("group set: %s needs a value", a->argv[k]));
 			if (!strcmp(a->argv[k], "description") && !sg_text_ok(a->argv[k + 1]))
-				return usage_err("group set: %s", SG_TEXT_CHARS);
+				return unsent(m, usage_err("group set: %s", SG_TEXT_CHARS));
 			k++;
 		} else {
-			return usage_err("group set: unknown argument '%s'", a->argv[k]);
+			return unsent(m, usage_err("group set: unknown argument '%s'", a->argv[k]));
 		}
 	}
 	if (tags)
@@ -301,8 +309,8 @@ static int group_set(struct args *a)
 			if (!untags)
 				untags = nla_nest_start(m, SECGROUP_GROUP_A_UNTAGS);
 			nla_put_string(m, SECGROUP_TAG_A_KEY, a->argv[++k]);
-		} else if (strcmp(a->argv[k], "description")) {
-			k++;
+		} else {
+			k++;	/* every keyword has one value */
 		}
 	}
 	if (untags)

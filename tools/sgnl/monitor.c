@@ -111,9 +111,13 @@ static void event_subject(struct nlattr **tb, json_object *ev)
 		json_object_object_add(ev, "group", o);
 	} else if (tb[SECGROUP_A_ATTACH] &&
 		   !sg_nest(at, SECGROUP_ATTACH_A_MAX, tb[SECGROUP_A_ATTACH])) {
+		/* a device being unregistered has no name any more: its index */
 		if (at[SECGROUP_ATTACH_A_IFNAME])
 			json_object_object_add(o, "dev", json_object_new_string(
 				nla_get_string(at[SECGROUP_ATTACH_A_IFNAME])));
+		if (at[SECGROUP_ATTACH_A_IFINDEX])
+			json_object_object_add(o, "ifindex", json_object_new_int64(
+				nla_get_u32(at[SECGROUP_ATTACH_A_IFINDEX])));
 		else if (at[SECGROUP_ATTACH_A_CGROUP_ID])
 			json_object_object_add(o, "cgroup_id", json_object_new_int64(
 				nla_get_u64(at[SECGROUP_ATTACH_A_CGROUP_ID])));
@@ -142,8 +146,12 @@ static void event_text(json_object *ev)
 	printf("%s", jstr(ev, "event"));
 	if ((o = json_object_object_get(ev, "group")))
 		printf(" %s %s", jstr(o, "id"), jstr(o, "name"));
-	else if ((o = json_object_object_get(ev, "attach")))
-		printf(" %s", jstr(o, "dev") ?: "cgroup");
+	else if ((o = json_object_object_get(ev, "attach")) && jstr(o, "dev"))
+		printf(" %s", jstr(o, "dev"));
+	else if (o && jstr(o, "ifindex"))
+		printf(" ifindex %s", jstr(o, "ifindex"));
+	else if (o)
+		printf(" cgroup");
 	else if ((o = json_object_object_get(ev, "member")))
 		printf(" %s %s", jstr(o, "group"), jstr(o, "addr"));
 	printf("\n");
@@ -233,6 +241,11 @@ int cmd_monitor(struct args *a)
 	for (;;) {
 		int err = nl_recvmsgs_default(sk);
 
+		/* the socket overran (ENOBUFS): say so and go on, as ip monitor does */
+		if (err == -NLE_NOMEM) {
+			fprintf(stderr, "sgnl: monitor: events were lost (the socket overran)\n");
+			continue;
+		}
 		if (err < 0 && err != -NLE_INTR && err != -NLE_AGAIN) {
 			fprintf(stderr, "sgnl: monitor: %s\n", nl_geterror(err));
 			return 1;

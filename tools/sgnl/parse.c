@@ -145,7 +145,7 @@ static int parse_port(const char *s, uint8_t proto, unsigned long *port)
 	if (!*s || isdigit((unsigned char)*s))
 		return -EINVAL;
 	se = getservbyname(s, pname);
-	if (!se && pname && strcmp(pname, "tcp"))	/* most services are listed as tcp */
+	if (!se && proto == IPPROTO_SCTP)	/* few are listed for sctp: tcp's */
 		se = getservbyname(s, "tcp");
 	if (!se)
 		return -EINVAL;

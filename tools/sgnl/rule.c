@@ -301,7 +301,7 @@ static int rule_add(struct args *a)
 		return err;
 	out = json_object_new_array();
 	err = rule_send(SECGROUP_CMD_RULE_NEW, group, &ra, on_rule_collect, out, "rule add");
-	if (opts.json) {	/* one document, dns's two rules or one */
+	if (opts.json && json_object_array_length(out)) {	/* dns's two rules, or one */
 		print_json(out);
 	} else {
 		for (i = 0; i < json_object_array_length(out); i++)
@@ -462,6 +462,26 @@ static bool rule_matches(json_object *r, const struct rule_filter *f, uint32_t p
 	return !f->peer_group || !strcmp(jstr(r, "peer_group") ?: "", id);
 }
 
+/* 0 if the group of id @id exists (an sg-... id needs no lookup to read) */
+static int group_exists(uint32_t id)
+{
+	char want[16];
+	json_object *groups = groups_fetch();
+	size_t i;
+	int err = -ENOENT;
+
+	snprintf(want, sizeof(want), "sg-%08x", id);
+	for (i = 0; groups && i < json_object_array_length(groups); i++)
+		if (!strcmp(jstr(json_object_array_get_idx(groups, i), "id"), want))
+			err = 0;
+	if (!groups)
+		err = -EIO;
+	json_object_put(groups);
+	if (err == -ENOENT)
+		snprintf(sg_nl_errmsg, sizeof(sg_nl_errmsg), "no group %s", want);
+	return err;
+}
+
 /* rule list [GROUP] [ingress|egress] [port N] [peer CIDR | peer group G] */
 static int rule_list(struct args *a)
 {
@@ -475,6 +495,8 @@ static int rule_list(struct args *a)
 	if (err)
 		return err;
 	if (f.group && (err = group_resolve(f.group, &gid)))
+		return nl_err("rule list", err);
+	if (gid && !sg_nl_parse_only() && (err = group_exists(gid)))
 		return nl_err("rule list", err);
 	if (f.peer_group && (err = group_resolve(f.peer_group, &pgid)))
 		return nl_err("rule list", err);

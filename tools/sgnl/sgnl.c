@@ -113,16 +113,40 @@ static int help_for(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The command being read ends with "help" where a value may stand too
+ * ("group add web description help"): it runs as written if it reads
+ * well, and prints its synopsis instead of a usage error if it does not
+ * ("rule add web ingress help").
+ */
+static struct {
+	int argc;
+	char **argv;
+} pending_help;
+
+static int usage_status = EXIT_USAGE;
+
 int usage_err(const char *fmt, ...)
 {
+	int argc = pending_help.argc;
 	va_list ap;
 
+	if (argc) {
+		pending_help.argc = 0;
+		usage_status = help_for(argc, pending_help.argv);
+		return usage_status = usage_status ?: HELP_SHOWN;
+	}
 	fputs("sgnl: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputs("\n(try 'sgnl help')\n", stderr);
-	return EXIT_USAGE;
+	return usage_status = EXIT_USAGE;
+}
+
+int usage_err_status(void)
+{
+	return usage_status;
 }
 
 int nl_err(const char *what, int err)
@@ -149,37 +173,50 @@ void print_json(json_object *o)
 					    JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN));
 }
 
+static int run_object(const char *obj, struct args *a);
+
 static int run(int argc, char **argv)
 {
 	struct args a = { argc, argv };
 	const char *obj = next(&a);
+	int err;
 
 	if (!obj || is_help(obj)) {
 		help(obj ? stdout : stderr, NULL, NULL);
 		return obj ? 0 : EXIT_USAGE;
 	}
-	if (argc > 1 && is_help(argv[argc - 1]))
+	/* OBJECT help, OBJECT COMMAND help: nothing else could be meant */
+	if ((argc == 2 || argc == 3) && is_help(argv[argc - 1]))
 		return help_for(argc, argv);
+	pending_help.argc = argc > 1 && is_help(argv[argc - 1]) ? argc : 0;
+	pending_help.argv = argv;
+	err = run_object(obj, &a);
+	pending_help.argc = 0;
+	return err == HELP_SHOWN ? 0 : err;
+}
+
+static int run_object(const char *obj, struct args *a)
+{
 	if (!strcmp(obj, "group"))
-		return cmd_group(&a);
+		return cmd_group(a);
 	if (!strcmp(obj, "rule"))
-		return cmd_rule(&a);
+		return cmd_rule(a);
 	if (!strcmp(obj, "attach"))
-		return cmd_attach(&a);
+		return cmd_attach(a);
 	if (!strcmp(obj, "detach"))
-		return cmd_detach(&a);
+		return cmd_detach(a);
 	if (!strcmp(obj, "member"))
-		return cmd_member(&a);
+		return cmd_member(a);
 	if (!strcmp(obj, "stats"))
-		return cmd_stats(&a);
+		return cmd_stats(a);
 	if (!strcmp(obj, "monitor"))
-		return cmd_monitor(&a);
+		return cmd_monitor(a);
 	if (!strcmp(obj, "audit"))
-		return cmd_audit(&a);
+		return cmd_audit(a);
 	if (!strcmp(obj, "save"))
-		return cmd_save(&a);
+		return cmd_save(a);
 	if (!strcmp(obj, "apply"))
-		return cmd_apply(&a);
+		return cmd_apply(a);
 	return usage_err("unknown object '%s'", obj);
 }
 
@@ -247,6 +284,10 @@ static int batch(const char *file)
 			fprintf(stderr, "sgnl: %s:%d: command failed\n", file, lineno);
 		}
 	}
+	if (!err && ferror(f)) {
+		fprintf(stderr, "sgnl: %s: %s\n", file, strerror(errno));
+		err = 1;
+	}
 	free(argv);
 	free(line);
 	if (f != stdin)
@@ -282,8 +323,11 @@ int main(int argc, char **argv)
 		case 'b': bfile = optarg; break;
 		case 'h': return run(1, (char *[]){ "help" });
 		case 'V': printf("sgnl %s\n", SGNL_VERSION); return 0;
-		case ':': return usage_err("option '%s' needs a value", argv[optind - 1]);
-		default: return usage_err("unknown option '%s'", argv[optind - 1]);
+		case ':': return usage_err("option '-%c' needs a value", optopt);
+		default:
+			if (optopt)
+				return usage_err("unknown option '-%c'", optopt);
+			return usage_err("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (bfile && optind < argc)

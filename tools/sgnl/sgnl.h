@@ -23,6 +23,11 @@ extern struct sg_opts opts;
 
 /* Report a usage error naming the argument; returns EXIT_USAGE. */
 int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* what the last usage_err() returned: EXIT_USAGE, or HELP_SHOWN */
+int usage_err_status(void);
+/* a usage error that printed the command's help instead ("... help"):
+ * nothing is sent, and sgnl exits 0 */
+#define HELP_SHOWN 100
 /* Report a failed request with the kernel's message; returns 1. */
 int nl_err(const char *what, int err);
 
@@ -77,6 +82,8 @@ int rule_parse(struct args *a, struct rule_args *ra, const char *what, int allow
 int rule_put(struct nl_msg *m, const struct rule_args *ra, int k, bool by_name);
 int rule_nprotos(const struct rule_args *ra);
 void peer_group_text(char *buf, size_t len, const char *name);
+/* room for a rule's canonical words: a quoted 255-byte group name and all */
+#define SG_RULE_TEXT_MAX 1024
 void rule_canon(char *buf, size_t len, uint8_t dir, const char *proto,
 		const char *port, int type, int code, const char *peer);
 
