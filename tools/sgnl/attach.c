@@ -272,9 +272,9 @@ static void stats_text(json_object *at, json_object *groups)
 	size_t i;
 
 	if (json_object_object_get(at, "dev"))
-		printf("dev %s", json_object_get_string(json_object_object_get(at, "dev")));
+		printf("dev %s", safe(json_object_get_string(json_object_object_get(at, "dev"))));
 	else
-		printf("cgroup %s", json_object_get_string(json_object_object_get(at, "cgroup")));
+		printf("cgroup %s", safe(json_object_get_string(json_object_object_get(at, "cgroup"))));
 	printf("  groups");
 	for (i = 0; i < json_object_array_length(g); i++)
 		printf(" %s", group_name(groups, strtoul(json_object_get_string(

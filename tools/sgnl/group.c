@@ -332,7 +332,7 @@ static void tags_text(json_object *g)
 	const char *sep = "";
 
 	json_object_object_foreach(tags, k, v) {
-		printf("%s%s=%s", sep, k, json_object_get_string(v));
+		printf("%s%s=%s", sep, safe(k), safe(json_object_get_string(v)));
 		sep = ",";
 	}
 }

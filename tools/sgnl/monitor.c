@@ -147,7 +147,7 @@ static void event_text(json_object *ev)
 	if ((o = json_object_object_get(ev, "group")))
 		printf(" %s %s", jstr(o, "id"), jstr(o, "name"));
 	else if ((o = json_object_object_get(ev, "attach")) && jstr(o, "dev"))
-		printf(" %s", jstr(o, "dev"));
+		printf(" %s", safe(jstr(o, "dev")));
 	else if (o && jstr(o, "ifindex"))
 		printf(" ifindex %s", jstr(o, "ifindex"));
 	else if (o)
@@ -178,7 +178,7 @@ static int on_event(struct nl_msg *msg, void *arg)
 	if (tb[SECGROUP_A_FLOW]) {
 		o = flow_json(tb[SECGROUP_A_FLOW]);
 		if (!opts.json) {
-			printf("flow %s %s %s %s %s %s %s %s %s %s\n", FS("interface"),
+			printf("flow %s %s %s %s %s %s %s %s %s %s\n", safe(FS("interface")),
 			       FS("direction"), FS("srcaddr"), FS("dstaddr"), FS("srcport"),
 			       FS("dstport"), FS("protocol"), FS("action"), FS("group"), FS("rule"));
 			goto out;

@@ -167,6 +167,24 @@ bool match(struct args *a, const char *word)
 	return false;
 }
 
+/* @s for a terminal: control bytes as \xNN, so a tag, a device or a
+ * cgroup name cannot move the cursor or clear the screen */
+const char *safe(const char *s)
+{
+	static char buf[4][1024];
+	static int slot;
+	char *out = buf[slot++ % 4], *p = out;
+
+	for (; *s && p < out + sizeof(buf[0]) - 5; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			p += sprintf(p, "\\x%02x", (unsigned char)*s);
+		else
+			*p++ = *s;
+	}
+	*p = 0;
+	return out;
+}
+
 void print_json(json_object *o)
 {
 	puts(json_object_to_json_string_ext(o, opts.pretty ? JSON_C_TO_STRING_PRETTY |

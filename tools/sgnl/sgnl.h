@@ -49,6 +49,8 @@ json_object *rules_fetch(uint32_t group);	/* array; 0: every group */
 json_object *attach_fetch(void);
 const char *group_name(json_object *groups, uint32_t id);
 void print_json(json_object *o);
+/* @s with control bytes escaped, for text output (four at a time) */
+const char *safe(const char *s);
 /* The string value of key @k of @o, or NULL. */
 const char *jstr(json_object *o, const char *k);
 int instance_put(struct nl_msg *m, const char *kind, const char *name,
