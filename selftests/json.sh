@@ -106,6 +106,11 @@ e = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 kinds = {k for x in e for k in ("flow", "rule", "group", "attach", "member") if k in x}
 sys.exit(not (len(kinds) == 5 and all("time" in x for x in e) and
               any(x["event"] == "rule set" for x in e)))' "$out/monitor"
+# text output: a tag's control bytes escaped, never sent to the terminal
+sgnl group add esc tag "k=$(printf 'v\033[2J')" >/dev/null
+check "group list prints a tag's ESC as \\x1b" \
+	sh -c "sgnl group list | grep -F 'k=v\\x1b[2J' && ! sgnl group list | grep -q \"\$(printf '\\033')\""
+sgnl group del esc
 # the check can fail: the old shape of stats is not the schema's
 echo '{ "attachments": [] }' >"$out/old"
 invalid() { ! valid "$@" >/dev/null; }
