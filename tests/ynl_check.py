@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""Documentation/netlink/secgroup.yaml against uapi/linux/secgroup.h.
+"""Documentation/netlink/specs/secgroup.yaml against uapi/linux/secgroup.h.
 
 Every name and value the spec implies (constants, enums, flags, attribute
 sets, operations, multicast groups) becomes a _Static_assert compiled
@@ -16,7 +16,7 @@ import tempfile
 import yaml
 
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-spec = yaml.safe_load(open(os.path.join(top, "Documentation/netlink/secgroup.yaml")))
+spec = yaml.safe_load(open(os.path.join(top, "Documentation/netlink/specs/secgroup.yaml")))
 header = open(os.path.join(top, "uapi/linux/secgroup.h")).read()
 
 
