@@ -32,6 +32,8 @@ for d in spec["definitions"]:
         for i, e in enumerate(d["entries"]):
             expect[c_name(d["name-prefix"], e)] = (1 << i) if d["type"] == "flags" else i
 for s in spec["attribute-sets"]:
+    if "subset-of" in s:
+        continue
     v = 1
     for a in s["attributes"]:
         v = a.get("value", v)
@@ -40,6 +42,8 @@ for s in spec["attribute-sets"]:
 ops = spec["operations"]
 v = 1
 for o in ops["list"]:
+    if "value" in o and ("event" in o or "notify" in o):
+        continue  # an event under its request's command: no name of its own
     v = o.get("value", v)
     expect[c_name(ops["name-prefix"], o["name"])] = v
     v += 1
