@@ -17,6 +17,7 @@ PKGS=(
 	iproute2 iputils-ping nftables conntrack socat iperf3 python3 util-linux procps
 	groff-base python3-yaml python3-jsonschema
 	linux-source-6.1
+	linux-source-6.12	# bookworm-backports: its YNL tools, for tests/ynl_check.py
 )
 
 have_kernel() {	# $1 = series, e.g. 6.1: image and headers both present
