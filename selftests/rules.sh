@@ -53,6 +53,9 @@ check "rule list peer 10.0.0.77/24: the http rule, by its canonical CIDR" \
 	test "$(ids peer 10.0.0.77/24)" = "$http"
 check "rule list peer group admin: the ssh rule" test "$(ids peer group admin)" = "$ssh"
 check "rule list admin ingress: the icmp rule" test "$(ids admin ingress)" = "$echo_"
+check "... printed with nft's name for its type" \
+	sh -c "sgnl rule list admin ingress | grep -q ' icmp type echo-request from 0.0.0.0/0'"
+check "... and with -n its number" sh -c "sgnl -n rule list admin ingress | grep -q ' icmp type 8 from'"
 sgnl rule list web | sed 's/^/# /'
 check "rule list text: group, direction, id and match on a line" \
 	sh -c "sgnl rule list web | grep -q '^web ingress $http  tcp port 80 from 10.0.0.0/24  \"HTTP from the VPC\"  hits [1-9]'"

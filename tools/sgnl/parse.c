@@ -277,6 +277,28 @@ static int icmp_lookup(const struct icmp_name *t, const char *s, uint8_t *v)
 	return -EINVAL;
 }
 
+static const char *icmp_name(const struct icmp_name *t, int v)
+{
+	for (; t->name; t++)
+		if (t->v == v)
+			return t->name;
+	return NULL;
+}
+
+/* nft's name of an ICMP or ICMPv6 type, or NULL */
+const char *sg_icmp_type_name(uint8_t proto, int type)
+{
+	return icmp_name(proto == IPPROTO_ICMPV6 ? icmpv6_types : icmp_types, type);
+}
+
+/* ... of a code, of destination unreachable (the only one nft names) */
+const char *sg_icmp_code_name(uint8_t proto, int type, int code)
+{
+	if (type != (proto == IPPROTO_ICMPV6 ? 1 : 3))
+		return NULL;
+	return icmp_name(proto == IPPROTO_ICMPV6 ? icmpv6_codes : icmp_codes, code);
+}
+
 /* an ICMP (@proto IPPROTO_ICMP) or ICMPv6 type or code: a number or its name */
 int sg_parse_icmp_type(const char *s, uint8_t proto, uint8_t *v)
 {

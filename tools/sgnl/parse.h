@@ -33,6 +33,9 @@ int sg_parse_u8(const char *s, uint8_t *v);
 /* a number or nft's name of an ICMP (IPPROTO_ICMP) or ICMPv6 type or code */
 int sg_parse_icmp_type(const char *s, uint8_t proto, uint8_t *v);
 int sg_parse_icmp_code(const char *s, uint8_t proto, uint8_t *v);
+/* nft's names for output; NULL: print the number */
+const char *sg_icmp_type_name(uint8_t proto, int type);
+const char *sg_icmp_code_name(uint8_t proto, int type, int code);
 /* "sg-1234abcd" -> its id; 0 when @s is a name */
 uint32_t sg_parse_group_id(const char *s);
 const char *sg_proto_name(uint8_t proto);

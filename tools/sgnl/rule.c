@@ -74,10 +74,17 @@ void rule_text(json_object *r, json_object *groups, const char *indent)
 	printf("%s%s  %s", indent, RS("id"), RS("protocol"));
 	if (RS("port"))
 		printf(" port %s", RS("port"));
-	if (RS("type"))
-		printf(" type %s", RS("type"));
-	if (RS("code"))
-		printf(" code %s", RS("code"));
+	if (RS("type")) {	/* nft's names, as nft prints them; -n: numbers */
+		uint8_t proto = strcmp(RS("protocol"), "icmpv6") ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+		int type = atoi(RS("type"));
+		const char *tn = opts.numeric ? NULL : sg_icmp_type_name(proto, type);
+		const char *cn = opts.numeric || !RS("code") ? NULL :
+				 sg_icmp_code_name(proto, type, atoi(RS("code")));
+
+		printf(" type %s", tn ?: RS("type"));
+		if (RS("code"))
+			printf(" code %s", cn ?: RS("code"));
+	}
 	if (RS("peer_group"))
 		printf(" %s group %s", in ? "from" : "to",
 		       group_name(groups, strtoul(RS("peer_group") + 3, NULL, 16)));

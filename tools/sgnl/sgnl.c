@@ -17,7 +17,7 @@ struct sg_opts opts;
 static const char usage_head[] =
 "usage: sgnl [OPTIONS] OBJECT COMMAND [ARGS]     sgnl [OBJECT [COMMAND]] help\n"
 "  -j, --json       JSON output          -p, --pretty   pretty JSON\n"
-"  -n, --numeric    ids, not names       -b, --batch FILE  the commands of FILE,\n"
+"  -n, --numeric    numbers, not names   -b, --batch FILE  the commands of FILE,\n"
 "  -V, --version    sgnl's version           one per line ('-' for stdin)\n"
 "  -t, --timestamp  monitor: each line starts with the time (UTC)\n"
 "exit status: 0 done, 1 the kernel refused or the system failed, 2 a usage or\n"
