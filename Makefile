@@ -12,6 +12,7 @@
 #                         (HERE=1: on this host, which must be able to load it)
 #   make bench-classifier instructions per lookup, secgroup vs a linear scan
 #   make deps             install what the above need (Debian 12, as root)
+#   make install          module, sgnl, man page, completion, header (DESTDIR, PREFIX)
 
 top := $(CURDIR)
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
@@ -31,7 +32,7 @@ LIBNL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 json-c jansson 2>/dev
 LIBNL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 json-c jansson 2>/dev/null)
 
 .PHONY: all module vm-prep sgnl deps check check-debug soak demo bench-classifier \
-	unit fuzz clean mirror selftests-bin
+	unit fuzz clean mirror selftests-bin ynl-tools install
 
 all: module sgnl
 
@@ -49,8 +50,12 @@ module: mirror
 	$(MAKE) -C $(KDIR) M=$(top)/$(B) W=1 modules
 	@cp $(B)/kmod/secgroup.ko kmod/secgroup.ko
 
-# what a VM run needs: the module, sgnl and the selftests in C
-vm-prep: module sgnl selftests-bin
+# what a VM run needs: the module, sgnl, the selftests in C, and the
+# kernel's YNL tools from linux-source-6.12 (selftests/ynl.sh)
+vm-prep: module sgnl selftests-bin ynl-tools
+
+ynl-tools:
+	@python3 tests/ynl_check.py --extract
 
 # ---- userspace ----
 
@@ -61,7 +66,7 @@ sgnl: tools/sgnl/sgnl
 
 tools/sgnl/sgnl: $(SGNL_SRC) $(SGNL_HDR) VERSION
 	$(CC) $(SG_CFLAGS) $(CFLAGS) $(LIBNL_CFLAGS) -DSGNL_VERSION='"$(VERSION)"' \
-		-o $@ $(SGNL_SRC) $(LIBNL_LIBS)
+		$(LDFLAGS) -o $@ $(SGNL_SRC) $(LIBNL_LIBS)
 
 TBIN := tests/bin
 CLS := kmod/classifier.c tests/ref.c tests/testlib.c
@@ -124,6 +129,26 @@ soak:
 
 demo:
 	@tools/demo $(if $(HERE),--here)
+
+# ---- installing ----
+# make install [DESTDIR=...] [PREFIX=/usr/local] [KDIR=...]: the module into
+# /lib/modules/KREL/updates (then depmod), sgnl, its man page, completion
+# and JSON schema, the uapi header, and examples of modules-load.d and
+# modprobe.d files.  CFLAGS and LDFLAGS are the user's (see above).
+PREFIX ?= /usr/local
+DOC := $(DESTDIR)$(PREFIX)/share/doc/secgroup
+install: module sgnl
+	install -D -m 0644 $(B)/kmod/secgroup.ko $(DESTDIR)/lib/modules/$(KREL)/updates/secgroup.ko
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
+	install -D -m 0755 tools/sgnl/sgnl $(DESTDIR)$(PREFIX)/sbin/sgnl
+	install -D -m 0644 Documentation/sgnl.8 $(DESTDIR)$(PREFIX)/share/man/man8/sgnl.8
+	install -D -m 0644 tools/sgnl/sgnl.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/sgnl
+	install -D -m 0644 uapi/linux/secgroup.h $(DESTDIR)$(PREFIX)/include/linux/secgroup.h
+	install -D -m 0644 Documentation/sgnl.schema.json $(DOC)/sgnl.schema.json
+	install -D -m 0644 tools/install/modules-load.conf $(DOC)/examples/modules-load.d/secgroup.conf
+	install -D -m 0644 tools/install/modprobe.conf $(DOC)/examples/modprobe.d/secgroup.conf
+	install -D -m 0644 examples/three-tier.json $(DOC)/examples/three-tier.json
 
 clean:
 	rm -rf build $(TBIN) tools/sgnl/sgnl kmod/secgroup.ko

@@ -41,6 +41,7 @@ MEMBERS = [
     "Documentation/netlink/genetlink-c.yaml",
     "Documentation/netlink/genetlink-legacy.yaml",
     "tools/net/ynl/ynl-gen-c.py",
+    "tools/net/ynl/cli.py",
     "tools/net/ynl/lib/__init__.py",
     "tools/net/ynl/lib/nlspec.py",
     "tools/net/ynl/lib/ynl.py",
@@ -75,7 +76,7 @@ def extract():
         return ("%s is missing: install linux-source-6.12 (bookworm-backports; "
                 "tools/deps.sh does)" % TARBALL)
     st = os.stat(TARBALL)
-    stamp = "%s %d %d\n" % (TARBALL, st.st_size, int(st.st_mtime))
+    stamp = "%s %d %d %s\n" % (TARBALL, st.st_size, int(st.st_mtime), " ".join(MEMBERS))
     try:
         with open(os.path.join(ynl, ".extracted")) as f:
             if f.read() == stamp:
@@ -101,6 +102,10 @@ def extract():
 
 
 err = extract()
+if len(sys.argv) > 1 and sys.argv[1] == "--extract":   # make vm-prep: for selftests/ynl.sh
+    if err:
+        print("ynl_check.py: " + err, file=sys.stderr)
+    sys.exit(1 if err else 0)
 if err:
     check(False, err)
     finish()

@@ -15,7 +15,7 @@ PKGS=(
 	libnl-3-dev libnl-genl-3-dev libjson-c-dev libjansson-dev netbase
 	qemu-system-x86 busybox-static
 	iproute2 iputils-ping nftables conntrack socat iperf3 python3 util-linux procps
-	groff-base python3-yaml python3-jsonschema
+	groff-base python3-yaml python3-jsonschema dkms
 	linux-source-6.1
 	linux-source-6.12	# bookworm-backports: its YNL tools, for tests/ynl_check.py
 )

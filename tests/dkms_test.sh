@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Packaging without a kernel to load into: `make install` into a DESTDIR
+# puts every file where it belongs (and depmod indexes the module), and
+# DKMS builds the module from dkms.conf for each installed Debian kernel
+# (6.1 and 6.12 headers), in trees of its own under a temporary directory.
+top=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0 failed=0
+t() {	# t DESCRIPTION COMMAND...
+	local d=$1
+	shift
+	n=$((n + 1))
+	if "$@" >"$tmp/out" 2>&1; then echo "ok $n - $d"; else
+		failed=$((failed + 1)); echo "not ok $n - $d"; sed 's/^/# /' "$tmp/out" | tail -n 20; fi
+}
+echo "TAP version 13"
+ver=$(cat "$top/VERSION")
+t "dkms.conf's version is VERSION's ($ver)" grep -qx "PACKAGE_VERSION=\"$ver\"" "$top/dkms.conf"
+
+# make install, as a package build would run it
+krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' \
+	/usr/src/linux-headers-6.1.*-amd64/include/generated/utsrelease.h | head -n 1)
+dest=$tmp/root
+t "make install DESTDIR PREFIX=/usr" make -s -C "$top" install DESTDIR="$dest" PREFIX=/usr \
+	KDIR=/usr/src/linux-headers-"$krel"
+for f in lib/modules/$krel/updates/secgroup.ko usr/sbin/sgnl usr/share/man/man8/sgnl.8 \
+	 usr/share/bash-completion/completions/sgnl usr/include/linux/secgroup.h \
+	 usr/share/doc/secgroup/sgnl.schema.json \
+	 usr/share/doc/secgroup/examples/modules-load.d/secgroup.conf \
+	 usr/share/doc/secgroup/examples/modprobe.d/secgroup.conf; do
+	t "installed: /$f" test -s "$dest/$f"
+done
+t "depmod indexed it: modules.dep names updates/secgroup.ko" \
+	grep -q '^updates/secgroup.ko:' "$dest/lib/modules/$krel/modules.dep"
+t "the installed sgnl runs" "$dest/usr/sbin/sgnl" --version
+
+# DKMS, for each kernel whose headers are installed
+if ! command -v dkms >/dev/null; then
+	t "dkms is installed (tools/deps.sh installs it)" false
+else
+	src=$tmp/src/secgroup-$ver
+	mkdir -p "$tmp/dkms"
+	mkdir -p "$src"
+	git -C "$top" ls-files -z | (cd "$top" && xargs -0 cp --parents -t "$src")
+	for h in /usr/src/linux-headers-6.1.*-amd64 /usr/src/linux-headers-6.12.*-amd64; do
+		k=${h#/usr/src/linux-headers-}
+		mod=$tmp/dkms/secgroup/$ver/$k/x86_64/module
+		[ -d "$tmp/dkms/secgroup/$ver" ] || t "dkms add" dkms add "secgroup/$ver" \
+			--dkmstree "$tmp/dkms" --sourcetree "$tmp/src"
+		# unsigned: no signing key made in /var/lib/dkms by a test
+		t "dkms build for $k" env sign_file=/nonexistent dkms build "secgroup/$ver" -k "$k" \
+			--dkmstree "$tmp/dkms" --sourcetree "$tmp/src"
+		mod=$(ls "$mod"/secgroup.ko* 2>/dev/null | head -n 1)	# .ko.xz on 6.12
+		t "... a module for $k (vermagic $(modinfo -F vermagic "$mod" 2>/dev/null | cut -d' ' -f1))" \
+			sh -c "modinfo -F vermagic '$mod' | grep -q '^$k '"
+	done
+fi
+echo "1..$n"
+echo "$((n - failed)) passed, $failed failed"
+[ "$failed" = 0 ]
