@@ -133,9 +133,10 @@ demo:
 # ---- installing ----
 # make install [DESTDIR=...] [PREFIX=/usr/local] [KDIR=...]: the module into
 # /lib/modules/KREL/updates (then depmod), sgnl, its man page, completion
-# and JSON schema, the uapi header, and examples of modules-load.d and
-# modprobe.d files.  CFLAGS and LDFLAGS are the user's (see above).
+# and JSON schema, the uapi header, secgroup.service, and examples of
+# modules-load.d and modprobe.d files.  CFLAGS and LDFLAGS are the user's.
 PREFIX ?= /usr/local
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib,$(PREFIX)/lib)/systemd/system
 DOC := $(DESTDIR)$(PREFIX)/share/doc/secgroup
 install: module sgnl
 	install -D -m 0644 $(B)/kmod/secgroup.ko $(DESTDIR)/lib/modules/$(KREL)/updates/secgroup.ko
@@ -149,6 +150,9 @@ install: module sgnl
 	install -D -m 0644 tools/install/modules-load.conf $(DOC)/examples/modules-load.d/secgroup.conf
 	install -D -m 0644 tools/install/modprobe.conf $(DOC)/examples/modprobe.d/secgroup.conf
 	install -D -m 0644 examples/three-tier.json $(DOC)/examples/three-tier.json
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' tools/install/secgroup.service.in \
+		>$(DESTDIR)$(UNITDIR)/secgroup.service
 
 clean:
 	rm -rf build $(TBIN) tools/sgnl/sgnl kmod/secgroup.ko

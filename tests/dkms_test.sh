@@ -35,6 +35,18 @@ done
 t "depmod indexed it: modules.dep names updates/secgroup.ko" \
 	grep -q '^updates/secgroup.ko:' "$dest/lib/modules/$krel/modules.dep"
 t "the installed sgnl runs" "$dest/usr/sbin/sgnl" --version
+unit=$dest/lib/systemd/system/secgroup.service
+t "installed: secgroup.service, running the installed sgnl" grep -q '^ExecStart=/usr/sbin/sgnl apply' "$unit"
+# systemd-analyze verify, against the installed tree: every path it names
+# must be there, the unit must parse without a warning
+mkdir -p "$dest/sbin" "$dest/etc/secgroup"
+cp -L /sbin/modprobe "$dest/sbin/modprobe"
+verify() {
+	SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --root="$dest" --man=no \
+		/lib/systemd/system/secgroup.service 2>&1 | grep -v '^$' | tee "$tmp/verify" >&2
+	[ ! -s "$tmp/verify" ]
+}
+t "systemd-analyze verify secgroup.service: no complaint" verify
 
 # DKMS, for each kernel whose headers are installed
 if ! command -v dkms >/dev/null; then
