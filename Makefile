@@ -32,7 +32,7 @@ LIBNL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 json-c jansson 2>/dev
 LIBNL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 json-c jansson 2>/dev/null)
 
 .PHONY: all module vm-prep sgnl deps check check-debug soak demo bench-classifier \
-	unit fuzz clean mirror selftests-bin ynl-tools install
+	unit fuzz clean mirror selftests-bin ynl-tools install install-module install-sgnl deb
 
 all: module sgnl
 
@@ -138,9 +138,14 @@ demo:
 PREFIX ?= /usr/local
 UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib,$(PREFIX)/lib)/systemd/system
 DOC := $(DESTDIR)$(PREFIX)/share/doc/secgroup
-install: module sgnl
+install: install-module install-sgnl
+
+install-module: module
 	install -D -m 0644 $(B)/kmod/secgroup.ko $(DESTDIR)/lib/modules/$(KREL)/updates/secgroup.ko
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
+
+# the userspace half (debian/rules: the package sgnl)
+install-sgnl: sgnl
 	install -D -m 0755 tools/sgnl/sgnl $(DESTDIR)$(PREFIX)/sbin/sgnl
 	install -D -m 0644 Documentation/sgnl.8 $(DESTDIR)$(PREFIX)/share/man/man8/sgnl.8
 	install -D -m 0644 tools/sgnl/sgnl.bash-completion \
@@ -153,6 +158,13 @@ install: module sgnl
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|' tools/install/secgroup.service.in \
 		>$(DESTDIR)$(UNITDIR)/secgroup.service
+
+# the Debian packages sgnl and secgroup-dkms, into build/deb
+deb:
+	rm -rf build/deb && mkdir -p build/deb/src
+	git archive HEAD | tar -x -C build/deb/src
+	cd build/deb/src && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning build/deb/*.changes
 
 clean:
 	rm -rf build $(TBIN) tools/sgnl/sgnl kmod/secgroup.ko

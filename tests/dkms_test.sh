@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Packaging without a kernel to load into: `make install` into a DESTDIR
-# puts every file where it belongs (and depmod indexes the module), and
-# DKMS builds the module from dkms.conf for each installed Debian kernel
-# (6.1 and 6.12 headers), in trees of its own under a temporary directory.
+# puts every file where it belongs (depmod indexes the module, systemd
+# accepts the unit); `make deb` builds the Debian packages lintian-clean;
+# and DKMS builds the module from the package's source for each installed
+# Debian kernel (6.1 and 6.12 headers), in trees of its own.
 top=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -48,23 +49,30 @@ verify() {
 }
 t "systemd-analyze verify secgroup.service: no complaint" verify
 
-# DKMS, for each kernel whose headers are installed
-if ! command -v dkms >/dev/null; then
-	t "dkms is installed (tools/deps.sh installs it)" false
+# the Debian packages (make deb: dpkg-buildpackage, lintian), and DKMS
+# building the module from secgroup-dkms's source for each kernel whose
+# headers are installed, in trees of its own
+if ! command -v dkms >/dev/null || ! command -v dpkg-buildpackage >/dev/null; then
+	t "dkms and dpkg-buildpackage are installed (tools/deps.sh installs them)" false
 else
-	src=$tmp/src/secgroup-$ver
+	t "make deb: sgnl and secgroup-dkms, lintian clean" make -s -C "$top" deb
+	deb=$tmp/deb
+	t "the packages unpack" sh -c "dpkg -x $top/build/deb/sgnl_${ver}_*.deb $deb &&
+		dpkg -x $top/build/deb/secgroup-dkms_${ver}_all.deb $deb"
+	for f in usr/sbin/sgnl usr/share/man/man8/sgnl.8.gz lib/systemd/system/secgroup.service \
+		 usr/share/bash-completion/completions/sgnl usr/src/secgroup-$ver/dkms.conf \
+		 usr/src/secgroup-$ver/kmod/hooks.c; do
+		t "packaged: /$f" test -s "$deb/$f"
+	done
 	mkdir -p "$tmp/dkms"
-	mkdir -p "$src"
-	git -C "$top" ls-files -z | (cd "$top" && xargs -0 cp --parents -t "$src")
+	t "dkms add, from the package's source" dkms add "secgroup/$ver" \
+		--dkmstree "$tmp/dkms" --sourcetree "$deb/usr/src"
 	for h in /usr/src/linux-headers-6.1.*-amd64 /usr/src/linux-headers-6.12.*-amd64; do
 		k=${h#/usr/src/linux-headers-}
-		mod=$tmp/dkms/secgroup/$ver/$k/x86_64/module
-		[ -d "$tmp/dkms/secgroup/$ver" ] || t "dkms add" dkms add "secgroup/$ver" \
-			--dkmstree "$tmp/dkms" --sourcetree "$tmp/src"
 		# unsigned: no signing key made in /var/lib/dkms by a test
 		t "dkms build for $k" env sign_file=/nonexistent dkms build "secgroup/$ver" -k "$k" \
-			--dkmstree "$tmp/dkms" --sourcetree "$tmp/src"
-		mod=$(ls "$mod"/secgroup.ko* 2>/dev/null | head -n 1)	# .ko.xz on 6.12
+			--dkmstree "$tmp/dkms" --sourcetree "$deb/usr/src"
+		mod=$(ls "$tmp/dkms/secgroup/$ver/$k/x86_64/module"/secgroup.ko* 2>/dev/null | head -n 1)
 		t "... a module for $k (vermagic $(modinfo -F vermagic "$mod" 2>/dev/null | cut -d' ' -f1))" \
 			sh -c "modinfo -F vermagic '$mod' | grep -q '^$k '"
 	done
