@@ -13,16 +13,16 @@ serve b 80 81 82
 command -v nft >/dev/null || { echo "1..0 # SKIP no nft"; exit $ksft_skip; }
 nft -f - <<'NFT'
 table ip sgcoexist {
-	counter fwd { }
+	counter passed { }
 	chain pre {
 		type nat hook prerouting priority dstnat;
 		ip daddr 10.255.255.1 tcp dport 8080 dnat to 10.0.0.3:80
 		ip daddr 10.255.255.1 tcp dport 8081 dnat to 10.0.0.3:81
 	}
-	chain fwd {
+	chain forwarding {
 		type filter hook forward priority filter;
 		tcp dport 82 drop
-		counter name fwd
+		counter name passed
 	}
 	chain post {
 		type nat hook postrouting priority srcnat;
@@ -38,15 +38,17 @@ check "a published port (DNAT 8080 -> b:80) is allowed by b's rule for 80" \
 	tcp a 10.255.255.1 8080
 check "... and seen by b's rule for port 80, not 8080" \
 	sh -c "sgnl rule list web ingress port 80 | grep -q 'hits [1-9]'"
+# conntrack's reply tuple: b answered the host's address (the masquerade)
 check "... judged by its source before the masquerade: b saw the host's address" \
-	sh -c "ip netns exec b ss -Htan '( sport = :80 )' | grep -q '10.255.255.1:'"
+	sh -c "conntrack -L -p tcp --orig-port-dst 8080 2>/dev/null |
+	       grep -q 'src=10.0.0.3 dst=10.255.255.1 sport=80 '"
 d0=$(sgnl -j stats dev v-b | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["stats"]["drop_policy"])')
 check "a published port to one b does not allow (DNAT 8081 -> b:81) is dropped" \
 	no_tcp a 10.255.255.1 8081
 check "... by secgroup's policy" \
 	test "$(sgnl -j stats dev v-b | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["stats"]["drop_policy"])')" -gt "$d0"
 check "nftables' forward chain counted the forwarded connection" \
-	sh -c "nft list counter ip sgcoexist fwd | grep -q 'packets [1-9]'"
+	sh -c "nft list counter ip sgcoexist passed | grep -q 'packets [1-9]'"
 check "a port secgroup allows (82) stays dropped by nftables' forward chain" \
 	no_tcp a 10.0.0.3 82
 nft list hooks ip 2>&1 | grep -E 'hook|sg_|nft' | head -n 20 | sed 's/^/# /'
