@@ -56,12 +56,7 @@ rm -f "$out"
 if [ -n "${mem:-}" ]; then
 	kill "$sampler"
 	sed 's/^/# slab sample (time, bytes charged to the churn, host Slab kB): /' "$samples"
-	after=$(slab_at_start)
-	# the same configuration before and after: at most 64 KiB apart (slab
-	# pages are charged per object; what differs is caches' own churn)
-	check "soak: the starting configuration costs the same after it ($before -> $after bytes)" \
-		test -n "$before" -a -n "$after" -a "$((after - before))" -le 65536
-	rm -f "$samples" "$start"
+	rm -f "$samples"
 fi
 
 # The kernel's configuration is the model's: applying the model to it
@@ -93,6 +88,14 @@ PY
 	return $rc
 }
 check "the kernel's configuration is the reference model's" same_config
+if [ -n "${mem:-}" ]; then
+	after=$(slab_at_start)
+	# the same configuration before and after: at most 64 KiB apart (slab
+	# pages are charged per object; what differs is caches' own churn)
+	check "soak: the starting configuration costs the same after it ($before -> $after bytes)" \
+		test -n "$before" -a -n "$after" -a "$((after - before))" -le 65536
+	rm -f "$start"
+fi
 sgnl detach cgroup "$cg"
 rmdir "$cg" ${mem:+"$mem"}
 rm -f "$model"
