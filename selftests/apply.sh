@@ -11,8 +11,6 @@ tmp=$(mktemp -d)
 
 three_tier_instances
 
-# every byte of the state, counters aside, and the attachments' stats too
-full_state() { state; sgnl -j stats | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))'; }
 rule_id() {	# rule_id GROUP PORT: the id of the group's rule on that port
 	sgnl -j group show "$1" | python3 -c 'import json,sys; print([r["id"] for r in json.load(sys.stdin)[0]["rules"] if r.get("port")==sys.argv[1]][0])' "$2"
 }

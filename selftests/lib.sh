@@ -183,6 +183,9 @@ state() {
 	sgnl -j stats | python3 -c 'import json,sys; a=json.load(sys.stdin); [x.pop("stats") for x in a]; print(json.dumps(a))'
 }
 
+# every byte of the state, counters aside, and the attachments' stats too
+full_state() { state; sgnl -j stats | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))'; }
+
 # The article's three tiers and two outside sources, with servers on the
 # ports the example uses (selftests/three_tier.sh, the demo).
 three_tier_instances() {

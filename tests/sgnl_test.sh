@@ -207,14 +207,39 @@ if [[ "$out" == *"rule add GROUP"* ]] && [[ "$out" != *parse-only* ]]; then
 else failed=$((failed + 1)); echo "not ok $n - 'rule add web ingress help': $out"; fi
 t 2 "unknown option '-x'" -jx group list
 
-# batch: a line of any length is one command
-{ printf 'group add web'; for i in $(seq 600); do printf ' tag k%d=v%d' "$i" "$i"; done; printf '\n'; } >"$tmpd/long.batch"
+# batch: a line of any length is one command (50 tags of 200-byte values)
+v=$(printf 'v%.0s' $(seq 200))
+{ printf 'group add web'; for i in $(seq 50); do printf ' tag k%d=%s' "$i" "$v"; done; printf '\n'; } >"$tmpd/long.batch"
 n=$((n + 1))
-out=$("$sgnl" -b "$tmpd/long.batch" 2>&1)
+out=$("$sgnl" -b "$tmpd/long.batch" --continue 2>&1)
 if [ "$(wc -c <"$tmpd/long.batch")" -gt 8192 ] && [ "$out" = "parse-only: command 1" ]; then
 	echo "ok $n - a batch line of $(wc -c <"$tmpd/long.batch") bytes is one command"
 else failed=$((failed + 1)); echo "not ok $n - a long batch line: $out"; fi
-t 0 "parse-only: command 1" --batch "$tmpd/long.batch"
+# all or nothing: the changes go as one CONFIG_REPLACE (14) ...
+t 0 "parse-only: command 14" --batch "$tmpd/long.batch"
+# ... a usage error on any line sends nothing, not even a read
+printf 'group add a\nrule add a ingress tcp port 80 from 0.0.0.0/0\nrule add a ingress tcp port 99999 from 0.0.0.0/0\n' >"$tmpd/bad.batch"
+t 2 "bad.batch:3: nothing was sent" -b "$tmpd/bad.batch"
+t 2 "bad port or range '99999'" -b "$tmpd/bad.batch"
+n=$((n + 1))
+if ! "$sgnl" -b "$tmpd/bad.batch" 2>/dev/null | grep -q parse-only; then
+	echo "ok $n - a batch with a bad third line asks nothing of the kernel"
+else failed=$((failed + 1)); echo "not ok $n - a bad batch sent a request"; fi
+# ... a change that cannot be made (no such group) sends no change
+printf 'group add a\nrule add nosuch ingress tcp port 80 from 0.0.0.0/0\n' >"$tmpd/nogroup.batch"
+t 1 "nogroup.batch:2: rule add: no group 'nosuch'; nothing was changed" -b "$tmpd/nogroup.batch"
+n=$((n + 1))
+if ! "$sgnl" -b "$tmpd/nogroup.batch" 2>/dev/null | grep -q "command 14"; then
+	echo "ok $n - ... and no replace is sent"
+else failed=$((failed + 1)); echo "not ok $n - a batch that failed sent its replace"; fi
+printf 'group add a\ngroup list\n' >"$tmpd/read.batch"
+t 2 "'group list' is not a change" -b "$tmpd/read.batch"
+t 0 "parse-only: command 1" -b "$tmpd/read.batch" --continue
+t 2 "--continue goes with -b FILE" --continue group list
+# --continue: a failing line is told and the next still runs
+printf 'group add\ngroup add b\n' >"$tmpd/cont.batch"
+t 2 "cont.batch:1: command failed" -b "$tmpd/cont.batch" --continue
+t 2 "parse-only: command 1" -b "$tmpd/cont.batch" --continue
 
 # help, version and options need no kernel: run without the parse-only
 # switch, where the module cannot be (this host loads no module)

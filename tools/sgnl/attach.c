@@ -6,8 +6,30 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "sgnl.h"
+
+/* cgroup PATH as a directory: under /sys/fs/cgroup unless it starts there */
+void cgroup_path(const char *name, char *path, size_t len)
+{
+	if (name[0] == '/' && !strncmp(name, "/sys/fs/cgroup", 14))
+		snprintf(path, len, "%s", name);
+	else
+		snprintf(path, len, "/sys/fs/cgroup/%s", name[0] == '/' ? name + 1 : name);
+}
+
+/* An instance's identity: a device's ifindex, a cgroup's inode; 0: none */
+uint64_t instance_key(const char *kind, const char *name)
+{
+	char path[4096];
+	struct stat st;
+
+	if (!strcmp(kind, "dev"))
+		return if_nametoindex(name);
+	cgroup_path(name, path, sizeof(path));
+	return stat(path, &st) || !S_ISDIR(st.st_mode) ? 0 : st.st_ino;
+}
 
 /*
  * The instance @kind ("dev" or "cgroup") @name into the ATTACH nest of @m:
@@ -29,10 +51,7 @@ int instance_put(struct nl_msg *m, const char *kind, const char *name,
 		}
 		return nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, ifindex) ? 1 : 0;
 	}
-	if (name[0] == '/' && !strncmp(name, "/sys/fs/cgroup", 14))
-		snprintf(path, sizeof(path), "%s", name);
-	else
-		snprintf(path, sizeof(path), "/sys/fs/cgroup/%s", name[0] == '/' ? name + 1 : name);
+	cgroup_path(name, path, sizeof(path));
 	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (*fd < 0) {
 		fprintf(stderr, "sgnl: %s: cgroup %s: %s\n", what, path, strerror(errno));
@@ -115,7 +134,7 @@ json_object *attach_fetch(void)
 }
 
 /* attach's words after the instance: usage errors before anything is sent */
-static int attach_check(struct args *a, uint32_t *flags, bool *flush)
+int attach_check(struct args *a, uint32_t *flags, bool *flush)
 {
 	struct sg_ip ip;
 	int k;

@@ -47,7 +47,7 @@ static const char *name_of(json_object *groups, const char *id)
 }
 
 /* A rule entry: its canonical words, with its description if it has one. */
-static json_object *rule_entry(const char *text, const char *desc)
+json_object *rule_entry(const char *text, const char *desc)
 {
 	json_object *o;
 
@@ -59,20 +59,28 @@ static json_object *rule_entry(const char *text, const char *desc)
 	return o;
 }
 
-static json_object *kernel_rule(json_object *r, json_object *groups)
+/* The canonical words of rule @r as the kernel dumps it (rules_fetch). */
+void rule_kernel_text(json_object *r, json_object *groups, char *text, size_t len)
 {
 	/* the longest: a 255-byte peer group name, quoted, and every field */
-	char text[SG_RULE_TEXT_MAX], peer[300];
 	json_object *t = jget(r, "type"), *c = jget(r, "code");
+	char peer[300];
 
 	if (jstr(r, "peer_group"))
 		peer_group_text(peer, sizeof(peer), name_of(groups, jstr(r, "peer_group")));
 	else
 		snprintf(peer, sizeof(peer), "%s", jstr(r, "peer"));
-	rule_canon(text, sizeof(text), strcmp(jstr(r, "direction"), "ingress") ?
+	rule_canon(text, len, strcmp(jstr(r, "direction"), "ingress") ?
 		   SECGROUP_EGRESS : SECGROUP_INGRESS, jstr(r, "protocol"),
 		   jstr(r, "port"), t ? json_object_get_int(t) : -1,
 		   c ? json_object_get_int(c) : -1, peer);
+}
+
+static json_object *kernel_rule(json_object *r, json_object *groups)
+{
+	char text[SG_RULE_TEXT_MAX];
+
+	rule_kernel_text(r, groups, text, sizeof(text));
 	return rule_entry(text, jstr(r, "description"));
 }
 
@@ -116,7 +124,7 @@ static json_object *kernel_attach(json_object *at, json_object *groups)
 	return o;
 }
 
-static json_object *model_from_kernel(void)
+json_object *config_fetch(void)
 {
 	json_object *groups = groups_fetch(), *rules = rules_fetch(0), *atts = attach_fetch();
 	json_object *m = NULL, *list, *by_group = json_object_new_object();
@@ -210,7 +218,7 @@ int cmd_save(struct args *a)
 
 	if (peek(a))
 		return usage_err("save: unknown argument '%s'", peek(a));
-	m = model_from_kernel();
+	m = config_fetch();
 	if (!m)
 		return nl_err("save", -EIO);
 	if (groups_only)	/* a file that apply leaves attachments alone with */
@@ -271,11 +279,11 @@ static int read_rule(struct reader *rd, json_object *e, json_object *names,
 		     json_object **out)
 {
 	static const char *const keys[] = { "rule", "description", NULL };
-	char buf[2048], text[SG_RULE_TEXT_MAX], peer[300], port[16], *w[32];
+	char buf[2048], text[SG_RULE_TEXT_MAX], peer[300], *w[32];
 	const char *s, *desc = NULL;
 	struct rule_args ra;
 	struct args a;
-	int k, n, err;
+	int n, err;
 
 	if (json_object_is_type(e, json_type_object)) {
 		err = check_keys(rd, e, keys);
@@ -320,21 +328,30 @@ static int read_rule(struct reader *rd, json_object *e, json_object *names,
 	} else {
 		sg_cidr_canon(&ra.peer, peer, sizeof(peer));
 	}
-	port[0] = 0;
-	if (ra.ports && (ra.pmin || ra.pmax != 65535)) {
-		if (ra.pmin == ra.pmax)
-			snprintf(port, sizeof(port), "%u", ra.pmin);
-		else
-			snprintf(port, sizeof(port), "%u-%u", ra.pmin, ra.pmax);
-	}
-	for (k = 0; k < rule_nprotos(&ra); k++) {
-		rule_canon(text, sizeof(text), ra.dir,
-			   ra.proto.all ? "all" : sg_proto_name(ra.proto.proto[k]),
-			   port[0] ? port : NULL, ra.type ? ra.itype : -1,
-			   ra.code ? ra.icode : -1, peer);
-		json_object_array_add(out[ra.dir], rule_entry(text, desc));
-	}
+	rule_entries(&ra, peer, desc, out[ra.dir]);
 	return 0;
+}
+
+/* The canonical entries of @ra (dns gives two) with peer @peer, into @out. */
+void rule_entries(const struct rule_args *ra, const char *peer, const char *desc,
+		  json_object *out)
+{
+	char text[SG_RULE_TEXT_MAX], port[16] = "";
+	int k;
+
+	if (ra->ports && (ra->pmin || ra->pmax != 65535)) {
+		if (ra->pmin == ra->pmax)
+			snprintf(port, sizeof(port), "%u", ra->pmin);
+		else
+			snprintf(port, sizeof(port), "%u-%u", ra->pmin, ra->pmax);
+	}
+	for (k = 0; k < rule_nprotos(ra); k++) {
+		rule_canon(text, sizeof(text), ra->dir,
+			   ra->proto.all ? "all" : sg_proto_name(ra->proto.proto[k]),
+			   port[0] ? port : NULL, ra->type ? ra->itype : -1,
+			   ra->code ? ra->icode : -1, peer);
+		json_object_array_add(out, rule_entry(text, desc));
+	}
 }
 
 static int read_addrs(struct reader *rd, json_object *list, const char *key,
@@ -965,14 +982,49 @@ out:
 	return o;
 }
 
+/* Send the model @want (as read_model gives it) with request @flags;
+ * 0, or the exit status with the failure reported as @what's */
+int config_send(json_object *want, uint32_t flags, const char *what)
+{
+	json_object *atts = jget(want, "attachments");
+	size_t nfds = 0, i;
+	int *fds, err;
+
+	fds = calloc((atts ? json_object_array_length(atts) : 0) + 1, sizeof(*fds));
+	if (!fds)
+		return nl_err(what, -ENOMEM);
+	err = send_model(want, flags, fds, &nfds);
+	if (err == -ENODEV)	/* an instance that is gone: told already */
+		err = 1;
+	else if (err)
+		err = nl_err(what, err);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	free(fds);
+	return err;
+}
+
+/* Check @in, a configuration as `save` writes it, and send it (batch.c). */
+int config_apply(json_object *in, const char *file, uint32_t flags, const char *what)
+{
+	struct reader rd = { .file = file };
+	json_object *want = NULL;
+	int err;
+
+	err = read_model(&rd, in, &want);
+	if (!err)
+		err = config_send(want, flags, what);
+	json_object_put(want);
+	return err;
+}
+
 int cmd_apply(struct args *a)
 {
 	const char *file = next(a);
 	struct reader rd = { .file = file };
 	json_object *in, *want = NULL, *have = NULL;
 	bool dry = false, flush = false;
-	size_t nfds = 0, i;
-	int *fds = NULL, err;
+	int err;
 
 	if (!file)
 		return usage_err("apply: FILE is required");
@@ -996,7 +1048,7 @@ int cmd_apply(struct args *a)
 		goto out;
 	}
 	if (dry) {
-		have = model_from_kernel();
+		have = config_fetch();
 		if (!have) {
 			err = nl_err("apply", -EIO);
 			goto out;
@@ -1004,23 +1056,14 @@ int cmd_apply(struct args *a)
 		changes = json_object_new_array();
 		diff_models(have, want);
 	}
-	i = jget(want, "attachments") ? json_object_array_length(jget(want, "attachments")) : 0;
-	fds = calloc(i + 1, sizeof(*fds));
-	err = send_model(want, (dry ? SECGROUP_F_DRY_RUN : 0) | (flush ? SECGROUP_F_FLUSH : 0),
-			 fds, &nfds);
-	if (err == -ENODEV)
-		err = 1;
-	else if (err)
-		err = nl_err(dry ? "apply dry-run" : "apply", err);
-	else if (dry && opts.json)
+	err = config_send(want, (dry ? SECGROUP_F_DRY_RUN : 0) | (flush ? SECGROUP_F_FLUSH : 0),
+			  dry ? "apply dry-run" : "apply");
+	if (!err && dry && opts.json)
 		print_json(changes);
-	else if (dry)
+	else if (!err && dry)
 		printf("%d change%s; the kernel accepts the file\n", nchanges,
 		       nchanges == 1 ? "" : "s");
-	for (i = 0; i < nfds; i++)
-		close(fds[i]);
 out:
-	free(fds);
 	json_object_put(changes);
 	changes = NULL;
 	json_object_put(want);

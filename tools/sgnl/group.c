@@ -160,85 +160,74 @@ json_object *rules_fetch(uint32_t group)
 	return arr;
 }
 
-/* KEY=VALUE as a SECGROUP_TAG_A_TAG nest */
-static int put_tag(struct nl_msg *m, const char *kv, const char *what)
+/* KEY=VALUE: a non-empty key of at most SECGROUP_TAG_KEY_MAX bytes */
+static int tag_check(const char *kv, const char *what)
 {
 	const char *eq = kv ? strchr(kv, '=') : NULL;
-	char key[SECGROUP_TAG_KEY_MAX + 2];
+
+	if (!eq || eq == kv)
+		return usage_err("%s: tag needs KEY=VALUE, not '%s'", what, kv ? kv : "");
+	if (eq - kv > SECGROUP_TAG_KEY_MAX)
+		return usage_err("%s: tag key longer than %d bytes", what, SECGROUP_TAG_KEY_MAX);
+	return 0;
+}
+
+/* "KEY=VALUE" as a SECGROUP_TAG_A_TAG nest (checked by tag_check) */
+static void put_tag(struct nl_msg *m, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	char key[SECGROUP_TAG_KEY_MAX + 1];
 	struct nlattr *t;
 
-	if (!eq || eq == kv) {
-		usage_err("%s: tag needs KEY=VALUE, not '%s'", what, kv ? kv : "");
-		return -1;
-	}
-	if ((size_t)(eq - kv) >= sizeof(key)) {
-		usage_err("%s: tag key longer than %d bytes", what, SECGROUP_TAG_KEY_MAX);
-		return -1;
-	}
-	memcpy(key, kv, eq - kv);
-	key[eq - kv] = 0;
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
 	t = nla_nest_start(m, SECGROUP_TAG_A_TAG);
 	nla_put_string(m, SECGROUP_TAG_A_KEY, key);
 	nla_put_string(m, SECGROUP_TAG_A_VALUE, eq + 1);
 	nla_nest_end(m, t);
-	return 0;
 }
 
-/* a request left unsent (a usage error, or help): its status */
-static int unsent(struct nl_msg *m, int status)
+/*
+ * group add NAME [description TEXT] [tag KEY=VALUE]... [no-default-egress]
+ * group set NAME|ID [description TEXT] [tag KEY=VALUE]... [untag KEY]...
+ * into @ga (@set: the second); a usage error names @what.
+ */
+int group_args_parse(struct args *a, struct group_args *ga, bool set)
 {
-	nlmsg_free(m);
-	return status;
-}
-
-static int group_add(struct args *a)
-{
-	const char *name = next(a);
-	struct nl_msg *m;
-	struct nlattr *n, *tags = NULL;
-	json_object *out;
-	uint32_t flags = 0;
+	const char *what = set ? "group set" : "group add";
 	int err;
 
-	if (!name)
-		return usage_err("group add: NAME is required");
-	if (sg_name_problem(name))
-		return usage_err("group add: %s", sg_name_problem(name));
-	m = sg_msg(SECGROUP_CMD_GROUP_NEW, 0);
-	n = nla_nest_start(m, SECGROUP_A_GROUP);
-	nla_put_string(m, SECGROUP_GROUP_A_NAME, name);
+	memset(ga, 0, sizeof(*ga));
+	ga->group = next(a);
+	if (!ga->group)
+		return usage_err("%s: %s is required", what, set ? "NAME or ID" : "NAME");
+	if (!set && sg_name_problem(ga->group))
+		return usage_err("%s: %s", what, sg_name_problem(ga->group));
 	while (peek(a)) {
 		if (match(a, "description")) {
-			if (!peek(a))
-				return unsent(m, usage_err("group add: description needs TEXT"));
-			if (!sg_text_ok(peek(a)))
-				return unsent(m, usage_err("group add: %s", SG_TEXT_CHARS));
-			nla_put_string(m, SECGROUP_GROUP_A_DESCRIPTION, next(a));
+			ga->desc = next(a);
+			if (!ga->desc)
+				return usage_err("%s: description needs TEXT", what);
+			if (!sg_text_ok(ga->desc))
+				return usage_err("%s: %s", what, SG_TEXT_CHARS);
 		} else if (match(a, "tag")) {
-			if (!tags)
-				tags = nla_nest_start(m, SECGROUP_GROUP_A_TAGS);
-			if (put_tag(m, next(a), "group add"))
-				return unsent(m, usage_err_status());
-		} else if (match(a, "no-default-egress")) {
-			flags |= SECGROUP_GROUP_F_NO_DEFAULT_EGRESS;
+			err = tag_check(peek(a), what);
+			if (err)
+				return err;
+			if (ga->ntags == SECGROUP_TAGS_MAX)
+				return usage_err("%s: at most %d tags", what, SECGROUP_TAGS_MAX);
+			ga->tags[ga->ntags++] = next(a);
+		} else if (set && match(a, "untag")) {
+			if (!peek(a))
+				return usage_err("%s: untag needs a KEY", what);
+			if (ga->nuntags == SECGROUP_TAGS_MAX)
+				return usage_err("%s: at most %d untags", what, SECGROUP_TAGS_MAX);
+			ga->untags[ga->nuntags++] = next(a);
+		} else if (!set && match(a, "no-default-egress")) {
+			ga->no_default_egress = true;
 		} else {
-			return unsent(m, usage_err("group add: unknown argument '%s'", peek(a)));
+			return usage_err("%s: unknown argument '%s'", what, peek(a));
 		}
 	}
-	if (tags)
-		nla_nest_end(m, tags);
-	if (flags)
-		nla_put_u32(m, SECGROUP_GROUP_A_FLAGS, flags);
-	nla_nest_end(m, n);
-	out = json_object_new_array();
-	err = sg_nl_talk(m, on_group, out);
-	if (err)
-		return nl_err("group add", err);
-	if (opts.json)
-		print_json(out);
-	else if (json_object_array_length(out))
-		printf("%s\n", jstr(json_object_array_get_idx(out, 0), "id"));
-	json_object_put(out);
 	return 0;
 }
 
@@ -251,6 +240,61 @@ static void put_group_key(struct nl_msg *m, const char *s)
 		nla_put_u32(m, SECGROUP_GROUP_A_ID, id);
 	else
 		nla_put_string(m, SECGROUP_GROUP_A_NAME, s);
+}
+
+/* the SECGROUP_A_GROUP nest of group add (@add) or set */
+static struct nl_msg *group_msg(const struct group_args *ga, bool add)
+{
+	struct nl_msg *m = sg_msg(add ? SECGROUP_CMD_GROUP_NEW : SECGROUP_CMD_GROUP_SET, 0);
+	struct nlattr *n, *t;
+	int k;
+
+	n = nla_nest_start(m, SECGROUP_A_GROUP);
+	if (add)
+		nla_put_string(m, SECGROUP_GROUP_A_NAME, ga->group);
+	else
+		put_group_key(m, ga->group);
+	if (ga->desc)
+		nla_put_string(m, SECGROUP_GROUP_A_DESCRIPTION, ga->desc);
+	if (ga->ntags) {	/* the attributes of a nest stay together */
+		t = nla_nest_start(m, SECGROUP_GROUP_A_TAGS);
+		for (k = 0; k < ga->ntags; k++)
+			put_tag(m, ga->tags[k]);
+		nla_nest_end(m, t);
+	}
+	if (ga->nuntags) {
+		t = nla_nest_start(m, SECGROUP_GROUP_A_UNTAGS);
+		for (k = 0; k < ga->nuntags; k++)
+			nla_put_string(m, SECGROUP_TAG_A_KEY, ga->untags[k]);
+		nla_nest_end(m, t);
+	}
+	if (ga->no_default_egress)
+		nla_put_u32(m, SECGROUP_GROUP_A_FLAGS, SECGROUP_GROUP_F_NO_DEFAULT_EGRESS);
+	nla_nest_end(m, n);
+	return m;
+}
+
+static int group_add(struct args *a)
+{
+	struct group_args ga;
+	json_object *out;
+	int err;
+
+	err = group_args_parse(a, &ga, false);
+	if (err)
+		return err;
+	out = json_object_new_array();
+	err = sg_nl_talk(group_msg(&ga, true), on_group, out);
+	if (err) {
+		json_object_put(out);
+		return nl_err("group add", err);
+	}
+	if (opts.json)
+		print_json(out);
+	else if (json_object_array_length(out))
+		printf("%s\n", jstr(json_object_array_get_idx(out, 0), "id"));
+	json_object_put(out);
+	return 0;
 }
 
 static int group_del(struct args *a)
@@ -274,55 +318,13 @@ static int group_del(struct args *a)
 
 static int group_set(struct args *a)
 {
-	const char *g = next(a);
-	struct nlattr *n, *tags = NULL, *untags = NULL;
-	struct nl_msg *m;
-	int err, k;
+	struct group_args ga;
+	int err;
 
-	if (!g)
-		return usage_err("group set: NAME or ID is required");
-	m = sg_msg(SECGROUP_CMD_GROUP_SET, 0);
-	n = nla_nest_start(m, SECGROUP_A_GROUP);
-	put_group_key(m, g);
-	/* tags first, then untags: attributes of a nest stay together */
-	for (k = 0; k < a->argc; k++) {
-		if (!strcmp(a->argv[k], "tag")) {
-			if (!tags)
-				tags = nla_nest_start(m, SECGROUP_GROUP_A_TAGS);
-			if (put_tag(m, k + 1 < a->argc ? a->argv[k + 1] : NULL, "group set"))
-				return unsent(m, usage_err_status());
-			k++;
-		} else if (!strcmp(a->argv[k], "description") || !strcmp(a->argv[k], "untag")) {
-			if (k + 1 >= a->argc)
-				return unsent(m, usage_err("group set: %s needs a value", a->argv[k]));
-			if (!strcmp(a->argv[k], "description") && !sg_text_ok(a->argv[k + 1]))
-				return unsent(m, usage_err("group set: %s", SG_TEXT_CHARS));
-			k++;
-		} else {
-			return unsent(m, usage_err("group set: unknown argument '%s'", a->argv[k]));
-		}
-	}
-	if (tags)
-		nla_nest_end(m, tags);
-	for (k = 0; k + 1 < a->argc; k++) {
-		if (!strcmp(a->argv[k], "untag")) {
-			if (!untags)
-				untags = nla_nest_start(m, SECGROUP_GROUP_A_UNTAGS);
-			nla_put_string(m, SECGROUP_TAG_A_KEY, a->argv[++k]);
-		} else {
-			k++;	/* every keyword has one value */
-		}
-	}
-	if (untags)
-		nla_nest_end(m, untags);
-	for (k = 0; k + 1 < a->argc; k++) {
-		if (!strcmp(a->argv[k], "description"))
-			nla_put_string(m, SECGROUP_GROUP_A_DESCRIPTION, a->argv[++k]);
-		else
-			k++;
-	}
-	nla_nest_end(m, n);
-	err = sg_nl_talk(m, NULL, NULL);
+	err = group_args_parse(a, &ga, true);
+	if (err)
+		return err;
+	err = sg_nl_talk(group_msg(&ga, false), NULL, NULL);
 	return err ? nl_err("group set", err) : 0;
 }
 

@@ -17,9 +17,11 @@ struct sg_opts opts;
 static const char usage_head[] =
 "usage: sgnl [OPTIONS] OBJECT COMMAND [ARGS]     sgnl [OBJECT [COMMAND]] help\n"
 "  -j, --json       JSON output          -p, --pretty   pretty JSON\n"
-"  -n, --numeric    numbers, not names   -b, --batch FILE  the commands of FILE,\n"
-"  -V, --version    sgnl's version           one per line ('-' for stdin)\n"
+"  -n, --numeric    numbers, not names   -V, --version  sgnl's version\n"
 "  -t, --timestamp  monitor: each line starts with the time (UTC)\n"
+"  -b, --batch FILE the changes of FILE, one command per line ('-': stdin), made\n"
+"                   all together or not at all; with --continue, any commands,\n"
+"                   one by one, going on after a failure\n"
 "exit status: 0 done, 1 the kernel refused or the system failed, 2 a usage or\n"
 "input error (nothing was sent), 3 audit findings at or above fail-on\n";
 
@@ -193,7 +195,7 @@ void print_json(json_object *o)
 
 static int run_object(const char *obj, struct args *a);
 
-static int run(int argc, char **argv)
+int run(int argc, char **argv)
 {
 	struct args a = { argc, argv };
 	const char *obj = next(&a);
@@ -238,81 +240,6 @@ static int run_object(const char *obj, struct args *a)
 	return usage_err("unknown object '%s'", obj);
 }
 
-/* Split a batch line into words; "..." and '...' quote. */
-int split_words(char *line, char **argv, int max)
-{
-	int n = 0;
-	char *p = line, *out;
-
-	while (*p) {
-		while (*p == ' ' || *p == '\t' || *p == '\n')
-			p++;
-		if (!*p || *p == '#')
-			break;
-		if (n == max)
-			return -1;
-		argv[n++] = out = p;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\n') {
-			if (*p == '"' || *p == '\'') {
-				char q = *p++;
-
-				while (*p && *p != q)
-					*out++ = *p++;
-				if (!*p)
-					return -1;
-				p++;
-			} else {
-				*out++ = *p++;
-			}
-		}
-		if (*p)
-			p++;
-		*out = 0;
-	}
-	return n;
-}
-
-/* Each line of @file a command; the first failure ends the batch. */
-static int batch(const char *file)
-{
-	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
-	char *line = NULL, **argv = NULL;
-	size_t cap = 0;
-	int lineno = 0, argc, err = 0;
-
-	if (!f) {
-		fprintf(stderr, "sgnl: %s: %s\n", file, strerror(errno));
-		return 1;
-	}
-	while (!err && getline(&line, &cap, f) >= 0) {
-		size_t max = strlen(line) / 2 + 1;	/* words and their spaces */
-
-		lineno++;
-		free(argv);
-		argv = calloc(max + 1, sizeof(*argv));
-		if (!argv) {
-			err = 1;
-			break;
-		}
-		argc = split_words(line, argv, max);
-		if (argc < 0) {
-			fprintf(stderr, "sgnl: %s:%d: unbalanced quote\n", file, lineno);
-			err = EXIT_USAGE;
-		} else if (argc && (err = run(argc, argv))) {
-			fprintf(stderr, "sgnl: %s:%d: command failed\n", file, lineno);
-		}
-	}
-	if (!err && ferror(f)) {
-		fprintf(stderr, "sgnl: %s: %s\n", file, strerror(errno));
-		err = 1;
-	}
-	free(argv);
-	free(line);
-	if (f != stdin)
-		fclose(f);
-	return err;
-}
-
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "pretty", no_argument, NULL, 'p' },
@@ -321,12 +248,14 @@ static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "timestamp", no_argument, NULL, 't' },
+	{ "continue", no_argument, NULL, 'C' },
 	{ NULL, 0, NULL, 0 },
 };
 
 int main(int argc, char **argv)
 {
 	const char *bfile = NULL;
+	bool cont = false;
 	int o, err;
 
 	opterr = 0;
@@ -339,6 +268,7 @@ int main(int argc, char **argv)
 		case 'n': opts.numeric = true; break;
 		case 't': opts.timestamp = true; break;
 		case 'b': bfile = optarg; break;
+		case 'C': cont = true; break;
 		case 'h': return run(1, (char *[]){ "help" });
 		case 'V': printf("sgnl %s\n", SGNL_VERSION); return 0;
 		case ':': return usage_err("option '-%c' needs a value", optopt);
@@ -348,9 +278,11 @@ int main(int argc, char **argv)
 			return usage_err("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (cont && !bfile)
+		return usage_err("--continue goes with -b FILE");
 	if (bfile && optind < argc)
 		return usage_err("-b FILE takes its commands from FILE, not '%s'", argv[optind]);
-	err = bfile ? batch(bfile) : run(argc - optind, argv + optind);
+	err = bfile ? batch(bfile, cont) : run(argc - optind, argv + optind);
 	sg_nl_close();
 	return err;
 }

@@ -56,6 +56,10 @@ const char *jstr(json_object *o, const char *k);
 int instance_put(struct nl_msg *m, const char *kind, const char *name,
 		 const char *what, int *fd);
 int put_group_ref(struct nl_msg *m, int attr, const char *s);
+void cgroup_path(const char *name, char *path, size_t len);
+uint64_t instance_key(const char *kind, const char *name);
+/* attach's words after the instance: checked, flowlog and flush read */
+int attach_check(struct args *a, uint32_t *flags, bool *flush);
 
 int cmd_group(struct args *a);
 int cmd_rule(struct args *a);
@@ -89,8 +93,37 @@ void peer_group_text(char *buf, size_t len, const char *name);
 void rule_canon(char *buf, size_t len, uint8_t dir, const char *proto,
 		const char *port, int type, int code, const char *peer);
 
+/* group add/set's words (group.c) */
+struct group_args {
+	const char *group;		/* add: NAME; set: NAME|ID */
+	const char *desc;		/* NULL: not given */
+	const char *tags[SECGROUP_TAGS_MAX];	/* "KEY=VALUE" */
+	const char *untags[SECGROUP_TAGS_MAX];
+	int ntags, nuntags;
+	bool no_default_egress;
+};
+int group_args_parse(struct args *a, struct group_args *ga, bool set);
+
 int cmd_save(struct args *a);
 int cmd_apply(struct args *a);
+/* The configuration as `save` writes it, read from the kernel (config.c). */
+json_object *config_fetch(void);
+/* Check @in (as `save` writes it, @file naming it) and send it as one
+ * CONFIG_REPLACE with @flags; 0 or the exit status, failures told as @what's */
+int config_apply(json_object *in, const char *file, uint32_t flags, const char *what);
+int config_send(json_object *want, uint32_t flags, const char *what);
+/* the canonical words of a rule as rules_fetch() gives it */
+void rule_kernel_text(json_object *r, json_object *groups, char *text, size_t len);
+/* a rule entry of the configuration: the words, or with a description
+ * { "rule": words, "description": desc } */
+json_object *rule_entry(const char *text, const char *desc);
+/* the entries of @ra (dns: two) with its peer as @peer's words, into @out */
+void rule_entries(const struct rule_args *ra, const char *peer, const char *desc,
+		  json_object *out);
+/* sgnl -b FILE (batch.c): all or nothing, or (@continue_on_error) each
+ * line on its own */
+int batch(const char *file, bool continue_on_error);
+int run(int argc, char **argv);
 
 /* json of one rule nest, and its text form */
 json_object *rule_json(struct nlattr *nest);
