@@ -76,9 +76,16 @@ $(TBIN)/classifier_test: tests/classifier_test.c $(CLS) tests/*.h kmod/*.h
 	@mkdir -p $(TBIN)
 	$(CC) $(SG_CFLAGS) $(CFLAGS) -fsanitize=address,undefined -o $@ tests/classifier_test.c $(CLS)
 
-$(TBIN)/sgnl_test: tests/sgnl_test.sh tools/sgnl/sgnl
+$(TBIN)/sgnl_test: tests/sgnl_test.sh tools/sgnl/sgnl $(TBIN)/sgnl-fake
 	@mkdir -p $(TBIN)
 	@ln -sf ../sgnl_test.sh $@
+
+# sgnl with tests/nl_fake.c for its netlink layer: the argument tests
+$(TBIN)/sgnl-fake: $(filter-out tools/sgnl/nl.c,$(SGNL_SRC)) tests/nl_fake.c $(SGNL_HDR) VERSION
+	@mkdir -p $(TBIN)
+	$(CC) $(SG_CFLAGS) $(CFLAGS) $(LIBNL_CFLAGS) -Itools/sgnl -DSGNL_VERSION='"$(VERSION)"' \
+		-fsanitize=address,undefined $(LDFLAGS) -o $@ \
+		$(filter-out tools/sgnl/nl.c,$(SGNL_SRC)) tests/nl_fake.c $(LIBNL_LIBS)
 
 $(TBIN)/fuzz_classifier: tests/fuzz_classifier.c $(CLS) tests/*.h kmod/*.h
 	@mkdir -p $(TBIN)
@@ -89,7 +96,7 @@ $(TBIN)/bench_classifier: tests/bench_classifier.c $(CLS) tests/*.h kmod/*.h
 	@mkdir -p $(TBIN)
 	$(CC) -O2 -g -Wall -Iuapi -Ikmod -o $@ tests/bench_classifier.c $(CLS_BENCH)
 
-unit: $(TBIN)/classifier_test $(TBIN)/fuzz_classifier sgnl
+unit: $(TBIN)/classifier_test $(TBIN)/fuzz_classifier sgnl $(TBIN)/sgnl-fake
 	@tests/run_unit
 
 bench-classifier: $(TBIN)/bench_classifier

@@ -1,10 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# sgnl's argument parsing, without a kernel (SGNL_PARSE_ONLY): every
-# malformed argument gets a clear message and exit 2 with nothing sent;
-# well-formed commands reach the point of sending the right command.
-sgnl=${SGNL:-$(dirname "$0")/../tools/sgnl/sgnl}
-export SGNL_PARSE_ONLY=1
+# sgnl's argument parsing, without a kernel: tests/bin/sgnl-fake is sgnl
+# with tests/nl_fake.c for its netlink layer, which prints each request
+# ("sent: command N").  Every malformed argument gets a clear message and
+# exit 2 with nothing sent; well-formed commands reach the point of sending
+# the right command.  The real sgnl is run where no module can be: help,
+# usage errors, and "the module is not loaded".
+top=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+sgnl=${SGNL_FAKE:-$top/tests/bin/sgnl-fake}
+real=${SGNL:-$top/tools/sgnl/sgnl}
 n=0 failed=0
 
 t() {	# t WANT-EXIT WANT-TEXT ARGS...: exit status and a substring of the output
@@ -70,15 +74,15 @@ t 2 "fail-on takes high, medium, low or info" audit fail-on severe
 t 2 "unused takes a duration like 30d" audit unused 3w
 t 2 "audit: unknown argument 'now'" audit now
 # well-formed: reach the kernel request (command numbers from the uapi)
-t 0 "parse-only: command 1" group add web description "Web tier" tag env=prod no-default-egress
-t 0 "parse-only: command 5" rule add web ingress tcp port 8000-8100 from 10.1.2.3/16 description x
-t 0 "parse-only: command 5" rule add web ingress https from ::/0
-t 0 "parse-only: command 5" rule add sg-0000abcd egress icmpv6 type 128 code 0 to ::/0
-t 0 "parse-only: command 5" rule add web ingress 47 from group app
-t 0 "parse-only: command 6" rule del web sgr-0000abcd flush
-t 0 "parse-only: command 6" rule del web ingress dns from 10.0.0.0/8
-t 0 "parse-only: command 2" group delete web
-t 0 "parse-only: command 15" rule set web sgr-0000abcd description "SSH from the VPN"
+t 0 "sent: command 1" group add web description "Web tier" tag env=prod no-default-egress
+t 0 "sent: command 5" rule add web ingress tcp port 8000-8100 from 10.1.2.3/16 description x
+t 0 "sent: command 5" rule add web ingress https from ::/0
+t 0 "sent: command 5" rule add sg-0000abcd egress icmpv6 type 128 code 0 to ::/0
+t 0 "sent: command 5" rule add web ingress 47 from group app
+t 0 "sent: command 6" rule del web sgr-0000abcd flush
+t 0 "sent: command 6" rule del web ingress dns from 10.0.0.0/8
+t 0 "sent: command 2" group delete web
+t 0 "sent: command 15" rule set web sgr-0000abcd description "SSH from the VPN"
 t 2 "rule set: GROUP and a rule id (sgr-...) are required" rule set web 12
 t 2 "rule set: 'description TEXT' expected" rule set web sgr-0000abcd
 t 2 "rule set: unknown argument 'x'" rule set web sgr-0000abcd description a x
@@ -89,7 +93,7 @@ t 2 "rule list: port takes one port, not '22-80'" rule list port 22-80
 t 2 "rule list: unknown argument 'frob'" rule list web frob
 t 2 "rule list: peer takes a CIDR or 'group NAME', not '10.0.0.300'" rule list peer 10.0.0.300
 t 0 "rule list [GROUP]" rule list help
-t 0 "parse-only: command 11" member add web fd00::1
+t 0 "sent: command 11" member add web fd00::1
 t 0 "" audit fail-on low unused 30d
 t 0 "usage: sgnl" help
 t 2 "save: unknown argument 'now'" save now
@@ -101,11 +105,12 @@ ex=$(dirname "$0")/../examples/three-tier.json
 tmpd=$(mktemp -d)
 af() {	# af WANT-EXIT WANT-TEXT JSON: apply a file holding JSON
 	printf '%s\n' "$3" >"$tmpd/f.json"
-	t "$1" "$2" apply "$tmpd/f.json"
+	t "$1" "$2" apply "$tmpd/f.json" check
 }
-t 0 '"name": "mgmt"' apply "$ex"
+t 0 '"name": "mgmt"' apply "$ex" check
+t 2 "apply: check reads FILE without the kernel: no dry-run" apply "$ex" check dry-run
 n=$((n + 1))
-if "$sgnl" apply "$ex" | cmp -s - "$ex"; then echo "ok $n - examples/three-tier.json is normalised"
+if "$real" apply "$ex" check | cmp -s - "$ex"; then echo "ok $n - examples/three-tier.json is normalised"
 else failed=$((failed + 1)); echo "not ok $n - examples/three-tier.json is not normalised"; fi
 af 0 '"ingress tcp port 80 from 0.0.0.0/0"' '{ "groups": [ { "name": "w", "rules": [ "ingress http from 0.0.0.0/0" ] } ] }'
 af 0 '"ingress tcp port 53 from 10.0.0.0/8",' '{ "groups": [ { "name": "w", "rules": [ "ingress dns from 10.1.2.3/8" ] } ] }'
@@ -122,7 +127,7 @@ sp='{ "groups": [ { "name": "my web", "rules": [ "ingress all from group \"my we
 af 0 '"ingress all from group \"my web\""' "$sp"
 printf '%s\n' "$sp" >"$tmpd/sp.json"
 n=$((n + 1))
-if "$sgnl" apply "$tmpd/sp.json" >"$tmpd/sp2.json" && "$sgnl" apply "$tmpd/sp2.json" | cmp -s - "$tmpd/sp2.json"
+if "$real" apply "$tmpd/sp.json" check >"$tmpd/sp2.json" && "$real" apply "$tmpd/sp2.json" check | cmp -s - "$tmpd/sp2.json"
 then echo "ok $n - names with a space or a leading # round-trip"
 else failed=$((failed + 1)); echo "not ok $n - names with a space or a leading # do not round-trip"; fi
 af 2 'unknown key "rulez"' '{ "groups": [ { "name": "w", "rulez": [] } ] }'
@@ -187,7 +192,7 @@ groups = [{"name": n, "rules": [{"rule": "ingress tcp port 22 from group \"%s\""
 json.dump({"version": 1, "groups": groups}, open(sys.argv[1], "w"))
 PY
 n=$((n + 1))
-if "$sgnl" apply "$tmpd/names.json" >"$tmpd/n1.json" && "$sgnl" apply "$tmpd/n1.json" >"$tmpd/n2.json" &&
+if "$real" apply "$tmpd/names.json" check >"$tmpd/n1.json" && "$real" apply "$tmpd/n1.json" check >"$tmpd/n2.json" &&
 	cmp -s "$tmpd/n1.json" "$tmpd/n2.json" &&
 	python3 -c 'import json, sys
 a = {g["name"] for g in json.load(open(sys.argv[1]))["groups"]}
@@ -197,12 +202,12 @@ then echo "ok $n - 200 random valid names round-trip through apply's reading"
 else failed=$((failed + 1)); echo "not ok $n - random names do not round-trip: $(diff "$tmpd/n1.json" "$tmpd/n2.json" | head -5)"; fi
 
 # "help" where a value fits is the value; where nothing fits, the help
-t 0 "parse-only: command 1" group add web description help
-t 0 "parse-only: command 15" rule set web sgr-0000abcd description help
+t 0 "sent: command 1" group add web description help
+t 0 "sent: command 15" rule set web sgr-0000abcd description help
 t 0 "rule add GROUP {ingress|egress}" rule add web ingress tcp port 80 from 10.0.0.0/8 frob help
 n=$((n + 1))
 out=$("$sgnl" rule add web ingress help 2>&1)
-if [[ "$out" == *"rule add GROUP"* ]] && [[ "$out" != *parse-only* ]]; then
+if [[ "$out" == *"rule add GROUP"* ]] && [[ "$out" != *sent:* ]]; then
 	echo "ok $n - a command that reads badly before 'help' prints its help and sends nothing"
 else failed=$((failed + 1)); echo "not ok $n - 'rule add web ingress help': $out"; fi
 t 2 "unknown option '-x'" -jx group list
@@ -212,17 +217,17 @@ v=$(printf 'v%.0s' $(seq 200))
 { printf 'group add web'; for i in $(seq 50); do printf ' tag k%d=%s' "$i" "$v"; done; printf '\n'; } >"$tmpd/long.batch"
 n=$((n + 1))
 out=$("$sgnl" -b "$tmpd/long.batch" --continue 2>&1)
-if [ "$(wc -c <"$tmpd/long.batch")" -gt 8192 ] && [ "$out" = "parse-only: command 1" ]; then
+if [ "$(wc -c <"$tmpd/long.batch")" -gt 8192 ] && [ "$out" = "sent: command 1" ]; then
 	echo "ok $n - a batch line of $(wc -c <"$tmpd/long.batch") bytes is one command"
 else failed=$((failed + 1)); echo "not ok $n - a long batch line: $out"; fi
 # all or nothing: the changes go as one CONFIG_REPLACE (14) ...
-t 0 "parse-only: command 14" --batch "$tmpd/long.batch"
+t 0 "sent: command 14" --batch "$tmpd/long.batch"
 # ... a usage error on any line sends nothing, not even a read
 printf 'group add a\nrule add a ingress tcp port 80 from 0.0.0.0/0\nrule add a ingress tcp port 99999 from 0.0.0.0/0\n' >"$tmpd/bad.batch"
 t 2 "bad.batch:3: nothing was sent" -b "$tmpd/bad.batch"
 t 2 "bad port or range '99999'" -b "$tmpd/bad.batch"
 n=$((n + 1))
-if ! "$sgnl" -b "$tmpd/bad.batch" 2>/dev/null | grep -q parse-only; then
+if ! "$sgnl" -b "$tmpd/bad.batch" 2>/dev/null | grep -q "sent:"; then
 	echo "ok $n - a batch with a bad third line asks nothing of the kernel"
 else failed=$((failed + 1)); echo "not ok $n - a bad batch sent a request"; fi
 # ... a change that cannot be made (no such group) sends no change
@@ -234,17 +239,18 @@ if ! "$sgnl" -b "$tmpd/nogroup.batch" 2>/dev/null | grep -q "command 14"; then
 else failed=$((failed + 1)); echo "not ok $n - a batch that failed sent its replace"; fi
 printf 'group add a\ngroup list\n' >"$tmpd/read.batch"
 t 2 "'group list' is not a change" -b "$tmpd/read.batch"
-t 0 "parse-only: command 1" -b "$tmpd/read.batch" --continue
+t 0 "sent: command 1" -b "$tmpd/read.batch" --continue
 t 2 "--continue goes with -b FILE" --continue group list
 # --continue: a failing line is told and the next still runs
 printf 'group add\ngroup add b\n' >"$tmpd/cont.batch"
 t 2 "cont.batch:1: command failed" -b "$tmpd/cont.batch" --continue
-t 2 "parse-only: command 1" -b "$tmpd/cont.batch" --continue
+t 2 "sent: command 1" -b "$tmpd/cont.batch" --continue
 
-# help, version and options need no kernel: run without the parse-only
-# switch, where the module cannot be (this host loads no module)
+# help, version and options need no kernel: the real sgnl, where the
+# module cannot be (this host loads no module)
 if [ ! -d /sys/module/secgroup ]; then
-	unset SGNL_PARSE_ONLY
+	fake=$sgnl
+	sgnl=$real
 	printf '{ "groups": [], "groups": [] }\n' >"$tmpd/dup.json"
 	t 0 "usage: sgnl" help
 	t 0 "usage: sgnl" --help
@@ -268,7 +274,9 @@ if [ ! -d /sys/module/secgroup ]; then
 	t 1 "the secgroup module is not loaded" group list
 	t 1 "the secgroup module is not loaded" --json --numeric group list
 	t 1 "the secgroup module is not loaded" rule add web ingress tcp port ssh from 10.0.0.0/8
-	export SGNL_PARSE_ONLY=1
+	t 1 "the secgroup module is not loaded" -b "$tmpd/long.batch"
+	t 0 '"name": "mgmt"' apply "$ex" check
+	sgnl=$fake
 fi
 rm -rf "$tmpd"
 

@@ -264,8 +264,6 @@ int cmd_audit(struct args *args)
 			return usage_err("audit: unknown argument '%s'", peek(args));
 		}
 	}
-	if (sg_nl_parse_only())
-		return 0;
 	a.groups = groups_fetch();
 	a.rules = rules_fetch(0);
 	a.attach = attach_fetch();

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/socket.h>
 
 #include "sgnl.h"
 #include "strict.h"
@@ -714,11 +713,7 @@ static int send_model(json_object *model, uint32_t flags, int *fds, size_t *nfds
 	}
 	/* one request, however large: let the socket take it (CAP_NET_ADMIN) */
 	size = nlmsg_hdr(m)->nlmsg_len * 2 + 4096;
-	if (!sg_nl_parse_only()) {
-		sg_nl_need();
-		setsockopt(nl_socket_get_fd(sg_nl_sock()), SOL_SOCKET, SO_SNDBUFFORCE,
-			   &size, sizeof(size));
-	}
+	sg_nl_sndbuf(size);
 	return sg_nl_talk(m, NULL, NULL);
 fail:
 	fprintf(stderr, "sgnl: apply: the configuration is over %d MiB\n", MSG_MAX >> 20);
@@ -1023,7 +1018,7 @@ int cmd_apply(struct args *a)
 	const char *file = next(a);
 	struct reader rd = { .file = file };
 	json_object *in, *want = NULL, *have = NULL;
-	bool dry = false, flush = false;
+	bool dry = false, flush = false, check = false;
 	int err;
 
 	if (!file)
@@ -1033,9 +1028,14 @@ int cmd_apply(struct args *a)
 			dry = true;
 		else if (match(a, "flush"))
 			flush = true;
+		else if (match(a, "check"))
+			check = true;
 		else
 			return usage_err("apply: unknown argument '%s'", peek(a));
 	}
+	if (check && (dry || flush))
+		return usage_err("apply: check reads FILE without the kernel: no %s",
+				 dry ? "dry-run" : "flush");
 	in = read_json(file);
 	if (!in)
 		return EXIT_USAGE;
@@ -1043,7 +1043,7 @@ int cmd_apply(struct args *a)
 	json_object_put(in);
 	if (err)
 		goto out;
-	if (sg_nl_parse_only()) {	/* the file as apply reads it */
+	if (check) {	/* the file as apply reads it, without the kernel */
 		write_model(stdout, want);
 		goto out;
 	}

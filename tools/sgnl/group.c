@@ -37,10 +37,6 @@ int group_resolve(const char *s, uint32_t *id)
 		return 0;
 	if (!*s)
 		return -EINVAL;
-	if (sg_nl_parse_only()) {
-		*id = 1;
-		return 0;
-	}
 	m = sg_msg(SECGROUP_CMD_GROUP_GET, 0);
 	n = nla_nest_start(m, SECGROUP_A_GROUP);
 	nla_put_string(m, SECGROUP_GROUP_A_NAME, s);

@@ -230,8 +230,6 @@ int cmd_monitor(struct args *a)
 	}
 	if (!mon.events && !mon.flows)
 		mon.events = mon.flows = true;
-	if (sg_nl_parse_only())
-		return 0;
 	grp = sg_nl_events_group();	/* opens the socket */
 	sk = sg_nl_sock();
 	if (grp < 0 || nl_socket_add_membership(sk, grp))

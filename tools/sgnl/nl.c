@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* sgnl's netlink layer: one libnl-genl socket, requests, dumps, extack. */
+/* sgnl's netlink layer: one libnl-genl socket, requests, dumps, extack.
+ * tests/nl_fake.c stands in for it in the tests that run without a kernel. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,13 +29,6 @@ struct nl_sock *sg_nl_sock(void)
 int sg_nl_family(void)
 {
 	return family;
-}
-
-/* SGNL_PARSE_ONLY: the tests of argument parsing print each request
- * instead of sending it */
-bool sg_nl_parse_only(void)
-{
-	return getenv("SGNL_PARSE_ONLY") != NULL;
 }
 
 int sg_nl_open(void)
@@ -89,30 +83,17 @@ void sg_nl_close(void)
 	sk = NULL;
 }
 
+/* room for one request of @bytes (a whole replace): CAP_NET_ADMIN may */
+void sg_nl_sndbuf(int bytes)
+{
+	sg_nl_need();
+	setsockopt(nl_socket_get_fd(sk), SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof(bytes));
+}
+
 int sg_nl_events_group(void)
 {
 	sg_nl_need();
 	return genl_ctrl_resolve_grp(sk, SECGROUP_GENL_NAME, SECGROUP_MCGRP_EVENTS);
-}
-
-struct nl_msg *sg_msg(uint8_t cmd, int flags)
-{
-	struct nl_msg *msg = nlmsg_alloc();
-
-	if (!msg)
-		return NULL;
-	/* the family's id is known once the socket opens: sg_nl_talk() */
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, GENL_ID_CTRL, 0,
-			 NLM_F_REQUEST | NLM_F_ACK | flags, cmd, SECGROUP_GENL_VERSION)) {
-		nlmsg_free(msg);
-		return NULL;
-	}
-	return msg;
-}
-
-int sg_nest(struct nlattr **tb, int max, struct nlattr *nest)
-{
-	return nla_parse_nested(tb, max, nest, NULL);
 }
 
 struct talk {
@@ -195,12 +176,6 @@ int sg_nl_talk(struct nl_msg *msg, sg_msg_cb cb, void *arg)
 	int err;
 
 	sg_nl_errmsg[0] = 0;
-	if (sg_nl_parse_only()) {
-		printf("parse-only: command %u\n",
-		       ((struct genlmsghdr *)nlmsg_data(nlmsg_hdr(msg)))->cmd);
-		nlmsg_free(msg);
-		return 0;
-	}
 	sg_nl_need();
 	nlmsg_hdr(msg)->nlmsg_type = family;
 	c = nl_cb_alloc(NL_CB_DEFAULT);

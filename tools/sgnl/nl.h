@@ -14,7 +14,6 @@ typedef int (*sg_msg_cb)(struct nlattr **tb, uint8_t cmd, void *arg);
 int sg_nl_open(void);
 /* open on first use, or say the module is missing and exit 1 */
 void sg_nl_need(void);
-bool sg_nl_parse_only(void);
 void sg_nl_close(void);
 struct nl_msg *sg_msg(uint8_t cmd, int flags);
 /* Send @msg (consumed), deliver replies to @cb; returns 0 or -errno with
@@ -23,6 +22,8 @@ int sg_nl_talk(struct nl_msg *msg, sg_msg_cb cb, void *arg);
 extern char sg_nl_errmsg[512];
 int sg_nl_family(void);
 int sg_nl_events_group(void);
+/* let the socket take one request of @bytes */
+void sg_nl_sndbuf(int bytes);
 struct nl_sock *sg_nl_sock(void);
 
 /* Parse a nest into @tb of @max entries. */

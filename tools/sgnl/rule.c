@@ -503,12 +503,10 @@ static int rule_list(struct args *a)
 		return err;
 	if (f.group && (err = group_resolve(f.group, &gid)))
 		return nl_err("rule list", err);
-	if (gid && !sg_nl_parse_only() && (err = group_exists(gid)))
+	if (gid && (err = group_exists(gid)))
 		return nl_err("rule list", err);
 	if (f.peer_group && (err = group_resolve(f.peer_group, &pgid)))
 		return nl_err("rule list", err);
-	if (sg_nl_parse_only())
-		return 0;
 	rules = rules_fetch(gid);
 	groups = groups_fetch();
 	if (!rules || !groups) {

@@ -57,7 +57,8 @@ static const struct help {
 	{ "stats", NULL, "stats [dev IFNAME | cgroup PATH]\n" },
 	{ "monitor", NULL, "monitor [-t] [events] [flows]      -t: each line with its time\n" },
 	{ "save", NULL, "save [groups]                  the whole configuration (or its groups), for apply\n" },
-	{ "apply", NULL, "apply FILE [dry-run] [flush]   make FILE the whole configuration, atomically\n" },
+	{ "apply", NULL, "apply FILE [dry-run] [flush]   make FILE the whole configuration, atomically\n"
+			 "apply FILE check               FILE as apply reads it, without the kernel\n" },
 	{ "audit", NULL, "audit [fail-on high|medium|low|info] [unused DURATION]\n" },
 };
 #define NHELPS (sizeof(helps) / sizeof(helps[0]))
