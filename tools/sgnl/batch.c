@@ -93,36 +93,21 @@ static json_object *model_groups(struct batch *b)
 
 static json_object *find_group(struct batch *b, const char *name, size_t *at)
 {
-	json_object *groups = model_groups(b);
-	size_t i;
-
-	for (i = 0; i < json_object_array_length(groups); i++) {
-		json_object *g = json_object_array_get_idx(groups, i);
-
-		if (!strcmp(jstr(g, "name"), name)) {
-			if (at)
-				*at = i;
-			return g;
-		}
-	}
-	return NULL;
+	return jfind(model_groups(b), "name", name, at);
 }
 
 /* NAME or sg-ID of a group of the kernel: its name; NULL if no such id */
 static const char *ref_name(struct batch *b, const char *ref)
 {
 	uint32_t id = sg_parse_group_id(ref);
-	size_t i;
+	json_object *g;
+	char key[16];
 
 	if (!id)
 		return ref;
-	for (i = 0; i < json_object_array_length(b->kgroups); i++) {
-		json_object *g = json_object_array_get_idx(b->kgroups, i);
-
-		if (sg_parse_group_id(jstr(g, "id")) == id)
-			return jstr(g, "name");
-	}
-	return NULL;
+	snprintf(key, sizeof(key), "sg-%08x", id);
+	g = jfind(b->kgroups, "id", key, NULL);
+	return g ? jstr(g, "name") : NULL;
 }
 
 /* the group @ref (NAME or ID) of the batch's configuration, or NULL told */
@@ -166,11 +151,25 @@ static int find_entry(json_object *rules, const char *text)
 
 /* ---- the changes ---- */
 
+/* @ga's KEY=VALUE tags into the object @tags */
+static void tags_set(json_object *tags, const struct group_args *ga)
+{
+	char key[SECGROUP_TAG_KEY_MAX + 1];
+	const char *eq;
+	int k;
+
+	for (k = 0; k < ga->ntags; k++) {
+		eq = strchr(ga->tags[k], '=');
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - ga->tags[k]), ga->tags[k]);
+		json_object_object_add(tags, key, json_object_new_string(eq + 1));
+	}
+}
+
 static int b_group_add(struct batch *b, struct args *a)
 {
 	struct group_args ga;
 	json_object *g, *tags, *rules;
-	int err, k;
+	int err;
 
 	err = group_args_parse(a, &ga, false);
 	if (err || !b->model)
@@ -181,13 +180,7 @@ static int b_group_add(struct batch *b, struct args *a)
 	json_object_object_add(g, "name", json_object_new_string(ga.group));
 	json_object_object_add(g, "description", json_object_new_string(ga.desc ?: ""));
 	tags = json_object_new_object();
-	for (k = 0; k < ga.ntags; k++) {
-		const char *eq = strchr(ga.tags[k], '=');
-		char key[SECGROUP_TAG_KEY_MAX + 1];
-
-		snprintf(key, sizeof(key), "%.*s", (int)(eq - ga.tags[k]), ga.tags[k]);
-		json_object_object_add(tags, key, json_object_new_string(eq + 1));
-	}
+	tags_set(tags, &ga);
 	json_object_object_add(g, "tags", tags);
 	rules = json_object_new_array();
 	if (!ga.no_default_egress) {	/* as the kernel gives a new group */
@@ -275,13 +268,7 @@ static int b_group_set(struct batch *b, struct args *a)
 		tags = json_object_new_object();
 		json_object_object_add(g, "tags", tags);
 	}
-	for (k = 0; k < ga.ntags; k++) {	/* as the kernel: tags, then untags */
-		const char *eq = strchr(ga.tags[k], '=');
-		char key[SECGROUP_TAG_KEY_MAX + 1];
-
-		snprintf(key, sizeof(key), "%.*s", (int)(eq - ga.tags[k]), ga.tags[k]);
-		json_object_object_add(tags, key, json_object_new_string(eq + 1));
-	}
+	tags_set(tags, &ga);	/* as the kernel: tags, then untags */
 	for (k = 0; k < ga.nuntags; k++)
 		json_object_object_del(tags, ga.untags[k]);
 	return 0;

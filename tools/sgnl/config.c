@@ -34,15 +34,9 @@ static json_object *jget(json_object *o, const char *k)
 
 static const char *name_of(json_object *groups, const char *id)
 {
-	size_t i;
+	json_object *g = jfind(groups, "id", id, NULL);
 
-	for (i = 0; i < json_object_array_length(groups); i++) {
-		json_object *g = json_object_array_get_idx(groups, i);
-
-		if (!strcmp(jstr(g, "id"), id))
-			return jstr(g, "name");
-	}
-	return id;
+	return g ? jstr(g, "name") : id;
 }
 
 /* A rule entry: its canonical words, with its description if it has one. */
@@ -760,16 +754,6 @@ static void change(const char *fmt, ...)
 	free(line);
 }
 
-static json_object *find_group(json_object *groups, const char *name)
-{
-	size_t i;
-
-	for (i = 0; groups && i < json_object_array_length(groups); i++)
-		if (!strcmp(jstr(json_object_array_get_idx(groups, i), "name"), name))
-			return json_object_array_get_idx(groups, i);
-	return NULL;
-}
-
 static const char *rule_words(json_object *e)
 {
 	return json_object_is_type(e, json_type_object) ? jstr(e, "rule") :
@@ -907,12 +891,12 @@ static void diff_models(json_object *have, json_object *want)
 
 	for (i = 0; i < json_object_array_length(hg); i++) {
 		o = json_object_array_get_idx(hg, i);
-		if (!find_group(wg, jstr(o, "name")))
+		if (!jfind(wg, "name", jstr(o, "name"), NULL))
 			change("- group %s", jstr(o, "name"));
 	}
 	for (i = 0; i < json_object_array_length(wg); i++) {
 		o = json_object_array_get_idx(wg, i);
-		diff_group(find_group(hg, jstr(o, "name")), o);
+		diff_group(jfind(hg, "name", jstr(o, "name"), NULL), o);
 	}
 	if (!wa)
 		return;		/* the file leaves attachments as they are */

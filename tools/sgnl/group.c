@@ -118,17 +118,9 @@ json_object *groups_fetch(void)
 
 const char *group_name(json_object *groups, uint32_t id)
 {
-	const char *want = sg_id(id);
-	size_t i;
+	json_object *g = jfind(groups, "id", sg_id(id), NULL);
 
-	for (i = 0; groups && i < json_object_array_length(groups); i++) {
-		json_object *g = json_object_array_get_idx(groups, i);
-
-		if (!strcmp(json_object_get_string(json_object_object_get(g, "id")), want))
-			return opts.numeric ? json_object_get_string(json_object_object_get(g, "id")) :
-			       json_object_get_string(json_object_object_get(g, "name"));
-	}
-	return want;
+	return !g ? sg_id(id) : opts.numeric ? jstr(g, "id") : jstr(g, "name");
 }
 
 static int on_rule(struct nlattr **tb, uint8_t cmd, void *arg)
@@ -363,20 +355,6 @@ static int group_list(struct args *a)
 	return 0;
 }
 
-static json_object *find_group(json_object *groups, uint32_t id)
-{
-	const char *want = sg_id(id);
-	size_t i;
-
-	for (i = 0; i < json_object_array_length(groups); i++) {
-		json_object *g = json_object_array_get_idx(groups, i);
-
-		if (!strcmp(S("id"), want))
-			return g;
-	}
-	return NULL;
-}
-
 static int group_show(struct args *a)
 {
 	const char *name = next(a);
@@ -391,7 +369,7 @@ static int group_show(struct args *a)
 		return usage_err("group show: unexpected argument '%s'", peek(a));
 	err = group_resolve(name, &id);
 	groups = err ? NULL : groups_fetch();
-	g = groups ? find_group(groups, id) : NULL;
+	g = jfind(groups, "id", sg_id(id), NULL);
 	if (!g)
 		return nl_err("group show", err ? err : -ENOENT);
 	rules = rules_fetch(id);

@@ -58,12 +58,6 @@ json_object *rule_json(struct nlattr *nest)
 	return o;
 }
 
-const char *jstr(json_object *o, const char *k)
-{
-	json_object *v = json_object_object_get(o, k);
-
-	return v ? json_object_get_string(v) : NULL;
-}
 #define RS(k) jstr(r, k)
 
 void rule_text(json_object *r, json_object *groups, const char *indent)

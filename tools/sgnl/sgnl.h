@@ -51,8 +51,11 @@ const char *group_name(json_object *groups, uint32_t id);
 void print_json(json_object *o);
 /* @s with control bytes escaped, for text output (four at a time) */
 const char *safe(const char *s);
-/* The string value of key @k of @o, or NULL. */
+/* The string value of key @k of @o, or NULL (json.c). */
 const char *jstr(json_object *o, const char *k);
+/* The element of array @arr whose member @k is the string @v, or NULL;
+ * its index in @at if not NULL */
+json_object *jfind(json_object *arr, const char *k, const char *v, size_t *at);
 int instance_put(struct nl_msg *m, const char *kind, const char *name,
 		 const char *what, int *fd);
 int put_group_ref(struct nl_msg *m, int attr, const char *s);

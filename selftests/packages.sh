@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The Debian packages on a host.  secgroup-dkms and sgnl, as make deb built
+# them (make check's unit stage does, before the VM suites), are installed
+# with dpkg into the VM's root -- a tmpfs overlay over the host's, so
+# nothing stays -- and secgroup-dkms's postinst has DKMS build the module
+# for the running kernel; modprobe must then load that module.
+#
+# The VM has no systemd (PID 1 is tools/vm/stage2), so `systemctl start`,
+# `reload` and `stop` are the Exec lines of the installed secgroup.service,
+# read from the unit and run in order as systemd runs them (no shell); they
+# must enforce /etc/secgroup/secgroup.json on real packets.
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$(dirname "$0")/.." && pwd)
+ver=$(cat "$top/VERSION")
+krel=$(uname -r)
+echo "TAP version 13"
+debs=$(ls "$top"/build/deb/sgnl_"$ver"_*.deb "$top"/build/deb/secgroup-dkms_"$ver"_all.deb 2>/dev/null)
+if [ "$(echo "$debs" | grep -c .)" != 2 ]; then
+	echo "1..0 # SKIP no packages of $ver in build/deb (make deb)"
+	exit $ksft_skip
+fi
+if [ ! -e "/lib/modules/$krel/build" ]; then
+	echo "1..0 # SKIP no headers for $krel: DKMS cannot build"
+	exit $ksft_skip
+fi
+sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+trap sg_cleanup EXIT
+tmp=$(mktemp -d)
+unit=/lib/systemd/system/secgroup.service
+conf=/etc/secgroup/secgroup.json
+
+# only the packaged module: not the one tools/vm/run put in updates/
+rm -f "/lib/modules/$krel/updates/secgroup.ko"
+depmod "$krel"
+
+check "dpkg -i sgnl and secgroup-dkms ($ver)" sh -c "dpkg -i $(echo $debs) >$tmp/dpkg 2>&1"
+sed 's/^/# /' "$tmp/dpkg" | grep -Ei 'dkms|error|secgroup' | head -n 20
+ko=/lib/modules/$krel/updates/dkms/secgroup.ko
+check "DKMS built and installed the module for $krel" test -s "$ko"
+check "dkms status: installed for $krel" sh -c "dkms status secgroup | grep -q '$krel.*installed'"
+check "modprobe finds DKMS's module" test "$(modinfo -n secgroup 2>/dev/null)" = "$ko"
+check "the package's sgnl is /usr/sbin/sgnl" test -x /usr/sbin/sgnl
+check "the unit is installed (not enabled)" test -s "$unit"
+
+# the unit's Exec lines for KEY..., as systemd would run them: each line a
+# command and its arguments, a leading '-' allowing failure
+unit_run() {
+	local key line argv ignore
+	for key; do
+		while IFS= read -r line; do
+			line=${line#*=}
+			ignore=
+			case "$line" in -*) ignore=1; line=${line#-} ;; esac
+			read -ra argv <<<"$line"
+			"${argv[@]}" || [ -n "$ignore" ] || return 1
+		done < <(grep "^$key=" "$unit")
+	done
+}
+enforced() {	# the three tiers as examples/three-tier.json has them
+	tcp web 10.0.2.10 8080 && no_tcp web 10.0.3.10 5432 &&
+		tcp admin 10.0.3.10 22 && no_tcp internet 10.0.2.10 8080
+}
+
+three_tier_instances
+mkdir -p /etc/secgroup
+cp "$top/examples/three-tier.json" "$conf"
+check "systemctl start secgroup: its ExecStartPre and ExecStart" unit_run ExecStartPre ExecStart
+check "the module loaded is the one DKMS built" test \
+	"$(cat /sys/module/secgroup/srcversion 2>/dev/null)" = "$(modinfo -F srcversion "$ko")"
+check "the kernel holds the file: sgnl save gives it back" sh -c "/usr/sbin/sgnl save | cmp -s - $conf"
+check "... and enforces it on packets" enforced
+check "... internet -> web:80" tcp internet 10.0.1.10 80
+
+# reload: an edited file, applied whole
+python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+web = [g for g in c["groups"] if g["name"] == "web"][0]
+web["rules"] = [r for r in web["rules"] if "port 80 " not in json.dumps(r)]
+json.dump(c, open(sys.argv[1], "w"), indent=2)' "$conf"
+check "systemctl reload secgroup: ExecReload with an edited file" unit_run ExecReload
+check "... web:80 closed to the internet" no_tcp internet 10.0.1.10 80
+check "... the rest as before" enforced
+/usr/sbin/sgnl save >"$tmp/good"
+echo '{ "groups": [ { "name": "web", "rules": [ "ingress tcp port 80 from 0.0.0.0/0" ] ' >"$conf"
+unit_run ExecReload 2>"$tmp/err"
+check "reload with a broken file fails (exit status $?)" test $? != 0
+sed 's/^/# /' "$tmp/err"
+check "... and the running policy stays as it was" sh -c "/usr/sbin/sgnl save | cmp -s - $tmp/good"
+
+# stop: the unit has no ExecStop; the policy stays in force (fail closed)
+check "systemctl stop secgroup runs nothing: no ExecStop" sh -c "! grep -q '^ExecStop' $unit"
+check "... the instances stay enforced" enforced
+
+modprobe -r secgroup
+check "dpkg -r secgroup-dkms removes the module" sh -c \
+	"dpkg -r secgroup-dkms >$tmp/dpkg 2>&1 && [ ! -e $ko ] && ! modinfo -n secgroup >/dev/null 2>&1"
+rm -rf "$tmp"
+finish
