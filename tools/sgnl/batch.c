@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "sgnl.h"
+#include "config.h"
 
 struct batch {
 	const char *file;
@@ -133,22 +134,6 @@ static json_object *list_of(json_object *o, const char *key)
 	return l;
 }
 
-static const char *entry_text(json_object *e)
-{
-	return json_object_is_type(e, json_type_string) ? json_object_get_string(e) :
-	       jstr(e, "rule");
-}
-
-static int find_entry(json_object *rules, const char *text)
-{
-	size_t i;
-
-	for (i = 0; i < json_object_array_length(rules); i++)
-		if (!strcmp(entry_text(json_object_array_get_idx(rules, i)), text))
-			return i;
-	return -1;
-}
-
 /* ---- the changes ---- */
 
 /* @ga's KEY=VALUE tags into the object @tags */
@@ -205,7 +190,7 @@ static const char *group_user(struct batch *b, json_object *g)
 		json_object *rules = json_object_object_get(o, "rules");
 
 		for (j = 0; o != g && j < json_object_array_length(rules); j++) {
-			const char *t = entry_text(json_object_array_get_idx(rules, j));
+			const char *t = rule_entry_text(json_object_array_get_idx(rules, j));
 			size_t n = strlen(t), p = strlen(peer);
 
 			if (n > p && !strcmp(t + n - p, peer) && t[n - p - 1] == ' ')
@@ -317,8 +302,8 @@ static int b_rule_add(struct batch *b, struct args *a)
 	for (i = 0; i < json_object_array_length(add); i++) {
 		json_object *e = json_object_array_get_idx(add, i);
 
-		if (find_entry(list_of(g, "rules"), entry_text(e)) >= 0) {
-			err = refuse(b, "rule add: '%s' has the rule '%s'", ref, entry_text(e));
+		if (rule_entry_find(list_of(g, "rules"), rule_entry_text(e)) >= 0) {
+			err = refuse(b, "rule add: '%s' has the rule '%s'", ref, rule_entry_text(e));
 			break;
 		}
 		json_object_array_add(list_of(g, "rules"), json_object_get(e));
@@ -387,9 +372,9 @@ static int b_rule_change(struct batch *b, struct args *a, bool set)
 	if (!id && !(del = rule_words(b, &ra, what)))
 		return 1;
 	for (i = 0; !err && i < (del ? json_object_array_length(del) : 1); i++) {
-		const char *t = del ? entry_text(json_object_array_get_idx(del, i)) : text;
+		const char *t = del ? rule_entry_text(json_object_array_get_idx(del, i)) : text;
 
-		k = find_entry(rules, t);
+		k = rule_entry_find(rules, t);
 		if (k < 0)
 			err = refuse(b, "%s: '%s' has no rule '%s'", what, ref, t);
 		else if (set)	/* an empty description: none */
@@ -478,14 +463,14 @@ static int attach_lists(struct batch *b, struct args *a, json_object *at)
 			name = ref_name(b, v);
 			if (!name || !find_group(b, name, NULL))
 				err = refuse(b, "attach: no group '%s'", v);
-			else if (find_entry(groups, name) >= 0)
+			else if (rule_entry_find(groups, name) >= 0)
 				err = refuse(b, "attach: group '%s' listed twice", v);
 			else
 				json_object_array_add(groups, json_object_new_string(name));
 		} else if (!strcmp(w, "addr")) {
 			sg_parse_ip(v, &ip, false);
 			sg_format_ip(ip.family, &ip.v4, buf, sizeof(buf));
-			if (find_entry(addrs, buf) >= 0)
+			if (rule_entry_find(addrs, buf) >= 0)
 				err = refuse(b, "attach: address %s listed twice", buf);
 			else
 				json_object_array_add(addrs, json_object_new_string(buf));

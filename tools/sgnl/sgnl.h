@@ -109,20 +109,6 @@ int group_args_parse(struct args *a, struct group_args *ga, bool set);
 
 int cmd_save(struct args *a);
 int cmd_apply(struct args *a);
-/* The configuration as `save` writes it, read from the kernel (config.c). */
-json_object *config_fetch(void);
-/* Check @in (as `save` writes it, @file naming it) and send it as one
- * CONFIG_REPLACE with @flags; 0 or the exit status, failures told as @what's */
-int config_apply(json_object *in, const char *file, uint32_t flags, const char *what);
-int config_send(json_object *want, uint32_t flags, const char *what);
-/* the canonical words of a rule as rules_fetch() gives it */
-void rule_kernel_text(json_object *r, json_object *groups, char *text, size_t len);
-/* a rule entry of the configuration: the words, or with a description
- * { "rule": words, "description": desc } */
-json_object *rule_entry(const char *text, const char *desc);
-/* the entries of @ra (dns: two) with its peer as @peer's words, into @out */
-void rule_entries(const struct rule_args *ra, const char *peer, const char *desc,
-		  json_object *out);
 /* sgnl -b FILE (batch.c): all or nothing, or (@continue_on_error) each
  * line on its own */
 int batch(const char *file, bool continue_on_error);

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A configuration file (Documentation/apply-format.md) into the model:
+ * strict JSON, every key and value checked, the place of a fault named. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sgnl.h"
+#include "config.h"
+#include "strict.h"
+
+struct reader {
+	const char *file;
+	char where[128];
+};
+
+static int bad(struct reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(struct reader *rd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "sgnl: apply: %s: %s: ", rd->file, rd->where);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+/* Only @keys (NULL-terminated) may appear in @o. */
+static int check_keys(struct reader *rd, json_object *o, const char *const *keys)
+{
+	const char *const *k;
+
+	if (!json_object_is_type(o, json_type_object))
+		return bad(rd, "an object is expected");
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		for (k = keys; *k && strcmp(*k, key); k++)
+			;
+		if (!*k)
+			return bad(rd, "unknown key \"%s\"", key);
+	}
+	return 0;
+}
+
+static int want_type(struct reader *rd, json_object *v, json_type t, const char *key)
+{
+	if (v && !json_object_is_type(v, t))
+		return bad(rd, "\"%s\" must be %s", key,
+			   t == json_type_string ? "a string" : t == json_type_array ?
+			   "an array" : t == json_type_boolean ? "true or false" : "an object");
+	return 0;
+}
+
+/* One entry of "rules": its canonical rules (dns gives two) into @out[dir]. */
+static int read_rule(struct reader *rd, json_object *e, json_object *names,
+		     json_object **out)
+{
+	static const char *const keys[] = { "rule", "description", NULL };
+	char buf[2048], text[SG_RULE_TEXT_MAX], peer[300], *w[32];
+	const char *s, *desc = NULL;
+	struct rule_args ra;
+	struct args a;
+	int n, err;
+
+	if (json_object_is_type(e, json_type_object)) {
+		err = check_keys(rd, e, keys);
+		if (!err)
+			err = want_type(rd, jget(e, "rule"), json_type_string, "rule");
+		if (!err)
+			err = want_type(rd, jget(e, "description"), json_type_string, "description");
+		if (err)
+			return err;
+		if (!jget(e, "rule"))
+			return bad(rd, "\"rule\" is required");
+		s = jstr(e, "rule");
+		desc = jstr(e, "description");
+		if (desc && !sg_text_ok(desc))
+			return bad(rd, SG_TEXT_CHARS);
+	} else if (json_object_is_type(e, json_type_string)) {
+		s = json_object_get_string(e);
+	} else {
+		return bad(rd, "a rule is a string or an object");
+	}
+	if (strlen(s) >= sizeof(buf))
+		return bad(rd, "a rule over %zu bytes", sizeof(buf) - 1);
+	snprintf(buf, sizeof(buf), "%s", s);
+	n = split_words(buf, w, 32);
+	if (n <= 0)
+		return bad(rd, "an empty or overlong rule, or an unbalanced quote");
+	a.argc = n;
+	a.argv = w;
+	snprintf(text, sizeof(text), "apply: %s: %s", rd->file, rd->where);
+	err = rule_parse(&a, &ra, text, RULE_DESC);
+	if (err)
+		return err;
+	if (ra.desc && desc)
+		return bad(rd, "a description in the rule and beside it");
+	desc = desc ?: ra.desc;
+	if (ra.peer_group) {
+		if (sg_parse_group_id(ra.peer_group))
+			return bad(rd, "name the peer group, not its id '%s'", ra.peer_group);
+		if (!json_object_object_get_ex(names, ra.peer_group, NULL))
+			return bad(rd, "no group '%s' in the file", ra.peer_group);
+		peer_group_text(peer, sizeof(peer), ra.peer_group);
+	} else {
+		sg_cidr_canon(&ra.peer, peer, sizeof(peer));
+	}
+	rule_entries(&ra, peer, desc, out[ra.dir]);
+	return 0;
+}
+
+/* The canonical entries of @ra (dns gives two) with peer @peer, into @out. */
+void rule_entries(const struct rule_args *ra, const char *peer, const char *desc,
+		  json_object *out)
+{
+	char text[SG_RULE_TEXT_MAX], port[16] = "";
+	int k;
+
+	if (ra->ports && (ra->pmin || ra->pmax != 65535)) {
+		if (ra->pmin == ra->pmax)
+			snprintf(port, sizeof(port), "%u", ra->pmin);
+		else
+			snprintf(port, sizeof(port), "%u-%u", ra->pmin, ra->pmax);
+	}
+	for (k = 0; k < rule_nprotos(ra); k++) {
+		rule_canon(text, sizeof(text), ra->dir,
+			   ra->proto.all ? "all" : sg_proto_name(ra->proto.proto[k]),
+			   port[0] ? port : NULL, ra->type ? ra->itype : -1,
+			   ra->code ? ra->icode : -1, peer);
+		json_object_array_add(out, rule_entry(text, desc));
+	}
+}
+
+static int read_addrs(struct reader *rd, json_object *list, const char *key,
+		      json_object **out)
+{
+	char buf[INET6_ADDRSTRLEN];
+	struct sg_ip ip;
+	size_t i;
+
+	*out = json_object_new_array();
+	for (i = 0; list && i < json_object_array_length(list); i++) {
+		json_object *v = json_object_array_get_idx(list, i);
+
+		if (!json_object_is_type(v, json_type_string) ||
+		    sg_parse_ip(json_object_get_string(v), &ip, false))
+			return bad(rd, "%s[%zu]: an IPv4 or IPv6 address is expected", key, i);
+		sg_format_ip(ip.family, &ip.v4, buf, sizeof(buf));
+		json_object_array_add(*out, json_object_new_string(buf));
+	}
+	return 0;
+}
+
+static int read_group(struct reader *rd, json_object *g, json_object *names,
+		      json_object **out)
+{
+	static const char *const keys[] = { "name", "description", "tags", "members",
+					    "rules", NULL };
+	json_object *o, *rules[2], *members, *tags = jget(g, "tags"), *list;
+	size_t i;
+	int err;
+
+	err = check_keys(rd, g, keys);
+	if (!err)
+		err = want_type(rd, jget(g, "description"), json_type_string, "description");
+	if (!err && jget(g, "description") && !sg_text_ok(jstr(g, "description")))
+		err = bad(rd, SG_TEXT_CHARS);
+	if (!err)
+		err = want_type(rd, tags, json_type_object, "tags");
+	if (!err)
+		err = want_type(rd, jget(g, "members"), json_type_array, "members");
+	if (!err)
+		err = want_type(rd, jget(g, "rules"), json_type_array, "rules");
+	if (err)
+		return err;
+	if (tags) {
+		json_object_object_foreach(tags, key, val) {
+			(void)key;
+			if (!json_object_is_type(val, json_type_string))
+				return bad(rd, "tag values are strings");
+		}
+	}
+	o = json_object_new_object();
+	*out = o;
+	json_object_object_add(o, "name", json_object_new_string(jstr(g, "name")));
+	json_object_object_add(o, "description",
+			       json_object_new_string(jstr(g, "description") ?: ""));
+	if (tags && json_object_object_length(tags))
+		json_object_object_add(o, "tags", json_object_get(tags));
+	err = read_addrs(rd, jget(g, "members"), "members", &members);
+	if (err || !json_object_array_length(members))
+		json_object_put(members);
+	else
+		json_object_object_add(o, "members", members);
+	if (err)
+		return err;
+	rules[0] = json_object_new_array();
+	rules[1] = json_object_new_array();
+	list = jget(g, "rules");
+	for (i = 0; !err && list && i < json_object_array_length(list); i++) {
+		size_t at = strlen(rd->where);
+
+		snprintf(rd->where + at, sizeof(rd->where) - at, ".rules[%zu]", i);
+		err = read_rule(rd, json_object_array_get_idx(list, i), names, rules);
+		rd->where[at] = 0;
+	}
+	/* the kernel lists ingress rules, then egress ones */
+	for (i = 0; i < json_object_array_length(rules[1]); i++)
+		json_object_array_add(rules[0], json_object_get(json_object_array_get_idx(rules[1], i)));
+	json_object_put(rules[1]);
+	json_object_object_add(o, "rules", rules[0]);
+	return err;
+}
+
+/* The groups' names, checked: present, strings, each once. */
+static int read_names(struct reader *rd, json_object *groups, json_object *names)
+{
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(groups); i++) {
+		json_object *g = json_object_array_get_idx(groups, i);
+		const char *name;
+
+		snprintf(rd->where, sizeof(rd->where), "groups[%zu]", i);
+		if (!json_object_is_type(g, json_type_object))
+			return bad(rd, "a group is an object");
+		if (!json_object_is_type(jget(g, "name"), json_type_string))
+			return bad(rd, "\"name\" (a string) is required");
+		name = jstr(g, "name");
+		if (sg_name_problem(name))
+			return bad(rd, "%s", sg_name_problem(name));
+		if (json_object_object_get_ex(names, name, NULL))
+			return bad(rd, "group '%s' is listed twice", name);
+		json_object_object_add(names, name, NULL);
+	}
+	return 0;
+}
+
+/* A file without "default" resets it: the model says so explicitly. */
+static json_object *default_group(void)
+{
+	json_object *o = json_object_new_object(), *rules = json_object_new_array();
+
+	json_object_object_add(o, "name", json_object_new_string("default"));
+	json_object_object_add(o, "description", json_object_new_string("default security group"));
+	json_object_array_add(rules, json_object_new_string("ingress all from group default"));
+	json_object_array_add(rules, json_object_new_string("egress all to 0.0.0.0/0"));
+	json_object_array_add(rules, json_object_new_string("egress all to ::/0"));
+	json_object_object_add(o, "rules", rules);
+	return o;
+}
+
+static int read_attach(struct reader *rd, json_object *at, json_object *names,
+		       json_object **out)
+{
+	static const char *const keys[] = { "dev", "cgroup", "groups", "addrs", "flowlog", NULL };
+	json_object *o, *list = jget(at, "groups"), *addrs;
+	bool dev = jget(at, "dev");
+	size_t i;
+	int err;
+
+	err = check_keys(rd, at, keys);
+	if (!err)
+		err = want_type(rd, jget(at, dev ? "dev" : "cgroup"), json_type_string,
+				dev ? "dev" : "cgroup");
+	if (!err)
+		err = want_type(rd, list, json_type_array, "groups");
+	if (!err)
+		err = want_type(rd, jget(at, "addrs"), json_type_array, "addrs");
+	if (!err)
+		err = want_type(rd, jget(at, "flowlog"), json_type_boolean, "flowlog");
+	if (err)
+		return err;
+	if (!!jget(at, "dev") + !!jget(at, "cgroup") != 1)
+		return bad(rd, "name one instance: \"dev\" or \"cgroup\"");
+	o = json_object_new_object();
+	*out = o;
+	json_object_object_add(o, dev ? "dev" : "cgroup", json_object_get(jget(at, dev ? "dev" : "cgroup")));
+	for (i = 0; list && i < json_object_array_length(list); i++) {
+		json_object *v = json_object_array_get_idx(list, i);
+
+		if (!json_object_is_type(v, json_type_string) ||
+		    !json_object_object_get_ex(names, json_object_get_string(v), NULL))
+			return bad(rd, "groups[%zu]: not a group of the file", i);
+	}
+	if (list) {
+		json_object_object_add(o, "groups", json_object_get(list));
+	} else {
+		list = json_object_new_array();
+		json_object_array_add(list, json_object_new_string("default"));
+		json_object_object_add(o, "groups", list);
+	}
+	err = read_addrs(rd, jget(at, "addrs"), "addrs", &addrs);
+	if (err || !json_object_array_length(addrs))
+		json_object_put(addrs);
+	else
+		json_object_object_add(o, "addrs", addrs);
+	if (!err && json_object_get_boolean(jget(at, "flowlog")))
+		json_object_object_add(o, "flowlog", json_object_new_boolean(1));
+	return err;
+}
+
+static int read_model(struct reader *rd, json_object *in, json_object **out)
+{
+	static const char *const keys[] = { "version", "groups", "attachments", NULL };
+	json_object *m, *groups = jget(in, "groups"), *atts = jget(in, "attachments");
+	json_object *names = json_object_new_object(), *list, *x;
+	size_t i;
+	int err;
+
+	snprintf(rd->where, sizeof(rd->where), "top level");
+	err = check_keys(rd, in, keys);
+	if (!err && jget(in, "version") &&
+	    (!json_object_is_type(jget(in, "version"), json_type_int) ||
+	     json_object_get_int(jget(in, "version")) != CONFIG_VERSION))
+		err = bad(rd, "\"version\" must be %d", CONFIG_VERSION);
+	if (!err)
+		err = want_type(rd, groups, json_type_array, "groups");
+	if (!err)
+		err = want_type(rd, atts, json_type_array, "attachments");
+	if (!err && groups)
+		err = read_names(rd, groups, names);
+	m = json_object_new_object();
+	*out = m;
+	json_object_object_add(m, "version", json_object_new_int(CONFIG_VERSION));
+	list = json_object_new_array();
+	json_object_object_add(m, "groups", list);
+	if (!err && !json_object_object_get_ex(names, "default", NULL)) {
+		json_object_array_add(list, default_group());
+		json_object_object_add(names, "default", NULL);
+	}
+	for (i = 0; !err && groups && i < json_object_array_length(groups); i++) {
+		snprintf(rd->where, sizeof(rd->where), "groups[%zu]", i);
+		x = NULL;
+		err = read_group(rd, json_object_array_get_idx(groups, i), names, &x);
+		if (x)
+			json_object_array_add(list, x);
+	}
+	if (!err && atts) {
+		list = json_object_new_array();
+		json_object_object_add(m, "attachments", list);
+		for (i = 0; !err && i < json_object_array_length(atts); i++) {
+			snprintf(rd->where, sizeof(rd->where), "attachments[%zu]", i);
+			x = NULL;
+			err = read_attach(rd, json_object_array_get_idx(atts, i), names, &x);
+			if (x)
+				json_object_array_add(list, x);
+		}
+	}
+	json_object_put(names);
+	return err;
+}
+
+
+/* @in, a configuration from @file, checked and normalised into @out */
+int config_read(const char *file, json_object *in, json_object **out)
+{
+	struct reader rd = { .file = file };
+
+	return read_model(&rd, in, out);
+}
+
+json_object *config_read_json(const char *file)
+{
+	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	json_tokener *tok;
+	json_object *o = NULL;
+	char *text = NULL;
+	size_t len = 0, cap = 0, n, i;
+	int line = 1;
+
+	if (!f) {
+		fprintf(stderr, "sgnl: apply: %s: %s\n", file, strerror(errno));
+		return NULL;
+	}
+	do {
+		if (len + 65536 > cap) {
+			char *t = realloc(text, cap = len + 65536);
+
+			if (!t)
+				goto out;
+			text = t;
+		}
+		n = fread(text + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n);
+	text[len] = 0;
+	if (!json_strict(file, text, len))
+		goto out;
+	tok = json_tokener_new();
+	o = json_tokener_parse_ex(tok, text, len + 1);
+	if (!o) {
+		for (i = 0; i < json_tokener_get_parse_end(tok) && i < len; i++)
+			line += text[i] == '\n';
+		fprintf(stderr, "sgnl: apply: %s:%d: %s\n", file, line,
+			json_tokener_error_desc(json_tokener_get_error(tok)));
+	}
+	json_tokener_free(tok);
+out:
+	free(text);
+	if (f != stdin)
+		fclose(f);
+	return o;
+}
