@@ -66,7 +66,7 @@ t 2 "group needs NAME or ID" rule add web ingress tcp port 80 from group
 t 2 "unknown argument 'please'" rule add web ingress http from 0.0.0.0/0 please
 t 2 "bad rule id 'sgr-xyz'" rule del web sgr-xyz
 t 2 "'dev IFNAME' or 'cgroup PATH' expected" attach veth0 group web
-t 2 "'add' or 'del' expected" member put web 10.0.0.1
+t 2 "member: unknown command 'put'" member put web 10.0.0.1
 t 2 "an address are required (got '10.0.0.0/8')" member add web 10.0.0.0/8
 t 2 "monitor: unknown argument 'all'" monitor all
 t 2 "group: unknown command 'rename'" group rename a b

@@ -250,38 +250,57 @@ out:
 	return err;
 }
 
-int cmd_member(struct args *a)
+/* member {add|del} GROUP ADDR [flush]: the words after add or del */
+int member_parse(struct args *a, bool add, struct member_args *ma)
 {
-	const char *c = next(a), *group = next(a), *addr = next(a);
-	bool flush = match(a, "flush");
-	struct nl_msg *m;
-	struct nlattr *n;
-	struct sg_ip ip;
-	int err;
+	const char *what = add ? "member add" : "member del", *addr;
 
-	if (!c || (strcmp(c, "add") && strcmp(c, "del") && strcmp(c, "create") &&
-		   strcmp(c, "delete")))
-		return usage_err("member: 'add' or 'del' expected");
-	if (!group || !addr || sg_parse_ip(addr, &ip, false))
-		return usage_err("member %s: GROUP and an address are required (got '%s')",
-				 c, addr ? addr : "");
+	ma->group = next(a);
+	addr = next(a);
+	ma->flush = match(a, "flush");
+	if (!ma->group || !addr || sg_parse_ip(addr, &ma->ip, false))
+		return usage_err("%s: GROUP and an address are required (got '%s')",
+				 what, addr ? addr : "");
 	if (peek(a))
 		return usage_err("member: unknown argument '%s'", peek(a));
-	m = sg_msg(c[0] == 'a' || c[0] == 'c' ? SECGROUP_CMD_MEMBER_NEW : SECGROUP_CMD_MEMBER_DEL, 0);
-	if (flush)
+	return 0;
+}
+
+static int member_change(struct args *a, bool add)
+{
+	struct member_args ma;
+	struct nl_msg *m;
+	struct nlattr *n;
+	int err;
+
+	err = member_parse(a, add, &ma);
+	if (err)
+		return err;
+	m = sg_msg(add ? SECGROUP_CMD_MEMBER_NEW : SECGROUP_CMD_MEMBER_DEL, 0);
+	if (ma.flush)
 		nla_put_u32(m, SECGROUP_A_FLAGS, SECGROUP_F_FLUSH);
 	n = nla_nest_start(m, SECGROUP_A_MEMBER);
-	if (put_group_ref(m, SECGROUP_MEMBER_A_GROUP, group)) {
+	if (put_group_ref(m, SECGROUP_MEMBER_A_GROUP, ma.group)) {
 		nlmsg_free(m);
 		return 1;
 	}
-	if (ip.family == AF_INET)
-		nla_put(m, SECGROUP_MEMBER_A_IPV4, 4, &ip.v4);
+	if (ma.ip.family == AF_INET)
+		nla_put(m, SECGROUP_MEMBER_A_IPV4, 4, &ma.ip.v4);
 	else
-		nla_put(m, SECGROUP_MEMBER_A_IPV6, 16, &ip.v6);
+		nla_put(m, SECGROUP_MEMBER_A_IPV6, 16, &ma.ip.v6);
 	nla_nest_end(m, n);
 	err = sg_nl_talk(m, NULL, NULL);
 	return err ? nl_err("member", err) : 0;
+}
+
+int member_add(struct args *a)
+{
+	return member_change(a, true);
+}
+
+int member_del(struct args *a)
+{
+	return member_change(a, false);
 }
 
 static void stats_text(json_object *at, json_object *groups)

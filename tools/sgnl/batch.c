@@ -389,29 +389,23 @@ static int b_rule_change(struct batch *b, struct args *a, bool set)
 }
 
 /* member {add|del} GROUP ADDR [flush] */
-static int b_member(struct batch *b, struct args *a)
+static int b_member(struct batch *b, struct args *a, bool add)
 {
-	const char *c = next(a), *ref = next(a), *addr = next(a);
-	bool add = c && (!strcmp(c, "add") || !strcmp(c, "create"));
-	bool flush = match(a, "flush");
 	char buf[INET6_ADDRSTRLEN];
+	struct member_args ma;
 	json_object *g, *list;
-	struct sg_ip ip;
+	const char *ref;
 	size_t i;
+	int err;
 
-	if (!c || (!add && strcmp(c, "del") && strcmp(c, "delete")))
-		return usage_err("member: 'add' or 'del' expected");
-	if (!ref || !addr || sg_parse_ip(addr, &ip, false))
-		return usage_err("member %s: GROUP and an address are required (got '%s')",
-				 c, addr ? addr : "");
-	if (peek(a))
-		return usage_err("member: unknown argument '%s'", peek(a));
-	if (!b->model)
-		return 0;
+	err = member_parse(a, add, &ma);
+	if (err || !b->model)
+		return err;
+	ref = ma.group;
 	g = group_ref(b, ref, "member");
 	if (!g)
 		return 1;
-	sg_format_ip(ip.family, &ip.v4, buf, sizeof(buf));
+	sg_format_ip(ma.ip.family, &ma.ip.v4, buf, sizeof(buf));
 	list = list_of(g, "members");
 	for (i = 0; i < json_object_array_length(list); i++)
 		if (!strcmp(json_object_get_string(json_object_array_get_idx(list, i)), buf))
@@ -424,7 +418,7 @@ static int b_member(struct batch *b, struct args *a)
 		json_object_array_add(list, json_object_new_string(buf));
 	else
 		json_object_array_del_idx(list, i, 1);
-	if (flush)
+	if (ma.flush)
 		b->flags |= SECGROUP_F_FLUSH;
 	return 0;
 }
@@ -542,28 +536,44 @@ static int b_detach(struct batch *b, struct args *a)
 	return 0;
 }
 
+static int b_rule_del(struct batch *b, struct args *a) { return b_rule_change(b, a, false); }
+static int b_rule_set(struct batch *b, struct args *a) { return b_rule_change(b, a, true); }
+static int b_member_add(struct batch *b, struct args *a) { return b_member(b, a, true); }
+static int b_member_del(struct batch *b, struct args *a) { return b_member(b, a, false); }
+
+/* the commands a batch holds: the changes */
+static const struct {
+	const char *obj, *cmd;		/* cmd NULL: the object is the command */
+	int (*change)(struct batch *b, struct args *a);
+} changes[] = {
+	{ "group", "add", b_group_add },
+	{ "group", "del", b_group_del },
+	{ "group", "set", b_group_set },
+	{ "rule", "add", b_rule_add },
+	{ "rule", "del", b_rule_del },
+	{ "rule", "set", b_rule_set },
+	{ "member", "add", b_member_add },
+	{ "member", "del", b_member_del },
+	{ "attach", NULL, b_attach },
+	{ "detach", NULL, b_detach },
+};
+
 /* one line's change; a command that is not a change is a usage error */
 static int b_line(struct batch *b, int argc, char **argv)
 {
 	struct args a = { argc, argv };
 	const char *obj = next(&a), *cmd = peek(&a);
+	size_t i;
 
-	if (!strcmp(obj, "attach"))
-		return b_attach(b, &a);
-	if (!strcmp(obj, "detach"))
-		return b_detach(b, &a);
-	if (!strcmp(obj, "member"))
-		return b_member(b, &a);
-	if (cmd && (!strcmp(obj, "group") || !strcmp(obj, "rule"))) {
-		bool rule = obj[0] == 'r';
-
-		next(&a);
-		if (!strcmp(cmd, "add") || !strcmp(cmd, "create"))
-			return rule ? b_rule_add(b, &a) : b_group_add(b, &a);
-		if (!strcmp(cmd, "del") || !strcmp(cmd, "delete"))
-			return rule ? b_rule_change(b, &a, false) : b_group_del(b, &a);
-		if (!strcmp(cmd, "set"))
-			return rule ? b_rule_change(b, &a, true) : b_group_set(b, &a);
+	for (i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
+		if (strcmp(obj, changes[i].obj))
+			continue;
+		if (!changes[i].cmd)
+			return changes[i].change(b, &a);
+		if (cmd && !strcmp(canon_cmd(cmd), changes[i].cmd)) {
+			next(&a);
+			return changes[i].change(b, &a);
+		}
 	}
 	return usage_err("'%s%s%s' is not a change: a batch holds group, rule and member "
 			 "add|del|set, attach and detach (-b FILE --continue runs any command)",

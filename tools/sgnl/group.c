@@ -262,7 +262,7 @@ static struct nl_msg *group_msg(const struct group_args *ga, bool add)
 	return m;
 }
 
-static int group_add(struct args *a)
+int group_add(struct args *a)
 {
 	struct group_args ga;
 	json_object *out;
@@ -285,7 +285,7 @@ static int group_add(struct args *a)
 	return 0;
 }
 
-static int group_del(struct args *a)
+int group_del(struct args *a)
 {
 	const char *g = next(a);
 	struct nl_msg *m;
@@ -304,7 +304,7 @@ static int group_del(struct args *a)
 	return err ? nl_err("group del", err) : 0;
 }
 
-static int group_set(struct args *a)
+int group_set(struct args *a)
 {
 	struct group_args ga;
 	int err;
@@ -327,7 +327,7 @@ static void tags_text(json_object *g)
 	}
 }
 
-static int group_list(struct args *a)
+int group_list(struct args *a)
 {
 	json_object *groups;
 	size_t i;
@@ -355,7 +355,7 @@ static int group_list(struct args *a)
 	return 0;
 }
 
-static int group_show(struct args *a)
+int group_show(struct args *a)
 {
 	const char *name = next(a);
 	json_object *groups, *g, *rules, *r;
@@ -413,23 +413,4 @@ static int group_show(struct args *a)
 	json_object_put(rules);
 	json_object_put(groups);
 	return 0;
-}
-
-int cmd_group(struct args *a)
-{
-	const char *c = next(a);
-
-	if (!c)
-		return usage_err("group: a command is required (add, del, set, list, show)");
-	if (!strcmp(c, "add") || !strcmp(c, "create"))
-		return group_add(a);
-	if (!strcmp(c, "del") || !strcmp(c, "delete"))
-		return group_del(a);
-	if (!strcmp(c, "set"))
-		return group_set(a);
-	if (!strcmp(c, "list") || !strcmp(c, "ls"))
-		return group_list(a);
-	if (!strcmp(c, "show"))
-		return group_show(a);
-	return usage_err("group: unknown command '%s'", c);
 }

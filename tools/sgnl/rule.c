@@ -287,7 +287,7 @@ static int rule_send(uint8_t cmd, const char *group, const struct rule_args *ra,
 	return 0;
 }
 
-static int rule_add(struct args *a)
+int rule_add(struct args *a)
 {
 	const char *group = next(a);
 	struct rule_args ra;
@@ -312,7 +312,7 @@ static int rule_add(struct args *a)
 	return err;
 }
 
-static int rule_del(struct args *a)
+int rule_del(struct args *a)
 {
 	const char *group = next(a);
 	struct rule_args ra;
@@ -360,7 +360,7 @@ static uint32_t rule_id(const char *s)
 }
 
 /* rule set GROUP RULE-ID description TEXT: in place, id and counters kept */
-static int rule_set(struct args *a)
+int rule_set(struct args *a)
 {
 	const char *group = next(a), *id = next(a), *desc;
 	struct nl_msg *m;
@@ -484,7 +484,7 @@ static int group_exists(uint32_t id)
 }
 
 /* rule list [GROUP] [ingress|egress] [port N] [peer CIDR | peer group G] */
-static int rule_list(struct args *a)
+int rule_list(struct args *a)
 {
 	json_object *rules, *groups, *out;
 	struct rule_filter f;
@@ -530,21 +530,4 @@ static int rule_list(struct args *a)
 	json_object_put(rules);
 	json_object_put(groups);
 	return 0;
-}
-
-int cmd_rule(struct args *a)
-{
-	const char *c = next(a);
-
-	if (!c)
-		return usage_err("rule: a command is required (add, del, set, list)");
-	if (!strcmp(c, "add") || !strcmp(c, "create"))
-		return rule_add(a);
-	if (!strcmp(c, "del") || !strcmp(c, "delete"))
-		return rule_del(a);
-	if (!strcmp(c, "set"))
-		return rule_set(a);
-	if (!strcmp(c, "list") || !strcmp(c, "ls"))
-		return rule_list(a);
-	return usage_err("rule: unknown command '%s'", c);
 }

@@ -25,17 +25,24 @@ static const char usage_head[] =
 "exit status: 0 done, 1 the kernel refused or the system failed, 2 a usage or\n"
 "input error (nothing was sent), 3 audit findings at or above fail-on\n";
 
-/* Every command's synopsis: `sgnl help` prints them all, `sgnl rule help`
- * an object's, `sgnl rule add help` (or ... help, last) one command's. */
+/*
+ * Every command: what runs it and its synopsis.  Dispatch, `sgnl help`,
+ * `sgnl rule help` and `sgnl rule add help` (or ... help, last) read this
+ * one table.  A NULL cmd: the object is the command.
+ */
 static const struct help {
-	const char *obj, *cmd, *text;
+	const char *obj, *cmd;
+	int (*run)(struct args *a);
+	const char *text;
 } helps[] = {
-	{ "group", "add", "group add NAME [description TEXT] [tag KEY=VALUE]... [no-default-egress]\n" },
-	{ "group", "del", "group del NAME|ID\n" },
-	{ "group", "set", "group set NAME|ID [description TEXT] [tag KEY=VALUE]... [untag KEY]...\n" },
-	{ "group", "list", "group list\n" },
-	{ "group", "show", "group show NAME|ID\n" },
-	{ "rule", "add",
+	{ "group", "add", group_add,
+	  "group add NAME [description TEXT] [tag KEY=VALUE]... [no-default-egress]\n" },
+	{ "group", "del", group_del, "group del NAME|ID\n" },
+	{ "group", "set", group_set,
+	  "group set NAME|ID [description TEXT] [tag KEY=VALUE]... [untag KEY]...\n" },
+	{ "group", "list", group_list, "group list\n" },
+	{ "group", "show", group_show, "group show NAME|ID\n" },
+	{ "rule", "add", rule_add,
 	  "rule add GROUP {ingress|egress} PROTO [port N[-M] | type T [code C]]\n"
 	  "         {from|to} PEER [description TEXT] [flush]\n"
 	  "    PROTO: all | tcp | udp | icmp | icmpv6 | sctp | udplite | gre | esp | ah\n"
@@ -45,21 +52,28 @@ static const struct help {
 	  "    N, M:  0-65535 (0 only to start a range) or a name from /etc/services\n"
 	  "    T, C:  numbers, or nft's names (type echo-request, code port-unreachable)\n"
 	  "    PEER:  CIDR | group NAME|ID\n" },
-	{ "rule", "del",
+	{ "rule", "del", rule_del,
 	  "rule del GROUP RULE-ID [flush]\n"
 	  "rule del GROUP {ingress|egress} PROTO ... {from|to} PEER [flush]\n" },
-	{ "rule", "set", "rule set GROUP RULE-ID description TEXT   (id and counters kept)\n" },
-	{ "rule", "list", "rule list [GROUP] [ingress|egress] [port N] [peer CIDR | peer group NAME|ID]\n" },
-	{ "attach", NULL, "attach {dev IFNAME | cgroup PATH} [group NAME|ID]... [addr ADDR]... [flowlog] [flush]\n" },
-	{ "detach", NULL, "detach {dev IFNAME | cgroup PATH}\n" },
-	{ "member", "add", "member add GROUP ADDR [flush]\n" },
-	{ "member", "del", "member del GROUP ADDR [flush]\n" },
-	{ "stats", NULL, "stats [dev IFNAME | cgroup PATH]\n" },
-	{ "monitor", NULL, "monitor [-t] [events] [flows]      -t: each line with its time\n" },
-	{ "save", NULL, "save [groups]                  the whole configuration (or its groups), for apply\n" },
-	{ "apply", NULL, "apply FILE [dry-run] [flush]   make FILE the whole configuration, atomically\n"
-			 "apply FILE check               FILE as apply reads it, without the kernel\n" },
-	{ "audit", NULL, "audit [fail-on high|medium|low|info] [unused DURATION]\n" },
+	{ "rule", "set", rule_set,
+	  "rule set GROUP RULE-ID description TEXT   (id and counters kept)\n" },
+	{ "rule", "list", rule_list,
+	  "rule list [GROUP] [ingress|egress] [port N] [peer CIDR | peer group NAME|ID]\n" },
+	{ "attach", NULL, cmd_attach,
+	  "attach {dev IFNAME | cgroup PATH} [group NAME|ID]... [addr ADDR]... [flowlog] [flush]\n" },
+	{ "detach", NULL, cmd_detach, "detach {dev IFNAME | cgroup PATH}\n" },
+	{ "member", "add", member_add, "member add GROUP ADDR [flush]\n" },
+	{ "member", "del", member_del, "member del GROUP ADDR [flush]\n" },
+	{ "stats", NULL, cmd_stats, "stats [dev IFNAME | cgroup PATH]\n" },
+	{ "monitor", NULL, cmd_monitor,
+	  "monitor [-t] [events] [flows]      -t: each line with its time\n" },
+	{ "save", NULL, cmd_save,
+	  "save [groups]                  the whole configuration (or its groups), for apply\n" },
+	{ "apply", NULL, cmd_apply,
+	  "apply FILE [dry-run] [flush]   make FILE the whole configuration, atomically\n"
+	  "apply FILE check               FILE as apply reads it, without the kernel\n" },
+	{ "audit", NULL, cmd_audit,
+	  "audit [fail-on high|medium|low|info] [unused DURATION]\n" },
 };
 #define NHELPS (sizeof(helps) / sizeof(helps[0]))
 
@@ -90,7 +104,7 @@ static bool is_help(const char *w)
 }
 
 /* the aliases of commands */
-static const char *canon_cmd(const char *c)
+const char *canon_cmd(const char *c)
 {
 	if (!strcmp(c, "create"))
 		return "add";
@@ -216,29 +230,29 @@ int run(int argc, char **argv)
 	return err == HELP_SHOWN ? 0 : err;
 }
 
+/* OBJECT [COMMAND] ARGS: the entry of the table that runs it */
 static int run_object(const char *obj, struct args *a)
 {
-	if (!strcmp(obj, "group"))
-		return cmd_group(a);
-	if (!strcmp(obj, "rule"))
-		return cmd_rule(a);
-	if (!strcmp(obj, "attach"))
-		return cmd_attach(a);
-	if (!strcmp(obj, "detach"))
-		return cmd_detach(a);
-	if (!strcmp(obj, "member"))
-		return cmd_member(a);
-	if (!strcmp(obj, "stats"))
-		return cmd_stats(a);
-	if (!strcmp(obj, "monitor"))
-		return cmd_monitor(a);
-	if (!strcmp(obj, "audit"))
-		return cmd_audit(a);
-	if (!strcmp(obj, "save"))
-		return cmd_save(a);
-	if (!strcmp(obj, "apply"))
-		return cmd_apply(a);
-	return usage_err("unknown object '%s'", obj);
+	const char *cmd;
+	char cmds[64] = "";
+	size_t i;
+
+	for (i = 0; i < NHELPS && strcmp(helps[i].obj, obj); i++)
+		;
+	if (i == NHELPS)
+		return usage_err("unknown object '%s'", obj);
+	if (!helps[i].cmd)
+		return helps[i].run(a);
+	cmd = next(a);
+	for (; i < NHELPS && !strcmp(helps[i].obj, obj); i++) {
+		if (cmd && !strcmp(canon_cmd(cmd), helps[i].cmd))
+			return helps[i].run(a);
+		snprintf(cmds + strlen(cmds), sizeof(cmds) - strlen(cmds), "%s%s",
+			 cmds[0] ? ", " : "", helps[i].cmd);
+	}
+	if (!cmd)
+		return usage_err("%s: a command is required (%s)", obj, cmds);
+	return usage_err("%s: unknown command '%s'", obj, cmd);
 }
 
 static const struct option long_opts[] = {

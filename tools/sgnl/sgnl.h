@@ -39,6 +39,8 @@ struct args {
 static inline const char *peek(struct args *a) { return a->argc ? a->argv[0] : NULL; }
 static inline const char *next(struct args *a) { return a->argc ? (a->argc--, *a->argv++) : NULL; }
 bool match(struct args *a, const char *word);
+/* a command's canonical name: create is add, delete del, ls list */
+const char *canon_cmd(const char *c);
 /* Split @line into words in place; "..." and '...' quote; -1: too many. */
 int split_words(char *line, char **argv, int max);
 
@@ -61,14 +63,30 @@ int instance_put(struct nl_msg *m, const char *kind, const char *name,
 int put_group_ref(struct nl_msg *m, int attr, const char *s);
 void cgroup_path(const char *name, char *path, size_t len);
 uint64_t instance_key(const char *kind, const char *name);
+/* member add|del's words after the command (attach.c) */
+struct member_args {
+	const char *group;
+	struct sg_ip ip;
+	bool flush;
+};
+int member_parse(struct args *a, bool add, struct member_args *ma);
 /* attach's words after the instance: checked, flowlog and flush read */
 int attach_check(struct args *a, uint32_t *flags, bool *flush);
 
-int cmd_group(struct args *a);
-int cmd_rule(struct args *a);
+/* the commands (the table in sgnl.c runs them) */
+int group_add(struct args *a);
+int group_del(struct args *a);
+int group_set(struct args *a);
+int group_list(struct args *a);
+int group_show(struct args *a);
+int rule_add(struct args *a);
+int rule_del(struct args *a);
+int rule_set(struct args *a);
+int rule_list(struct args *a);
+int member_add(struct args *a);
+int member_del(struct args *a);
 int cmd_attach(struct args *a);
 int cmd_detach(struct args *a);
-int cmd_member(struct args *a);
 int cmd_stats(struct args *a);
 int cmd_monitor(struct args *a);
 int cmd_audit(struct args *a);
