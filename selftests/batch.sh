@@ -116,5 +116,12 @@ check "a connection app -> db:7002 is established" established
 printf 'rule del db ingress tcp port 7002 from group app flush\n' >"$tmp/flush.b"
 check "a batch revoking it with flush" sgnl -b "$tmp/flush.b"
 check "... cuts it" sh -c '! conntrack -L -p tcp --dport 7002 2>/dev/null | grep -q ESTABLISHED'
+# completion (sgnl __complete) names the kernel's groups, a space quoted
+sgnl group add "my web" >/dev/null
+. "$top/tools/sgnl/sgnl.bash-completion"
+comp() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _sgnl; echo "${COMPREPLY[*]}"; }
+check "completing 'group del m' offers my\\ web" test "$(comp sgnl group del m)" = 'my\ web'
+check "completing a peer group offers the groups" sh -c \
+	"echo '$(comp sgnl rule add web ingress tcp port 80 from group "")' | grep -qw mgmt"
 rm -rf "$tmp"
 finish

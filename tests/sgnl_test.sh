@@ -204,7 +204,7 @@ else failed=$((failed + 1)); echo "not ok $n - random names do not round-trip: $
 # "help" where a value fits is the value; where nothing fits, the help
 t 0 "sent: command 1" group add web description help
 t 0 "sent: command 15" rule set web sgr-0000abcd description help
-t 0 "rule add GROUP {ingress|egress}" rule add web ingress tcp port 80 from 10.0.0.0/8 frob help
+t 0 "rule add GROUP ingress PROTO" rule add web ingress tcp port 80 from 10.0.0.0/8 frob help
 n=$((n + 1))
 out=$("$sgnl" rule add web ingress help 2>&1)
 if [[ "$out" == *"rule add GROUP"* ]] && [[ "$out" != *sent:* ]]; then
@@ -254,9 +254,9 @@ if [ ! -d /sys/module/secgroup ]; then
 	printf '{ "groups": [], "groups": [] }\n' >"$tmpd/dup.json"
 	t 0 "usage: sgnl" help
 	t 0 "usage: sgnl" --help
-	t 0 "rule add GROUP {ingress|egress}" rule help
+	t 0 "rule add GROUP ingress PROTO" rule help
 	t 0 "rule del GROUP RULE-ID" rule del help
-	t 0 "rule add GROUP {ingress|egress}" rule add web ingress help
+	t 0 "rule add GROUP ingress PROTO" rule add web ingress help
 	t 0 "group add NAME" group create help
 	t 0 "attach {dev IFNAME" attach dev veth0 help
 	t 2 "rule: unknown command 'frob'" rule frob help
@@ -336,6 +336,7 @@ comp() {	# comp WORDS...: what completing the last word offers
 	echo "${COMPREPLY[*]}"
 }
 . "$top/tools/sgnl/sgnl.bash-completion"
+PATH=$(dirname "$real"):$PATH	# completion asks sgnl itself
 cc() {	# cc WANT WORDS...
 	local want=$1 got
 	shift
@@ -354,6 +355,46 @@ cc "flowlog flush" sgnl attach dev v0 f
 cc "-j" sgnl -j
 cc "dry-run" sgnl apply f.json d
 cc "groups" sgnl save g
+# where the old script offered the wrong things
+cc "ingress egress" sgnl rule add web ""
+cc "group" sgnl rule add web ingress tcp port 80 from ""
+cc "group" sgnl rule add web egress all to ""
+cc "description flush" sgnl rule add web ingress all from 10.0.0.0/8 ""
+cc "" sgnl member add web ""
+cc "" sgnl attach dev lo addr ""
+cc "sctp ssh" sgnl rule add web ingress s
+cc "udp udplite" sgnl rule add web ingress ud
+cc "echo-reply echo-request" sgnl rule add web ingress icmp type echo
+cc "port-unreachable" sgnl rule add web ingress icmp type 3 code port
+cc "check" sgnl apply f.json c
+cc "--continue" sgnl --con
+cc "no-default-egress" sgnl group add web no
+cc "untag" sgnl group set web un
+# the protocols completion offers are the parser's: each one parses
+n=$((n + 1))
+bad=
+for p in $(sgnl __complete rule add web ingress); do
+	"$sgnl" rule add web ingress "$p" from 10.0.0.0/8 >/dev/null 2>&1 || bad="$bad $p"
+done
+if [ -z "$bad" ] && [ "$(sgnl __complete rule add web ingress | wc -l)" -ge 17 ]; then
+	echo "ok $n - every protocol completion offers is one the parser takes"
+else failed=$((failed + 1)); echo "not ok $n - protocols offered but refused:$bad"; fi
+# ... and the man page and the help name every one of them
+n=$((n + 1))
+bad=
+for p in $(sgnl __complete rule add web ingress); do
+	grep -qw -- "$p" "$top/Documentation/sgnl.8" && "$real" rule add help | grep -qw -- "$p" ||
+		bad="$bad $p"
+done
+if [ -z "$bad" ]; then echo "ok $n - sgnl.8 and 'sgnl rule add help' list every protocol the parser takes"
+else failed=$((failed + 1)); echo "not ok $n - not listed in sgnl.8 or the help:$bad"; fi
+# the grammar completion runs (the help's synopses) against the parser
+n=$((n + 1))
+if python3 "$top/tests/grammar_check.py" "$sgnl" "$real" 400 >"$tmpd.grammar" 2>&1; then
+	echo "ok $n - 400 sentences of the synopses' grammar: the parser takes each"
+else failed=$((failed + 1)); echo "not ok $n - the synopses allow what the parser refuses"; fi
+sed 's/^/# /; s/^# # /# /' "$tmpd.grammar"
+rm -f "$tmpd.grammar"
 
 echo "1..$n"
 echo "$((n - failed)) passed, $failed failed"

@@ -347,3 +347,32 @@ void sg_format_ip(int family, const void *addr, char *buf, size_t len)
 	if (!inet_ntop(family, addr, buf, len))
 		snprintf(buf, len, "?");
 }
+
+/* The words the parser knows for @what (SG_WORDS_*), each to @fn: what
+ * completion offers, from the tables the parser reads */
+void sg_words(int what, void (*fn)(const char *word, void *arg), void *arg)
+{
+	const struct icmp_name *t[2] = { NULL, NULL };
+	size_t i, k;
+
+	switch (what) {
+	case SG_WORDS_PROTO:
+		fn("all", arg);
+		for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+			fn(protos[i].name, arg);
+		for (i = 0; i < sizeof(services) / sizeof(services[0]); i++)
+			fn(services[i].name, arg);
+		return;
+	case SG_WORDS_ICMP_TYPE:
+		t[0] = icmp_types;
+		t[1] = icmpv6_types;
+		break;
+	case SG_WORDS_ICMP_CODE:
+		t[0] = icmp_codes;
+		t[1] = icmpv6_codes;
+		break;
+	}
+	for (k = 0; k < 2 && t[k]; k++)
+		for (i = 0; t[k][i].name; i++)
+			fn(t[k][i].name, arg);
+}

@@ -39,6 +39,9 @@ const char *sg_icmp_code_name(uint8_t proto, int type, int code);
 /* "sg-1234abcd" -> its id; 0 when @s is a name */
 uint32_t sg_parse_group_id(const char *s);
 const char *sg_proto_name(uint8_t proto);
+/* the words the parser knows, for completion (duplicates possible) */
+enum { SG_WORDS_PROTO, SG_WORDS_ICMP_TYPE, SG_WORDS_ICMP_CODE };
+void sg_words(int what, void (*fn)(const char *word, void *arg), void *arg);
 /* why @s cannot be a group name (the kernel's rule), or NULL */
 const char *sg_name_problem(const char *s);
 /* @s holds only AWS's characters (a description; names have more rules) */

@@ -43,18 +43,22 @@ static const struct help {
 	{ "group", "list", group_list, "group list\n" },
 	{ "group", "show", group_show, "group show NAME|ID\n" },
 	{ "rule", "add", rule_add,
-	  "rule add GROUP {ingress|egress} PROTO [port N[-M] | type T [code C]]\n"
-	  "         {from|to} PEER [description TEXT] [flush]\n"
+	  "rule add GROUP ingress PROTO [port N[-M] | type T [code C]]\n"
+	  "         from {CIDR | group NAME|ID} [description TEXT] [flush]\n"
+	  "rule add GROUP egress PROTO [port N[-M] | type T [code C]]\n"
+	  "         to {CIDR | group NAME|ID} [description TEXT] [flush]\n"
 	  "    PROTO: all | tcp | udp | icmp | icmpv6 | sctp | udplite | gre | esp | ah\n"
 	  "           | a name from /etc/protocols | NUMBER (1-255)\n"
 	  "           | a service, which fixes the port: http https ssh rdp mysql\n"
 	  "             postgresql dns (dns: tcp and udp)\n"
 	  "    N, M:  0-65535 (0 only to start a range) or a name from /etc/services\n"
-	  "    T, C:  numbers, or nft's names (type echo-request, code port-unreachable)\n"
-	  "    PEER:  CIDR | group NAME|ID\n" },
+	  "    T, C:  numbers, or nft's names (type echo-request, code port-unreachable)\n" },
 	{ "rule", "del", rule_del,
 	  "rule del GROUP RULE-ID [flush]\n"
-	  "rule del GROUP {ingress|egress} PROTO ... {from|to} PEER [flush]\n" },
+	  "rule del GROUP ingress PROTO [port N[-M] | type T [code C]]\n"
+	  "         from {CIDR | group NAME|ID} [flush]\n"
+	  "rule del GROUP egress PROTO [port N[-M] | type T [code C]]\n"
+	  "         to {CIDR | group NAME|ID} [flush]\n" },
 	{ "rule", "set", rule_set,
 	  "rule set GROUP RULE-ID description TEXT   (id and counters kept)\n" },
 	{ "rule", "list", rule_list,
@@ -267,12 +271,45 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/*
+ * For completion (complete.c), after the options: with no word yet, the
+ * objects and the options; else @fn with the synopsis of each command of
+ * the object argv[0] and the words so far.
+ */
+void sg_complete_table(int argc, char **argv,
+		       void (*fn)(const char *text, int n, char **words, void *o), void *o)
+{
+	const struct option *lo;
+	char w[32];
+	size_t i;
+
+	if (!argc) {
+		for (i = 0; i < NHELPS; i++)
+			complete_add(helps[i].obj, o);
+		complete_add("help", o);
+		for (lo = long_opts; lo->name; lo++) {
+			snprintf(w, sizeof(w), "--%s", lo->name);
+			complete_add(w, o);
+			if (lo->val != 'C') {	/* --continue has no letter */
+				snprintf(w, sizeof(w), "-%c", lo->val);
+				complete_add(w, o);
+			}
+		}
+		return;
+	}
+	for (i = 0; i < NHELPS; i++)
+		if (!strcmp(helps[i].obj, argv[0]))
+			fn(helps[i].text, argc, argv, o);
+}
+
 int main(int argc, char **argv)
 {
 	const char *bfile = NULL;
 	bool cont = false;
 	int o, err;
 
+	if (argc > 1 && !strcmp(argv[1], "__complete"))
+		return complete(argc - 2, argv + 2);
 	opterr = 0;
 	/* '+': options end at the object, so "rule add ... -1" stays a word;
 	 * ':': a missing value is told apart */

@@ -127,6 +127,11 @@ int group_args_parse(struct args *a, struct group_args *ga, bool set);
 
 int cmd_save(struct args *a);
 int cmd_apply(struct args *a);
+/* sgnl __complete WORDS... (complete.c): what may follow, for bash */
+int complete(int argc, char **argv);
+void complete_add(const char *w, void *o);
+void sg_complete_table(int argc, char **argv,
+		       void (*fn)(const char *text, int n, char **words, void *o), void *o);
 /* sgnl -b FILE (batch.c): all or nothing, or (@continue_on_error) each
  * line on its own */
 int batch(const char *file, bool continue_on_error);
