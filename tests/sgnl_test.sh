@@ -226,17 +226,18 @@ t 0 "sent: command 14" --batch "$tmpd/long.batch"
 printf 'group add a\nrule add a ingress tcp port 80 from 0.0.0.0/0\nrule add a ingress tcp port 99999 from 0.0.0.0/0\n' >"$tmpd/bad.batch"
 t 2 "bad.batch:3: nothing was sent" -b "$tmpd/bad.batch"
 t 2 "bad port or range '99999'" -b "$tmpd/bad.batch"
-n=$((n + 1))
-if ! "$sgnl" -b "$tmpd/bad.batch" 2>/dev/null | grep -q "sent:"; then
-	echo "ok $n - a batch with a bad third line asks nothing of the kernel"
-else failed=$((failed + 1)); echo "not ok $n - a bad batch sent a request"; fi
+unsent() {	# unsent PATTERN DESCRIPTION ARGS...: sgnl ARGS prints no PATTERN
+	local pat=$1 d=$2
+	shift 2
+	n=$((n + 1))
+	if ! "$sgnl" "$@" 2>/dev/null | grep -q "$pat"; then echo "ok $n - $d"
+	else failed=$((failed + 1)); echo "not ok $n - $d: it was sent"; fi
+}
+unsent "sent:" "a batch with a bad third line asks nothing of the kernel" -b "$tmpd/bad.batch"
 # ... a change that cannot be made (no such group) sends no change
 printf 'group add a\nrule add nosuch ingress tcp port 80 from 0.0.0.0/0\n' >"$tmpd/nogroup.batch"
 t 1 "nogroup.batch:2: rule add: no group 'nosuch'; nothing was changed" -b "$tmpd/nogroup.batch"
-n=$((n + 1))
-if ! "$sgnl" -b "$tmpd/nogroup.batch" 2>/dev/null | grep -q "command 14"; then
-	echo "ok $n - ... and no replace is sent"
-else failed=$((failed + 1)); echo "not ok $n - a batch that failed sent its replace"; fi
+unsent "command 14" "... and no replace is sent" -b "$tmpd/nogroup.batch"
 printf 'group add a\ngroup list\n' >"$tmpd/read.batch"
 t 2 "'group list' is not a change" -b "$tmpd/read.batch"
 t 0 "sent: command 1" -b "$tmpd/read.batch" --continue
