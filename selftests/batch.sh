@@ -120,8 +120,17 @@ check "... cuts it" sh -c '! conntrack -L -p tcp --dport 7002 2>/dev/null | grep
 sgnl group add "my web" >/dev/null
 . "$top/tools/sgnl/sgnl.bash-completion"
 comp() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _sgnl; echo "${COMPREPLY[*]}"; }
-check "completing 'group del m' offers my\\ web" test "$(comp sgnl group del m)" = 'my\ web'
+check "completing 'group del my' offers my\\ web" test "$(comp sgnl group del my)" = 'my\ web'
 check "completing a peer group offers the groups" sh -c \
 	"echo '$(comp sgnl rule add web ingress tcp port 80 from group "")' | grep -qw mgmt"
+# a group named "addr" is a group, the address after it an address (sgnl
+# once read the group's name as an address and sent :: as the instance's)
+sgnl group add addr >/dev/null
+addrs() { sgnl -j stats dev v-app | python3 -c 'import json,sys; a=json.load(sys.stdin)[0]; print(" ".join(a["addrs"]), len(a["groups"]))'; }
+sgnl attach dev v-app group app group addr addr 10.0.2.10
+check "attach ... group addr addr 10.0.2.10: one address, two groups" test "$(addrs)" = "10.0.2.10 2"
+printf 'attach dev v-app group app group addr addr 10.0.2.10 addr fd00::9\n' >"$tmp/addr.b"
+check "... and the same in a batch" sh -c "sgnl -b $tmp/addr.b"
+check "... gives both addresses" test "$(addrs)" = "10.0.2.10 fd00::9 2"
 rm -rf "$tmp"
 finish

@@ -3,10 +3,10 @@
  * A stand-in for tools/sgnl/nl.c, linked into tests/bin/sgnl-fake: the
  * argument tests (tests/sgnl_test.sh) run sgnl's own code up to the
  * request, without a kernel.  Each request is printed as
- * "sent: command N" and acknowledged.  The "kernel" knows a group for
- * every name it is asked about (GROUP_GET by name: the next id), lists
- * those in a dump of groups, and has no rules or attachments; a monitor
- * ends at once.
+ * "sent: command N" and acknowledged.  The "kernel" knows the default
+ * group and a group for every name it is asked about (GROUP_GET by name:
+ * the next id), lists those in a dump of groups, and has no rules or
+ * attachments; a monitor ends at once.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,8 +17,8 @@
 
 char sg_nl_errmsg[512];
 
-static char *names[64];
-static int nnames;
+static char *names[64] = { "default" };
+static int nnames = 1;
 
 int sg_nl_open(void) { return 0; }
 void sg_nl_need(void) { }
@@ -42,7 +42,7 @@ static uint32_t fake_group_id(const char *name)
 		if (!strcmp(names[i], name))
 			return i + 1;
 	if (nnames == (int)(sizeof(names) / sizeof(names[0])))
-		return 0;
+		return 0;	/* not freed: the process is short */
 	names[nnames] = strdup(name);
 	return ++nnames;
 }

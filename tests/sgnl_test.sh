@@ -94,7 +94,8 @@ t 2 "rule list: unknown argument 'frob'" rule list web frob
 t 2 "rule list: peer takes a CIDR or 'group NAME', not '10.0.0.300'" rule list peer 10.0.0.300
 t 0 "rule list [GROUP]" rule list help
 t 0 "sent: command 11" member add web fd00::1
-t 0 "" audit fail-on low unused 30d
+t 3 "unattached-group  default" audit fail-on low unused 30d
+t 0 "unattached-group" audit unused 30d
 t 0 "usage: sgnl" help
 t 2 "save: unknown argument 'now'" save now
 t 2 "apply: FILE is required" apply

@@ -134,26 +134,32 @@ json_object *attach_fetch(void)
 }
 
 /* attach's words after the instance: usage errors before anything is sent */
-int attach_check(struct args *a, uint32_t *flags, bool *flush)
+/* attach's words after the instance into @at: each keyword with its value,
+ * so a group named "addr" is a group */
+int attach_parse(struct args *a, struct attach_args *at)
 {
-	struct sg_ip ip;
-	int k;
+	const char *w, *v;
 
-	for (k = 0; k < a->argc; k++) {
-		const char *w = a->argv[k], *v = k + 1 < a->argc ? a->argv[k + 1] : NULL;
-
+	memset(at, 0, sizeof(*at));
+	while ((w = next(a))) {
 		if (!strcmp(w, "group")) {
+			v = next(a);
 			if (!v)
 				return usage_err("attach: group needs NAME or ID");
-			k++;
+			if (at->ngroups == SECGROUP_ATTACH_GROUPS_MAX)
+				return usage_err("attach: at most %d groups", SECGROUP_ATTACH_GROUPS_MAX);
+			at->groups[at->ngroups++] = v;
 		} else if (!strcmp(w, "addr")) {
-			if (!v || sg_parse_ip(v, &ip, false))
+			v = next(a);
+			if (!v || sg_parse_ip(v, &at->addrs[at->naddrs], false))
 				return usage_err("attach: bad address '%s'", v ? v : "");
-			k++;
+			if (++at->naddrs == SECGROUP_ATTACH_ADDRS_MAX + 1)
+				return usage_err("attach: at most %d addresses",
+						 SECGROUP_ATTACH_ADDRS_MAX);
 		} else if (!strcmp(w, "flowlog")) {
-			*flags |= SECGROUP_ATTACH_F_FLOWLOG;
+			at->flags |= SECGROUP_ATTACH_F_FLOWLOG;
 		} else if (!strcmp(w, "flush")) {
-			*flush = true;
+			at->flush = true;
 		} else {
 			return usage_err("attach: unknown argument '%s'", w);
 		}
@@ -162,63 +168,55 @@ int attach_check(struct args *a, uint32_t *flags, bool *flush)
 }
 
 /* the groups (resolved to ids), then the addresses: nests must not interleave */
-static int attach_put_lists(struct nl_msg *m, struct args *a)
+static int attach_put_lists(struct nl_msg *m, const struct attach_args *at)
 {
-	struct nlattr *groups = NULL, *addrs = NULL;
-	struct sg_ip ip;
+	struct nlattr *n;
 	int k;
 
-	for (k = 0; k + 1 < a->argc; k++) {
-		if (strcmp(a->argv[k], "group"))
-			continue;
-		if (!groups)
-			groups = nla_nest_start(m, SECGROUP_ATTACH_A_GROUPS);
-		if (put_group_ref(m, SECGROUP_ATTACH_A_GROUP_ID, a->argv[++k]))
-			return 1;
+	if (at->ngroups) {
+		n = nla_nest_start(m, SECGROUP_ATTACH_A_GROUPS);
+		for (k = 0; k < at->ngroups; k++)
+			if (put_group_ref(m, SECGROUP_ATTACH_A_GROUP_ID, at->groups[k]))
+				return 1;
+		nla_nest_end(m, n);
 	}
-	if (groups)
-		nla_nest_end(m, groups);
-	for (k = 0; k + 1 < a->argc; k++) {
-		if (strcmp(a->argv[k], "addr"))
-			continue;
-		sg_parse_ip(a->argv[++k], &ip, false);
-		if (!addrs)
-			addrs = nla_nest_start(m, SECGROUP_ATTACH_A_ADDRS);
-		if (ip.family == AF_INET)
-			nla_put(m, SECGROUP_ADDR_A_IPV4, 4, &ip.v4);
-		else
-			nla_put(m, SECGROUP_ADDR_A_IPV6, 16, &ip.v6);
+	if (at->naddrs) {
+		n = nla_nest_start(m, SECGROUP_ATTACH_A_ADDRS);
+		for (k = 0; k < at->naddrs; k++) {
+			if (at->addrs[k].family == AF_INET)
+				nla_put(m, SECGROUP_ADDR_A_IPV4, 4, &at->addrs[k].v4);
+			else
+				nla_put(m, SECGROUP_ADDR_A_IPV6, 16, &at->addrs[k].v6);
+		}
+		nla_nest_end(m, n);
 	}
-	if (addrs)
-		nla_nest_end(m, addrs);
 	return 0;
 }
 
 int cmd_attach(struct args *a)
 {
 	const char *kind = next(a), *name = next(a);
+	struct attach_args at;
 	struct nl_msg *m;
 	struct nlattr *n;
-	uint32_t flags = 0;
-	bool flush = false;
 	int fd = -1, err;
 
 	if (!kind || !name || (strcmp(kind, "dev") && strcmp(kind, "cgroup")))
 		return usage_err("attach: 'dev IFNAME' or 'cgroup PATH' expected");
-	err = attach_check(a, &flags, &flush);
+	err = attach_parse(a, &at);
 	if (err)
 		return err;
 	m = sg_msg(SECGROUP_CMD_ATTACH_NEW, 0);
 	n = nla_nest_start(m, SECGROUP_A_ATTACH);
-	err = instance_put(m, kind, name, "attach", &fd) ?: attach_put_lists(m, a);
+	err = instance_put(m, kind, name, "attach", &fd) ?: attach_put_lists(m, &at);
 	if (err) {
 		nlmsg_free(m);
 		goto out;
 	}
-	if (flags)
-		nla_put_u32(m, SECGROUP_ATTACH_A_FLAGS, flags);
+	if (at.flags)
+		nla_put_u32(m, SECGROUP_ATTACH_A_FLAGS, at.flags);
 	nla_nest_end(m, n);
-	if (flush)
+	if (at.flush)
 		nla_put_u32(m, SECGROUP_A_FLAGS, SECGROUP_F_FLUSH);
 	err = sg_nl_talk(m, NULL, NULL);
 	if (err)

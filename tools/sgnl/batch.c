@@ -46,14 +46,14 @@ int split_words(char *line, char **argv, int max)
 	char *p = line, *out;
 
 	while (*p) {
-		while (*p == ' ' || *p == '\t' || *p == '\n')
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
 			p++;
 		if (!*p || *p == '#')
 			break;
 		if (n == max)
 			return -1;
 		argv[n++] = out = p;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\n') {
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
 			if (*p == '"' || *p == '\'') {
 				char q = *p++;
 
@@ -253,9 +253,9 @@ static int b_group_set(struct batch *b, struct args *a)
 		tags = json_object_new_object();
 		json_object_object_add(g, "tags", tags);
 	}
-	tags_set(tags, &ga);	/* as the kernel: tags, then untags */
-	for (k = 0; k < ga.nuntags; k++)
+	for (k = 0; k < ga.nuntags; k++)	/* as the kernel: untags, then tags */
 		json_object_object_del(tags, ga.untags[k]);
+	tags_set(tags, &ga);
 	return 0;
 }
 
@@ -323,7 +323,7 @@ static const char *rule_by_id(struct batch *b, json_object *g, const char *id,
 	for (i = 0; i < json_object_array_length(b->krules); i++) {
 		json_object *r = json_object_array_get_idx(b->krules, i);
 
-		if (!strcmp(jstr(r, "id"), id) &&
+		if (sg_rule_id(jstr(r, "id")) == sg_rule_id(id) &&
 		    !strcmp(ref_name(b, jstr(r, "group")) ?: "", jstr(g, "name"))) {
 			rule_kernel_text(r, b->kgroups, text, len);
 			return text;
@@ -347,7 +347,7 @@ static int b_rule_change(struct batch *b, struct args *a, bool set)
 		return usage_err("%s: GROUP is required", what);
 	if (peek(a) && !strncmp(peek(a), "sgr-", 4)) {
 		id = next(a);
-		if (strlen(id) != 12 || strspn(id + 4, "0123456789abcdef") != 8)
+		if (!sg_rule_id(id))
 			return usage_err("%s: bad rule id '%s'", what, id);
 		if (set && (!match(a, "description") || !(desc = next(a))))
 			return usage_err("%s: 'description TEXT' expected", what);
@@ -440,40 +440,32 @@ static int find_attach(struct batch *b, const char *kind, const char *name)
 	return -1;
 }
 
-/* attach's groups (by name) and addresses (canonical) into @at */
-static int attach_lists(struct batch *b, struct args *a, json_object *at)
+/* attach's groups (by name) and addresses (canonical) into @o */
+static int attach_lists(struct batch *b, const struct attach_args *at, json_object *o)
 {
 	json_object *groups = json_object_new_array(), *addrs = json_object_new_array();
 	char buf[INET6_ADDRSTRLEN];
-	struct sg_ip ip;
+	const char *name;
 	int k, err = 0;
 
-	json_object_object_add(at, "groups", groups);
-	json_object_object_add(at, "addrs", addrs);
-	for (k = 0; !err && k + 1 < a->argc; k++) {
-		const char *w = a->argv[k], *v = a->argv[++k], *name;
-
-		if (!strcmp(w, "group")) {
-			name = ref_name(b, v);
-			if (!name || !find_group(b, name, NULL))
-				err = refuse(b, "attach: no group '%s'", v);
-			else if (rule_entry_find(groups, name) >= 0)
-				err = refuse(b, "attach: group '%s' listed twice", v);
-			else
-				json_object_array_add(groups, json_object_new_string(name));
-		} else if (!strcmp(w, "addr")) {
-			sg_parse_ip(v, &ip, false);
-			sg_format_ip(ip.family, &ip.v4, buf, sizeof(buf));
-			if (rule_entry_find(addrs, buf) >= 0)
-				err = refuse(b, "attach: address %s listed twice", buf);
-			else
-				json_object_array_add(addrs, json_object_new_string(buf));
-		} else {
-			k--;	/* flowlog, flush: no value */
-		}
+	json_object_object_add(o, "groups", groups);
+	json_object_object_add(o, "addrs", addrs);
+	for (k = 0; !err && k < at->ngroups; k++) {
+		name = ref_name(b, at->groups[k]);
+		if (!name || !find_group(b, name, NULL))
+			err = refuse(b, "attach: no group '%s'", at->groups[k]);
+		else if (rule_entry_find(groups, name) >= 0)
+			err = refuse(b, "attach: group '%s' listed twice", at->groups[k]);
+		else
+			json_object_array_add(groups, json_object_new_string(name));
 	}
-	if (!err && json_object_array_length(addrs) > SECGROUP_ATTACH_ADDRS_MAX)
-		err = refuse(b, "attach: too many addresses (at most %d)", SECGROUP_ATTACH_ADDRS_MAX);
+	for (k = 0; !err && k < at->naddrs; k++) {
+		sg_format_ip(at->addrs[k].family, &at->addrs[k].v4, buf, sizeof(buf));
+		if (rule_entry_find(addrs, buf) >= 0)
+			err = refuse(b, "attach: address %s listed twice", buf);
+		else
+			json_object_array_add(addrs, json_object_new_string(buf));
+	}
 	if (!json_object_array_length(groups))
 		json_object_array_add(groups, json_object_new_string("default"));
 	return err;
@@ -483,36 +475,35 @@ static int attach_lists(struct batch *b, struct args *a, json_object *at)
 static int b_attach(struct batch *b, struct args *a)
 {
 	const char *kind = next(a), *name = next(a);
-	json_object *atts, *at;
-	uint32_t flags = 0;
-	bool flush = false;
+	struct attach_args at;
+	json_object *atts, *o;
 	int err, i;
 
 	if (!kind || !name || (strcmp(kind, "dev") && strcmp(kind, "cgroup")))
 		return usage_err("attach: 'dev IFNAME' or 'cgroup PATH' expected");
-	err = attach_check(a, &flags, &flush);
+	err = attach_parse(a, &at);
 	if (err || !b->model)
 		return err;
 	if (!instance_key(kind, name))
 		return refuse(b, "attach: no %s '%s'", strcmp(kind, "dev") ? "cgroup" : "device",
 			      name);
-	at = json_object_new_object();
-	json_object_object_add(at, kind, json_object_new_string(name));
-	if (flags & SECGROUP_ATTACH_F_FLOWLOG)
-		json_object_object_add(at, "flowlog", json_object_new_boolean(1));
-	err = attach_lists(b, a, at);
+	o = json_object_new_object();
+	json_object_object_add(o, kind, json_object_new_string(name));
+	if (at.flags & SECGROUP_ATTACH_F_FLOWLOG)
+		json_object_object_add(o, "flowlog", json_object_new_boolean(1));
+	err = attach_lists(b, &at, o);
 	if (err) {
-		json_object_put(at);
+		json_object_put(o);
 		return err;
 	}
 	b->attachments = true;
 	atts = list_of(b->model, "attachments");
 	i = find_attach(b, kind, name);
 	if (i >= 0)
-		json_object_array_put_idx(atts, i, at);
+		json_object_array_put_idx(atts, i, o);
 	else
-		json_object_array_add(atts, at);
-	if (flush)
+		json_object_array_add(atts, o);
+	if (at.flush)
 		b->flags |= SECGROUP_F_FLUSH;
 	return 0;
 }
@@ -605,11 +596,18 @@ static int lines_read(FILE *f, const char *file, struct lines *l)
 {
 	char *line = NULL;
 	size_t cap = 0;
+	ssize_t len;
 	int err = 0;
 
-	while (!err && getline(&line, &cap, f) >= 0) {
+	while (!err && (len = getline(&line, &cap, f)) >= 0) {
 		size_t max = strlen(line) / 2 + 1;	/* words and their spaces */
 		int n = l->n++;
+
+		if ((size_t)len != strlen(line)) {
+			fprintf(stderr, "sgnl: %s:%d: a NUL byte\n", file, l->n);
+			err = EXIT_USAGE;
+			break;
+		}
 
 		if (!(n & (n - 1))) {	/* 0, 1, 2, 4...: room for twice as many */
 			l->buf = realloc(l->buf, 2 * (n + 1) * sizeof(*l->buf));
@@ -708,9 +706,9 @@ int batch(const char *file, bool continue_on_error)
 	struct lines l = { 0 };
 	int err;
 
-	if (!f) {
+	if (!f) {	/* an input error, as apply's: nothing sent */
 		fprintf(stderr, "sgnl: %s: %s\n", file, strerror(errno));
-		return 1;
+		return EXIT_USAGE;
 	}
 	err = lines_read(f, file, &l);
 	if (f != stdin)

@@ -10,8 +10,9 @@
  *   UPPERCASE  a value: GROUP, NAME|ID (groups, from the kernel if it is
  *   there), PROTO, T, C (the parser's own tables), IFNAME, PATH, FILE
  * and WORDS run through it; the words the states reached can take next
- * are the answer.  "@files" or "@dirs" asks bash for file or directory
- * names.  tests/sgnl_test.sh checks every synopsis against the parser.
+ * are the answer.  "@files" asks bash for file names, "@cgroups" for
+ * directories under /sys/fs/cgroup (where sgnl looks for a cgroup PATH).
+ * tests/grammar_check.py checks every synopsis against the parser.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -167,12 +168,15 @@ static bool is_value(const char *label)
 	return *label >= 'A' && *label <= 'Z';
 }
 
-/* does the word @w fit the edge @label (a word, a set a|b, or a value) */
+/* does the word @w fit the edge @label (a word, a set a|b, or a value;
+ * a RULE-ID is sgr-...) */
 static bool fits(const char *label, int len, const char *w)
 {
 	const char *p = label, *bar;
 	size_t n = strlen(w);
 
+	if (len == 7 && !strncmp(label, "RULE-ID", 7))
+		return sg_rule_id(w) != 0;
 	if (is_value(label))
 		return true;
 	while (p < label + len) {
@@ -236,7 +240,7 @@ static void value_words(const char *v, int len, struct out *o)
 		if (d)
 			closedir(d);
 	} else if (len == 4 && !strncmp(v, "PATH", 4)) {
-		add("@dirs", o);
+		add("@cgroups", o);	/* directories under /sys/fs/cgroup */
 	} else if (len == 4 && !strncmp(v, "FILE", 4)) {
 		add("@files", o);
 	}
@@ -337,6 +341,7 @@ static void complete_synopsis(const char *text, int nwords, char **words, void *
 int complete(int argc, char **argv)
 {
 	struct out o = { 0 };
+	bool batch = false;
 	int i;
 
 	/* the options before the object, and -b's FILE */
@@ -345,11 +350,15 @@ int complete(int argc, char **argv)
 			add("@files", &o);
 			break;
 		}
-		if (!strcmp(argv[0], "-b") || !strcmp(argv[0], "--batch"))
+		if (!strcmp(argv[0], "-b") || !strcmp(argv[0], "--batch")) {
+			batch = true;
 			argc--, argv++;
+		}
 		argc--, argv++;
 	}
-	if (!o.n)
+	if (batch && !argc)		/* the commands are in the file */
+		add("--continue", &o);
+	else if (!o.n)
 		sg_complete_table(argc, argv, complete_synopsis, &o);
 	for (i = 0; i < o.n; i++) {
 		puts(o.w[i]);

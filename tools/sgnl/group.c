@@ -207,6 +207,9 @@ int group_args_parse(struct args *a, struct group_args *ga, bool set)
 		} else if (set && match(a, "untag")) {
 			if (!peek(a))
 				return usage_err("%s: untag needs a KEY", what);
+			if (strlen(peek(a)) > SECGROUP_TAG_KEY_MAX)
+				return usage_err("%s: tag key longer than %d bytes", what,
+						 SECGROUP_TAG_KEY_MAX);
 			if (ga->nuntags == SECGROUP_TAGS_MAX)
 				return usage_err("%s: at most %d untags", what, SECGROUP_TAGS_MAX);
 			ga->untags[ga->nuntags++] = next(a);

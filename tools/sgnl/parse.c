@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/secgroup.h>
 
 #include "parse.h"
 
@@ -217,6 +218,8 @@ const char *sg_name_problem(const char *s)
 {
 	if (!*s)
 		return "a group name is empty";
+	if (strlen(s) > SECGROUP_NAME_MAX)
+		return "group names are at most 255 bytes";
 	if (!sg_text_ok(s))
 		return "group names hold only letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*";
 	if (!strncmp(s, "sg-", 3))

@@ -318,8 +318,7 @@ int rule_del(struct args *a)
 	struct rule_args ra;
 	struct nl_msg *m;
 	struct nlattr *n;
-	unsigned long id;
-	char *end;
+	uint32_t id;
 	int err;
 
 	if (!group)
@@ -328,8 +327,8 @@ int rule_del(struct args *a)
 		const char *s = next(a);
 		bool flush = match(a, "flush");
 
-		id = strtoul(s + 4, &end, 16);
-		if (*end || !id || strlen(s) != 12)
+		id = sg_rule_id(s);
+		if (!id)
 			return usage_err("rule del: bad rule id '%s'", s);
 		if (peek(a))
 			return usage_err("rule del: unknown argument '%s'", peek(a));
@@ -348,7 +347,7 @@ int rule_del(struct args *a)
 }
 
 /* "sgr-1234abcd" -> its id; 0 if it is not one */
-static uint32_t rule_id(const char *s)
+uint32_t sg_rule_id(const char *s)
 {
 	unsigned long id;
 	char *end;
@@ -367,7 +366,7 @@ int rule_set(struct args *a)
 	struct nlattr *n;
 	int err;
 
-	if (!group || !id || !rule_id(id))
+	if (!group || !id || !sg_rule_id(id))
 		return usage_err("rule set: GROUP and a rule id (sgr-...) are required");
 	if (!match(a, "description") || !(desc = next(a)))
 		return usage_err("rule set: 'description TEXT' expected");
@@ -378,7 +377,7 @@ int rule_set(struct args *a)
 	m = rule_msg(SECGROUP_CMD_RULE_SET, group, false, &n);
 	if (!m)
 		return 1;
-	nla_put_u32(m, SECGROUP_RULE_A_ID, rule_id(id));
+	nla_put_u32(m, SECGROUP_RULE_A_ID, sg_rule_id(id));
 	nla_put_string(m, SECGROUP_RULE_A_DESCRIPTION, desc);
 	nla_nest_end(m, n);
 	err = sg_nl_talk(m, NULL, NULL);

@@ -70,8 +70,15 @@ struct member_args {
 	bool flush;
 };
 int member_parse(struct args *a, bool add, struct member_args *ma);
-/* attach's words after the instance: checked, flowlog and flush read */
-int attach_check(struct args *a, uint32_t *flags, bool *flush);
+/* attach's words after the instance (attach.c) */
+struct attach_args {
+	const char *groups[SECGROUP_ATTACH_GROUPS_MAX];
+	struct sg_ip addrs[SECGROUP_ATTACH_ADDRS_MAX + 1];	/* + the one refused */
+	int ngroups, naddrs;
+	uint32_t flags;		/* SECGROUP_ATTACH_F_* */
+	bool flush;
+};
+int attach_parse(struct args *a, struct attach_args *at);
 
 /* the commands (the table in sgnl.c runs them) */
 int group_add(struct args *a);
@@ -109,6 +116,8 @@ int rule_parse(struct args *a, struct rule_args *ra, const char *what, int allow
 int rule_put(struct nl_msg *m, const struct rule_args *ra, int k, bool by_name);
 int rule_nprotos(const struct rule_args *ra);
 void peer_group_text(char *buf, size_t len, const char *name);
+/* "sgr-1234abcd" (hex, either case) -> its id; 0 if it is not one */
+uint32_t sg_rule_id(const char *s);
 /* room for a rule's canonical words: a quoted 255-byte group name and all */
 #define SG_RULE_TEXT_MAX 1024
 void rule_canon(char *buf, size_t len, uint8_t dir, const char *proto,
