@@ -25,17 +25,25 @@ if [ ! -e "/lib/modules/$krel/build" ]; then
 	exit $ksft_skip
 fi
 sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-trap sg_cleanup EXIT
 tmp=$(mktemp -d)
 unit=/lib/systemd/system/secgroup.service
 conf=/etc/secgroup/secgroup.json
+harness=/lib/modules/$krel/updates/secgroup.ko
 
-# only the packaged module: not the one tools/vm/run put in updates/
-rm -f "/lib/modules/$krel/updates/secgroup.ko"
+# only the packaged module, while this test runs: the one tools/vm/run put
+# in updates/ goes aside, and comes back for the next tests
+mv "$harness" "$tmp/harness.ko"
 depmod "$krel"
+pk_cleanup() {
+	sg_cleanup
+	dpkg -r secgroup-dkms sgnl >/dev/null 2>&1
+	mv "$tmp/harness.ko" "$harness" && depmod "$krel"
+	rm -rf "$tmp" /etc/secgroup
+}
+trap pk_cleanup EXIT
 
 check "dpkg -i sgnl and secgroup-dkms ($ver)" sh -c "dpkg -i $(echo $debs) >$tmp/dpkg 2>&1"
-sed 's/^/# /' "$tmp/dpkg" | grep -Ei 'dkms|error|secgroup' | head -n 20
+sed 's/^/# /' "$tmp/dpkg" | tail -n 25
 ko=/lib/modules/$krel/updates/dkms/secgroup.ko
 check "DKMS built and installed the module for $krel" test -s "$ko"
 check "dkms status: installed for $krel" sh -c "dkms status secgroup | grep -q '$krel.*installed'"
@@ -95,5 +103,4 @@ check "... the instances stay enforced" enforced
 modprobe -r secgroup
 check "dpkg -r secgroup-dkms removes the module" sh -c \
 	"dpkg -r secgroup-dkms >$tmp/dpkg 2>&1 && [ ! -e $ko ] && ! modinfo -n secgroup >/dev/null 2>&1"
-rm -rf "$tmp"
 finish

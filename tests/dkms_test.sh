@@ -59,6 +59,11 @@ else
 	deb=$tmp/deb
 	t "the packages unpack" sh -c "dpkg -x $top/build/deb/sgnl_${ver}_*.deb $deb &&
 		dpkg -x $top/build/deb/secgroup-dkms_${ver}_all.deb $deb"
+	dkmsdeb=$(ls "$top"/build/deb/secgroup-dkms_"$ver"_all.deb)
+	t "secgroup-dkms's postinst has DKMS build the module" sh -c \
+		"dpkg-deb -I $dkmsdeb postinst | grep -q 'dkms'"
+	t "secgroup-dkms depends on dkms" sh -c \
+		"dpkg-deb -f $dkmsdeb Depends | grep -qw dkms"
 	for f in usr/sbin/sgnl usr/share/man/man8/sgnl.8.gz lib/systemd/system/secgroup.service \
 		 usr/share/bash-completion/completions/sgnl usr/src/secgroup-$ver/dkms.conf \
 		 usr/src/secgroup-$ver/kmod/hooks.c; do
