@@ -34,11 +34,20 @@ harness=/lib/modules/$krel/updates/secgroup.ko
 # in updates/ goes aside, and comes back for the next tests
 mv "$harness" "$tmp/harness.ko"
 depmod "$krel"
+# DKMS builds for the running kernel and the newest with headers; every
+# Debian kernel of the host is installed in the VM's root, so the others'
+# headers links go aside while the package goes in (one build, not two)
+aside=()
+for b in /lib/modules/*/build; do
+	[ "$b" = "/lib/modules/$krel/build" ] || { mv "$b" "$b.sgaside" && aside+=("$b"); }
+done
 pk_cleanup() {
+	local b
 	sg_cleanup
 	dpkg -r secgroup-dkms sgnl >/dev/null 2>&1
 	mkdir -p "${harness%/*}"	# dkms remove may take updates/ with it
 	mv "$tmp/harness.ko" "$harness" && depmod "$krel"
+	for b in "${aside[@]}"; do mv "$b.sgaside" "$b"; done
 	rm -rf "$tmp" /etc/secgroup
 }
 trap pk_cleanup EXIT
