@@ -61,12 +61,12 @@ int sg_attach_each_cgroup_rcu(struct sg_net *sn,
 	return 0;
 }
 
-bool sg_attach_uses(const struct sg_attach *att, u32 group)
+bool sg_attach_uses(const struct sg_attach_conf *c, u32 group)
 {
 	u32 i;
 
-	for (i = 0; i < att->ngroups; i++)
-		if (att->groups[i] == group)
+	for (i = 0; i < c->ngroups; i++)
+		if (c->groups[i] == group)
 			return true;
 	return false;
 }
@@ -86,13 +86,11 @@ void sg_attach_stats_sum(const struct sg_attach *att, struct sg_attach_stats *ou
 	}
 }
 
-void sg_attach_free(struct sg_attach *att)
+static void sg_attach_free(struct sg_attach *att)
 {
-	if (!att)
-		return;
 	sg_policy_free(rcu_dereference_protected(att->policy, true));
 	free_percpu(att->stats);
-	kfree(att->addrs);
+	kfree(att->conf.addrs);
 	if (att->cgrp)
 		cgroup_put(att->cgrp);
 	kfree(att);
@@ -103,33 +101,45 @@ static void sg_attach_free_rcu(struct rcu_head *head)
 	sg_attach_free(container_of(head, struct sg_attach, rcu));
 }
 
-/* Member map entries: every address of the instance in every group. */
-void sg_attach_put_members(struct sg_net *sn, const struct sg_attach_key *who,
-			   const u32 *groups, u32 ng, const struct sg_addr *addrs, u32 na)
+/* What a request still holds: its addresses and its cgroup reference. */
+void sg_attach_req_release(struct sg_attach_req *req)
+{
+	kfree(req->conf.addrs);
+	req->conf.addrs = NULL;
+	if (req->cgrp)
+		cgroup_put(req->cgrp);
+	req->cgrp = NULL;
+}
+
+/* Member map entries of the first @ng groups and, of group @ng, @na addresses */
+static void sg_attach_put_some(struct sg_net *sn, const struct sg_attach_key *who,
+			       const struct sg_attach_conf *c, u32 ng, u32 na)
 {
 	u32 g, a;
 
-	for (g = 0; g < ng; g++)
-		for (a = 0; a < na; a++)
-			sg_member_put(sn, &addrs[a], groups[g], who);
+	for (g = 0; g <= ng && g < c->ngroups; g++)
+		for (a = 0; a < (g < ng ? c->naddrs : na); a++)
+			sg_member_put(sn, &c->addrs[a], c->groups[g], who);
 }
 
-int sg_attach_get_members(struct sg_net *sn, const struct sg_attach *t,
-			  struct netlink_ext_ack *extack)
+/* Member map entries: every address of the instance in every group. */
+void sg_attach_put_members(struct sg_net *sn, const struct sg_attach_key *who,
+			   const struct sg_attach_conf *c)
+{
+	sg_attach_put_some(sn, who, c, c->ngroups, 0);
+}
+
+int sg_attach_get_members(struct sg_net *sn, const struct sg_attach_key *who,
+			  const struct sg_attach_conf *c, struct netlink_ext_ack *extack)
 {
 	u32 g, a;
 	int err;
 
-	for (g = 0; g < t->ngroups; g++) {
-		for (a = 0; a < t->naddrs; a++) {
-			err = sg_member_get(sn, &t->addrs[a], t->groups[g], &t->key,
-					    extack);
+	for (g = 0; g < c->ngroups; g++) {
+		for (a = 0; a < c->naddrs; a++) {
+			err = sg_member_get(sn, &c->addrs[a], c->groups[g], who, extack);
 			if (err) {
-				/* undo the pairs taken so far */
-				sg_attach_put_members(sn, &t->key, t->groups, g,
-						      t->addrs, t->naddrs);
-				sg_attach_put_members(sn, &t->key, &t->groups[g], 1,
-						      t->addrs, a);
+				sg_attach_put_some(sn, who, c, g, a);
 				return err;
 			}
 		}
@@ -137,50 +147,26 @@ int sg_attach_get_members(struct sg_net *sn, const struct sg_attach *t,
 	return 0;
 }
 
-static void sg_attach_count_groups(struct sg_net *sn, const u32 *groups, u32 n,
-				   int delta)
+/* Each group of @c counts one attachment more (@delta 1) or less (-1). */
+void sg_attach_count_groups(struct sg_net *sn, const struct sg_attach_conf *c,
+			    int delta)
 {
 	struct sg_group *g;
 	u32 i;
 
-	for (i = 0; i < n; i++) {
-		g = sg_group_find(sn, groups[i], NULL);
+	for (i = 0; i < c->ngroups; i++) {
+		g = sg_group_find(sn, c->groups[i], NULL);
 		if (!WARN_ON_ONCE(!g))
 			g->attached += delta;
 	}
 }
 
-/* A new attachment for @t's instance; its cgroup reference is still @t's. */
-struct sg_attach *sg_attach_alloc(const struct sg_attach *t)
-{
-	struct sg_attach *att = kzalloc(sizeof(*att), GFP_KERNEL_ACCOUNT);
-
-	if (!att)
-		return NULL;
-	att->stats = alloc_percpu_gfp(struct sg_attach_stats, GFP_KERNEL_ACCOUNT);
-	if (!att->stats) {
-		kfree(att);
-		return NULL;
-	}
-	att->key = t->key;
-	att->cgrp = t->cgrp;
-	return att;
-}
-
-/*
- * Make the new attachment @att, with policy @pol, visible to the datapath
- * and register the hooks its kind needs.  On failure it is unpublished and
- * still the caller's (to free with sg_attach_free() after setting ->cgrp
- * and ->policy to what the caller keeps).
- */
-int sg_attach_publish(struct sg_net *sn, struct sg_attach *att,
-		      struct sg_policy *pol, struct netlink_ext_ack *extack)
+/* Make @att visible to the datapath and register the hooks its kind needs. */
+static int sg_attach_publish(struct sg_net *sn, struct sg_attach *att,
+			     struct netlink_ext_ack *extack)
 {
 	int err;
 
-	lockdep_assert_held(&sn->lock);
-	/* the datapath may find it as soon as it is in the hash */
-	RCU_INIT_POINTER(att->policy, pol);
 	err = rhashtable_insert_fast(&sn->attach_ht, &att->hnode, sg_attach_params);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "out of memory adding the attachment");
@@ -204,63 +190,82 @@ int sg_attach_publish(struct sg_net *sn, struct sg_attach *att,
 }
 
 /*
- * Create or replace the attachment of @t->key with @t's groups, addresses
- * and flags.  @t->addrs and @t->cgrp pass to the attachment on success.
- * On failure nothing changed.
+ * A new attachment for @req's instance with policy @pol, published with no
+ * groups and no addresses yet (the caller sets ->conf).  It takes @pol and
+ * @req's cgroup reference; on failure nothing changed and both stay the
+ * caller's.
  */
-int sg_attach_set(struct sg_net *sn, struct sg_attach *t, struct netlink_ext_ack *extack)
+struct sg_attach *sg_attach_create(struct sg_net *sn, struct sg_attach_req *req,
+				   struct sg_policy *pol, struct netlink_ext_ack *extack)
+{
+	struct sg_attach *att;
+	int err;
+
+	lockdep_assert_held(&sn->lock);
+	att = kzalloc(sizeof(*att), GFP_KERNEL_ACCOUNT);
+	if (att)
+		att->stats = alloc_percpu_gfp(struct sg_attach_stats, GFP_KERNEL_ACCOUNT);
+	if (!att || !att->stats) {
+		kfree(att);
+		NL_SET_ERR_MSG(extack, "out of memory adding the attachment");
+		return ERR_PTR(-ENOMEM);
+	}
+	att->key = req->key;
+	/* the datapath may find it as soon as it is in the hash */
+	RCU_INIT_POINTER(att->policy, pol);
+	err = sg_attach_publish(sn, att, extack);
+	if (err) {
+		free_percpu(att->stats);
+		kfree(att);
+		return ERR_PTR(err);
+	}
+	att->cgrp = req->cgrp;
+	req->cgrp = NULL;
+	return att;
+}
+
+/*
+ * Create or replace the attachment of @req->key with @req's groups,
+ * addresses and flags.  @req's addresses and cgroup pass to the attachment
+ * on success.  On failure nothing changed.
+ */
+int sg_attach_set(struct sg_net *sn, struct sg_attach_req *req,
+		  struct netlink_ext_ack *extack)
 {
 	struct sg_attach *att;
 	struct sg_policy *pol;
 	int err;
 
 	lockdep_assert_held(&sn->lock);
-	pol = sg_policy_build(sn, t);
+	pol = sg_policy_build(sn, &req->conf);
 	if (IS_ERR(pol)) {
 		NL_SET_ERR_MSG(extack, "out of memory compiling the policy");
 		return PTR_ERR(pol);
 	}
-	err = sg_attach_get_members(sn, t, extack);
+	err = sg_attach_get_members(sn, &req->key, &req->conf, extack);
 	if (err)
 		goto free_pol;
 
-	att = sg_attach_find(sn, t->key.kind, t->key.id);
+	att = sg_attach_find(sn, req->key.kind, req->key.id);
 	if (att) {
-		sg_attach_put_members(sn, &att->key, att->groups, att->ngroups,
-				      att->addrs, att->naddrs);
-		sg_attach_count_groups(sn, att->groups, att->ngroups, -1);
-		kfree(att->addrs);
-		if (t->cgrp)
-			cgroup_put(t->cgrp);	/* the attachment holds one */
-	} else {
-		err = -ENOMEM;
-		att = sg_attach_alloc(t);
-		if (!att)
-			goto put_members;
-		err = sg_attach_publish(sn, att, pol, extack);
-		if (err)
-			goto free_att;
-		pol = NULL;	/* published */
-	}
-	memcpy(att->groups, t->groups, t->ngroups * sizeof(*t->groups));
-	att->ngroups = t->ngroups;
-	att->addrs = t->addrs;
-	att->naddrs = t->naddrs;
-	att->flags = t->flags;
-	sg_attach_count_groups(sn, att->groups, att->ngroups, 1);
-	if (pol)
+		sg_attach_put_members(sn, &att->key, &att->conf);
+		sg_attach_count_groups(sn, &att->conf, -1);
+		kfree(att->conf.addrs);
 		sg_policy_free_rcu(rcu_replace_pointer(att->policy, pol,
 						       lockdep_is_held(&sn->lock)));
-	t->addrs = NULL;
-	t->cgrp = NULL;
+	} else {
+		att = sg_attach_create(sn, req, pol, extack);
+		if (IS_ERR(att)) {
+			err = PTR_ERR(att);
+			sg_attach_put_members(sn, &req->key, &req->conf);
+			goto free_pol;
+		}
+	}
+	att->conf = req->conf;
+	req->conf.addrs = NULL;
+	sg_attach_count_groups(sn, &att->conf, 1);
 	return 0;
 
-free_att:
-	att->cgrp = NULL;	/* still the caller's */
-	RCU_INIT_POINTER(att->policy, NULL);	/* freed below */
-	sg_attach_free(att);
-put_members:
-	sg_attach_put_members(sn, &t->key, t->groups, t->ngroups, t->addrs, t->naddrs);
 free_pol:
 	sg_policy_free(pol);
 	return err;
@@ -284,8 +289,8 @@ void sg_attach_unlink(struct sg_net *sn, struct sg_attach *att)
 void sg_attach_remove(struct sg_net *sn, struct sg_attach *att)
 {
 	lockdep_assert_held(&sn->lock);
-	sg_attach_put_members(sn, &att->key, att->groups, att->ngroups, att->addrs, att->naddrs);
-	sg_attach_count_groups(sn, att->groups, att->ngroups, -1);
+	sg_attach_put_members(sn, &att->key, &att->conf);
+	sg_attach_count_groups(sn, &att->conf, -1);
 	sg_attach_unlink(sn, att);
 	sg_hooks_update(sn);	/* unregistering cannot fail */
 }
@@ -349,8 +354,7 @@ void sg_attach_exit(struct sg_net *sn)
 		list_del(&att->node);
 		if (att->key.kind == SG_ATTACH_CGROUP)
 			hlist_del_rcu(&att->cg_node);
-		sg_attach_put_members(sn, &att->key, att->groups, att->ngroups,
-				      att->addrs, att->naddrs);
+		sg_attach_put_members(sn, &att->key, &att->conf);
 		sn->nattach[att->key.kind]--;
 		call_rcu(&att->rcu, sg_attach_free_rcu);
 	}

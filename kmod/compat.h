@@ -19,4 +19,11 @@ static inline struct nlattr **sg_dump_attrs(struct netlink_callback *cb)
 #endif
 }
 
+/* 6.2 gave pre_doit and post_doit the split form of an operation */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define sg_split_ops genl_ops
+#else
+#define sg_split_ops genl_split_ops
+#endif
+
 #endif

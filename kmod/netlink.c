@@ -10,6 +10,8 @@
  * another object, reply-only attributes, unknown flag bits and out-of-range
  * values are rejected with an extack message naming the attribute.
  */
+#include <linux/rtnetlink.h>
+
 #include "netlink.h"
 
 /* Top-level policies: each operation takes its own object and the flags. */
@@ -189,47 +191,70 @@ void sg_event_send(struct sg_net *sn, struct sk_buff *msg, int err)
 
 /* ---- the family ---- */
 
-#define SG_OP(_cmd, _doit, _policy)					\
+/*
+ * What sg_pre_doit() takes for an operation (genl_ops.internal_flags):
+ * every request runs under its netns's sg_net.lock; a change first drops
+ * the attachments of removed cgroups; one that may name a device takes
+ * RTNL before the lock, the order of the netdevice notifier.
+ */
+#define SG_READ		0
+#define SG_CHANGE	BIT(0)
+#define SG_RTNL		BIT(1)
+
+static int sg_pre_doit(const struct sg_split_ops *ops, struct sk_buff *skb,
+		       struct genl_info *info)
+{
+	struct sg_net *sn = sg_pernet(genl_info_net(info));
+
+	if (ops->internal_flags & SG_RTNL)
+		rtnl_lock();
+	mutex_lock(&sn->lock);
+	if (ops->internal_flags & SG_CHANGE)
+		sg_attach_sweep(sn);
+	info->user_ptr[0] = sn;
+	return 0;
+}
+
+static void sg_post_doit(const struct sg_split_ops *ops, struct sk_buff *skb,
+			 struct genl_info *info)
+{
+	struct sg_net *sn = info->user_ptr[0];
+
+	mutex_unlock(&sn->lock);
+	if (ops->internal_flags & SG_RTNL)
+		rtnl_unlock();
+}
+
+#define SG_OP(_cmd, _doit, _policy, _lock)				\
 	{ .cmd = SECGROUP_CMD_##_cmd, .doit = _doit, .policy = _policy,	\
-	  .maxattr = SECGROUP_A_MAX, .flags = GENL_UNS_ADMIN_PERM }
+	  .maxattr = SECGROUP_A_MAX, .flags = GENL_UNS_ADMIN_PERM,	\
+	  .internal_flags = _lock }
+
+/* A read: doit for one object, dumpit (which locks itself) for all. */
+#define SG_GET(_cmd, _doit, _start, _dump, _policy)			\
+	{ .cmd = SECGROUP_CMD_##_cmd, .doit = _doit, .start = _start,	\
+	  .dumpit = _dump, .policy = _policy, .maxattr = SECGROUP_A_MAX,	\
+	  .flags = GENL_UNS_ADMIN_PERM,	/* as nft list and wg show */	\
+	  .internal_flags = SG_READ }
 
 static const struct genl_ops sg_genl_ops[] = {
-	SG_OP(GROUP_NEW, sg_nl_group_new, sg_group_op_policy),
-	SG_OP(GROUP_DEL, sg_nl_group_del, sg_group_op_policy),
-	SG_OP(GROUP_SET, sg_nl_group_set, sg_group_op_policy),
-	{
-		.cmd = SECGROUP_CMD_GROUP_GET,
-		.flags = GENL_UNS_ADMIN_PERM,	/* as nft list and wg show */
-		.doit = sg_nl_group_get,
-		.start = sg_nl_group_dump_start,
-		.dumpit = sg_nl_group_dump,
-		.policy = sg_group_op_policy,
-		.maxattr = SECGROUP_A_MAX,
-	},
-	SG_OP(RULE_NEW, sg_nl_rule_new, sg_rule_op_policy),
-	SG_OP(RULE_DEL, sg_nl_rule_del, sg_rule_op_policy),
-	SG_OP(RULE_SET, sg_nl_rule_set, sg_rule_op_policy),
-	{
-		.cmd = SECGROUP_CMD_RULE_GET,
-		.flags = GENL_UNS_ADMIN_PERM,	/* as nft list and wg show */
-		.dumpit = sg_nl_rule_dump,
-		.policy = sg_rule_op_policy,
-		.maxattr = SECGROUP_A_MAX,
-	},
-	SG_OP(ATTACH_NEW, sg_nl_attach_new, sg_attach_op_policy),
-	SG_OP(ATTACH_DEL, sg_nl_attach_del, sg_attach_op_policy),
-	{
-		.cmd = SECGROUP_CMD_ATTACH_GET,
-		.flags = GENL_UNS_ADMIN_PERM,	/* as nft list and wg show */
-		.doit = sg_nl_attach_get,
-		.start = sg_nl_attach_dump_start,
-		.dumpit = sg_nl_attach_dump,
-		.policy = sg_attach_op_policy,
-		.maxattr = SECGROUP_A_MAX,
-	},
-	SG_OP(MEMBER_NEW, sg_nl_member_new, sg_member_op_policy),
-	SG_OP(MEMBER_DEL, sg_nl_member_del, sg_member_op_policy),
-	SG_OP(CONFIG_REPLACE, sg_nl_config_replace, sg_config_op_policy),
+	SG_OP(GROUP_NEW, sg_nl_group_new, sg_group_op_policy, SG_CHANGE),
+	SG_OP(GROUP_DEL, sg_nl_group_del, sg_group_op_policy, SG_CHANGE),
+	SG_OP(GROUP_SET, sg_nl_group_set, sg_group_op_policy, SG_CHANGE),
+	SG_GET(GROUP_GET, sg_nl_group_get, sg_nl_group_dump_start,
+	       sg_nl_group_dump, sg_group_op_policy),
+	SG_OP(RULE_NEW, sg_nl_rule_new, sg_rule_op_policy, SG_CHANGE),
+	SG_OP(RULE_DEL, sg_nl_rule_del, sg_rule_op_policy, SG_CHANGE),
+	SG_OP(RULE_SET, sg_nl_rule_set, sg_rule_op_policy, SG_CHANGE),
+	SG_GET(RULE_GET, NULL, NULL, sg_nl_rule_dump, sg_rule_op_policy),
+	SG_OP(ATTACH_NEW, sg_nl_attach_new, sg_attach_op_policy, SG_CHANGE | SG_RTNL),
+	SG_OP(ATTACH_DEL, sg_nl_attach_del, sg_attach_op_policy, SG_CHANGE | SG_RTNL),
+	SG_GET(ATTACH_GET, sg_nl_attach_get, sg_nl_attach_dump_start,
+	       sg_nl_attach_dump, sg_attach_op_policy),
+	SG_OP(MEMBER_NEW, sg_nl_member_new, sg_member_op_policy, SG_CHANGE),
+	SG_OP(MEMBER_DEL, sg_nl_member_del, sg_member_op_policy, SG_CHANGE),
+	SG_OP(CONFIG_REPLACE, sg_nl_config_replace, sg_config_op_policy,
+	      SG_CHANGE | SG_RTNL),
 };
 
 /* Flow records and the audit trail: CAP_NET_ADMIN in the netns's user ns. */
@@ -243,6 +268,8 @@ struct genl_family sg_genl_family __ro_after_init = {
 	.maxattr = SECGROUP_A_MAX,
 	.netnsok = true,
 	.parallel_ops = true,	/* serialised per netns by sg_net.lock */
+	.pre_doit = sg_pre_doit,
+	.post_doit = sg_post_doit,
 	.module = THIS_MODULE,
 	.ops = sg_genl_ops,
 	.n_ops = ARRAY_SIZE(sg_genl_ops),

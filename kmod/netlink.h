@@ -62,6 +62,9 @@ void sg_event_send(struct sg_net *sn, struct sk_buff *msg, int err);
 struct sg_rule *sg_rule_parse(struct sg_net *sn, struct list_head *names,
 			      struct nlattr **tb, struct nlattr *nest,
 			      struct netlink_ext_ack *extack);
+struct sg_group *sg_group_parse(struct sg_net *sn, struct list_head *groups,
+				u32 n, bool replace, struct nlattr **tb,
+				struct nlattr *nest, struct netlink_ext_ack *extack);
 int sg_tags_build(const struct sg_group *g, struct nlattr *set,
 		  struct nlattr *unset, struct sg_tag **out, u32 *nout,
 		  struct netlink_ext_ack *extack);
@@ -69,15 +72,11 @@ void sg_tags_free(struct sg_tag *tags, u32 n);
 bool sg_name_ok(struct nlattr *a, struct netlink_ext_ack *extack);
 bool sg_desc_ok(struct nlattr *a, struct netlink_ext_ack *extack);
 int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,
-			struct nlattr *nest, struct sg_attach *t,
+			struct nlattr *nest, struct sg_attach_req *req,
 			bool need_fd, struct netlink_ext_ack *extack);
-int sg_attach_parse_groups(struct sg_net *sn, struct list_head *names,
-			   struct nlattr *list, struct sg_attach *t,
-			   struct netlink_ext_ack *extack);
-int sg_attach_parse_addrs(struct nlattr *list, struct sg_attach *t,
-			  struct netlink_ext_ack *extack);
-void sg_attach_lock(struct sg_net *sn);
-void sg_attach_unlock(struct sg_net *sn);
+int sg_attach_parse_conf(struct sg_net *sn, struct list_head *names,
+			 struct nlattr **tb, struct sg_attach_conf *c,
+			 struct netlink_ext_ack *extack);
 
 int sg_nl_group_new(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_group_del(struct sk_buff *skb, struct genl_info *info);

@@ -51,17 +51,17 @@ const struct nla_policy sg_cfg_attach_policy[SECGROUP_ATTACH_A_MAX + 1] = {
  * netns, or (configuration replace) GROUP_NAME ones, names among @names.
  * No list: the default group (whose id a replace keeps).
  */
-int sg_attach_parse_groups(struct sg_net *sn, struct list_head *names,
-			   struct nlattr *list, struct sg_attach *t,
-			   struct netlink_ext_ack *extack)
+static int sg_attach_parse_groups(struct sg_net *sn, struct list_head *names,
+				  struct nlattr *list, struct sg_attach_conf *c,
+				  struct netlink_ext_ack *extack)
 {
 	struct sg_group *g;
 	struct nlattr *a;
 	int rem;
 
 	if (!list) {
-		t->groups[0] = sn->def->id;
-		t->ngroups = 1;
+		c->groups[0] = sn->def->id;
+		c->ngroups = 1;
 		return 0;
 	}
 	nla_for_each_nested(a, list, rem) {
@@ -71,26 +71,26 @@ int sg_attach_parse_groups(struct sg_net *sn, struct list_head *names,
 			NL_SET_ERR_MSG_ATTR(extack, a, "no such group");
 			return -ENOENT;
 		}
-		if (t->ngroups >= sg_max_groups_per_attach) {
+		if (c->ngroups >= sg_max_groups_per_attach) {
 			NL_SET_ERR_MSG_ATTR(extack, a,
 					    "too many groups for one instance (module parameter max_groups_per_attach)");
 			return -ENOSPC;
 		}
-		if (sg_attach_uses(t, g->id)) {
+		if (sg_attach_uses(c, g->id)) {
 			NL_SET_ERR_MSG_ATTR(extack, a, "group listed twice");
 			return -EINVAL;
 		}
-		t->groups[t->ngroups++] = g->id;
+		c->groups[c->ngroups++] = g->id;
 	}
-	if (!t->ngroups) {
+	if (!c->ngroups) {
 		NL_SET_ERR_MSG_ATTR(extack, list, "at least one group is required");
 		return -EINVAL;
 	}
 	return 0;
 }
 
-int sg_attach_parse_addrs(struct nlattr *list, struct sg_attach *t,
-			  struct netlink_ext_ack *extack)
+static int sg_attach_parse_addrs(struct nlattr *list, struct sg_attach_conf *c,
+				 struct netlink_ext_ack *extack)
 {
 	struct nlattr *a;
 	u32 i;
@@ -98,28 +98,46 @@ int sg_attach_parse_addrs(struct nlattr *list, struct sg_attach *t,
 
 	if (!list)
 		return 0;
-	t->addrs = kcalloc(SECGROUP_ATTACH_ADDRS_MAX, sizeof(*t->addrs), GFP_KERNEL_ACCOUNT);
-	if (!t->addrs)
+	c->addrs = kcalloc(SECGROUP_ATTACH_ADDRS_MAX, sizeof(*c->addrs), GFP_KERNEL_ACCOUNT);
+	if (!c->addrs)
 		return -ENOMEM;
 	nla_for_each_nested(a, list, rem) {
 		struct sg_addr x;
 
-		if (t->naddrs == SECGROUP_ATTACH_ADDRS_MAX) {
+		if (c->naddrs == SECGROUP_ATTACH_ADDRS_MAX) {
 			NL_SET_ERR_MSG_ATTR(extack, a, "too many addresses (at most 64)");
 			return -ENOSPC;
 		}
 		x = nla_type(a) == SECGROUP_ADDR_A_IPV4 ?
 		    sg_addr_v4(nla_get_in_addr(a)) :
 		    sg_addr_v6((const struct in6_addr *)nla_data(a));
-		for (i = 0; i < t->naddrs; i++) {
-			if (sg_addr_eq(&t->addrs[i], &x)) {
+		for (i = 0; i < c->naddrs; i++) {
+			if (sg_addr_eq(&c->addrs[i], &x)) {
 				NL_SET_ERR_MSG_ATTR(extack, a, "address listed twice");
 				return -EINVAL;
 			}
 		}
-		t->addrs[t->naddrs++] = x;
+		c->addrs[c->naddrs++] = x;
 	}
 	return 0;
+}
+
+/*
+ * An attachment's flags, groups and addresses from @tb; group names among
+ * @names (configuration replace) or ids in the netns (@names NULL).
+ */
+int sg_attach_parse_conf(struct sg_net *sn, struct list_head *names,
+			 struct nlattr **tb, struct sg_attach_conf *c,
+			 struct netlink_ext_ack *extack)
+{
+	int err;
+
+	if (tb[SECGROUP_ATTACH_A_FLAGS])
+		c->flags = nla_get_u32(tb[SECGROUP_ATTACH_A_FLAGS]);
+	err = sg_attach_parse_groups(sn, names, tb[SECGROUP_ATTACH_A_GROUPS], c, extack);
+	if (!err)
+		err = sg_attach_parse_addrs(tb[SECGROUP_ATTACH_A_ADDRS], c, extack);
+	return err;
 }
 
 /*
@@ -168,7 +186,7 @@ out:
  * given as an fd the caller may write to; lookups take the bare numbers.
  */
 int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,
-			struct nlattr *nest, struct sg_attach *t,
+			struct nlattr *nest, struct sg_attach_req *req,
 			bool need_fd, struct netlink_ext_ack *extack)
 {
 	struct nlattr *ifi = tb[SECGROUP_ATTACH_A_IFINDEX];
@@ -186,25 +204,25 @@ int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,
 			NL_SET_ERR_MSG_ATTR(extack, ifi, "no such device in this netns");
 			return -ENODEV;
 		}
-		t->key.kind = SG_ATTACH_DEV;
-		t->key.id = nla_get_u32(ifi);
+		req->key.kind = SG_ATTACH_DEV;
+		req->key.id = nla_get_u32(ifi);
 		return 0;
 	}
-	t->key.kind = SG_ATTACH_CGROUP;
+	req->key.kind = SG_ATTACH_CGROUP;
 	if (cgid) {
 		if (need_fd) {
 			NL_SET_ERR_MSG_ATTR(extack, cgid, "attach a cgroup by an open fd");
 			return -EINVAL;
 		}
-		t->key.id = nla_get_u64(cgid);
+		req->key.id = nla_get_u64(cgid);
 		return 0;
 	}
 	cgrp = sg_cgroup_get_writable(nla_get_s32(fd), fd, extack);
 	if (IS_ERR(cgrp))
 		return PTR_ERR(cgrp);
-	t->key.id = cgroup_id(cgrp);
+	req->key.id = cgroup_id(cgrp);
 	if (need_fd)
-		t->cgrp = cgrp;
+		req->cgrp = cgrp;
 	else
 		cgroup_put(cgrp);
 	return 0;
@@ -227,63 +245,36 @@ static int sg_attach_reply(struct genl_info *info, struct sg_net *sn,
 	return genlmsg_reply(msg, info);
 }
 
-/*
- * Changes to attachments need RTNL for devices, taken before sg_net.lock as
- * the notifier does; they drop the attachments of removed cgroups first.
- */
-void sg_attach_lock(struct sg_net *sn)
-{
-	rtnl_lock();
-	mutex_lock(&sn->lock);
-	sg_attach_sweep(sn);
-}
-
-void sg_attach_unlock(struct sg_net *sn)
-{
-	mutex_unlock(&sn->lock);
-	rtnl_unlock();
-}
-
 int sg_nl_attach_new(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct sg_net *sn = info->user_ptr[0];
 	struct nlattr *tb[SECGROUP_ATTACH_A_MAX + 1];
 	struct nlattr *nest = info->attrs[SECGROUP_A_ATTACH];
-	struct sg_attach *t, *att;
+	struct sg_attach_req *req;
+	struct sg_attach *att;
 	int err;
 
 	err = sg_nl_parse_nest(info, SECGROUP_A_ATTACH, tb, SECGROUP_ATTACH_A_MAX,
 			       sg_attach_policy);
 	if (err)
 		return err;
-	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
-	if (!t)
+	req = kzalloc(sizeof(*req), GFP_KERNEL_ACCOUNT);
+	if (!req)
 		return -ENOMEM;
-	if (tb[SECGROUP_ATTACH_A_FLAGS])
-		t->flags = nla_get_u32(tb[SECGROUP_ATTACH_A_FLAGS]);
-
-	sg_attach_lock(sn);
-	err = sg_attach_parse_key(sn, tb, nest, t, true, info->extack);
+	err = sg_attach_parse_key(sn, tb, nest, req, true, info->extack);
 	if (!err)
-		err = sg_attach_parse_groups(sn, NULL, tb[SECGROUP_ATTACH_A_GROUPS], t,
-					     info->extack);
+		err = sg_attach_parse_conf(sn, NULL, tb, &req->conf, info->extack);
 	if (!err)
-		err = sg_attach_parse_addrs(tb[SECGROUP_ATTACH_A_ADDRS], t, info->extack);
-	if (!err)
-		err = sg_attach_set(sn, t, info->extack);
-	if (err)
-		goto out;
-	att = sg_attach_find(sn, t->key.kind, t->key.id);
-	if (sg_nl_flush(info))
-		sg_ct_flush(sn);
-	sg_notify_attach(sn, SECGROUP_CMD_ATTACH_NEW, att);
-	sg_attach_reply(info, sn, att);	/* committed: a lost reply does not fail it */
-out:
-	sg_attach_unlock(sn);
-	if (t->cgrp)
-		cgroup_put(t->cgrp);
-	kfree(t->addrs);
-	kfree(t);
+		err = sg_attach_set(sn, req, info->extack);
+	if (!err) {
+		att = sg_attach_find(sn, req->key.kind, req->key.id);
+		if (sg_nl_flush(info))
+			sg_ct_flush(sn);
+		sg_notify_attach(sn, SECGROUP_CMD_ATTACH_NEW, att);
+		sg_attach_reply(info, sn, att);	/* committed: a lost reply does not fail it */
+	}
+	sg_attach_req_release(req);
+	kfree(req);
 	return err;
 }
 
@@ -292,16 +283,17 @@ static struct sg_attach *sg_nl_attach_find(struct sg_net *sn, struct genl_info *
 {
 	struct nlattr *tb[SECGROUP_ATTACH_A_MAX + 1];
 	struct nlattr *nest = info->attrs[SECGROUP_A_ATTACH];
-	struct sg_attach t = {}, *att;
+	struct sg_attach_req req = {};
+	struct sg_attach *att;
 	int err;
 
 	err = sg_nl_parse_nest(info, SECGROUP_A_ATTACH, tb, SECGROUP_ATTACH_A_MAX,
 			       sg_attach_policy);
 	if (!err)
-		err = sg_attach_parse_key(sn, tb, nest, &t, false, info->extack);
+		err = sg_attach_parse_key(sn, tb, nest, &req, false, info->extack);
 	if (err)
 		return ERR_PTR(err);
-	att = sg_attach_find(sn, t.key.kind, t.key.id);
+	att = sg_attach_find(sn, req.key.kind, req.key.id);
 	if (!att) {
 		NL_SET_ERR_MSG_ATTR(info->extack, nest, "the instance is not attached");
 		return ERR_PTR(-ENOENT);
@@ -311,31 +303,22 @@ static struct sg_attach *sg_nl_attach_find(struct sg_net *sn, struct genl_info *
 
 int sg_nl_attach_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sg_net *sn = sg_pernet(genl_info_net(info));
-	struct sg_attach *att;
+	struct sg_net *sn = info->user_ptr[0];
+	struct sg_attach *att = sg_nl_attach_find(sn, info);
 
-	sg_attach_lock(sn);
-	att = sg_nl_attach_find(sn, info);
-	if (!IS_ERR(att)) {
-		sg_notify_attach(sn, SECGROUP_CMD_ATTACH_DEL, att);
-		sg_attach_remove(sn, att);
-	}
-	sg_attach_unlock(sn);
-	return PTR_ERR_OR_ZERO(att);
+	if (IS_ERR(att))
+		return PTR_ERR(att);
+	sg_notify_attach(sn, SECGROUP_CMD_ATTACH_DEL, att);
+	sg_attach_remove(sn, att);
+	return 0;
 }
 
-/* A read: no RTNL, no sweeping, no event. */
 int sg_nl_attach_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sg_net *sn = sg_pernet(genl_info_net(info));
-	struct sg_attach *att;
-	int err;
+	struct sg_net *sn = info->user_ptr[0];
+	struct sg_attach *att = sg_nl_attach_find(sn, info);
 
-	mutex_lock(&sn->lock);
-	att = sg_nl_attach_find(sn, info);
-	err = IS_ERR(att) ? PTR_ERR(att) : sg_attach_reply(info, sn, att);
-	mutex_unlock(&sn->lock);
-	return err;
+	return IS_ERR(att) ? PTR_ERR(att) : sg_attach_reply(info, sn, att);
 }
 
 /* A cgroup's path can be long: dump buffers that fit the largest message. */
@@ -388,7 +371,7 @@ int sg_nl_attach_dump(struct sk_buff *skb, struct netlink_callback *cb)
 size_t sg_attach_msg_size(const struct sg_attach *att)
 {
 	return NLMSG_GOODSIZE + nla_total_size(PATH_MAX) +
-	       att->naddrs * nla_total_size(sizeof(struct in6_addr));
+	       att->conf.naddrs * nla_total_size(sizeof(struct in6_addr));
 }
 
 static int sg_fill_stats(struct sk_buff *skb, const struct sg_attach *att)
@@ -470,21 +453,21 @@ int sg_fill_attach(struct sk_buff *skb, struct sg_net *sn,
 	if (err)
 		goto cancel;
 	err = -EMSGSIZE;
-	if (nla_put_u32(skb, SECGROUP_ATTACH_A_FLAGS, att->flags))
+	if (nla_put_u32(skb, SECGROUP_ATTACH_A_FLAGS, att->conf.flags))
 		goto cancel;
 	list = nla_nest_start(skb, SECGROUP_ATTACH_A_GROUPS);
 	if (!list)
 		goto cancel;
-	for (i = 0; i < att->ngroups; i++)
-		if (nla_put_u32(skb, SECGROUP_ATTACH_A_GROUP_ID, att->groups[i]))
+	for (i = 0; i < att->conf.ngroups; i++)
+		if (nla_put_u32(skb, SECGROUP_ATTACH_A_GROUP_ID, att->conf.groups[i]))
 			goto cancel;
 	nla_nest_end(skb, list);
 	list = nla_nest_start(skb, SECGROUP_ATTACH_A_ADDRS);
 	if (!list)
 		goto cancel;
-	for (i = 0; i < att->naddrs; i++)
+	for (i = 0; i < att->conf.naddrs; i++)
 		if (sg_put_addr(skb, SECGROUP_ADDR_A_IPV4, SECGROUP_ADDR_A_IPV6,
-				&att->addrs[i]))
+				&att->conf.addrs[i]))
 			goto cancel;
 	nla_nest_end(skb, list);
 	if (sg_fill_stats(skb, att))

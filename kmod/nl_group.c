@@ -206,146 +206,111 @@ bool sg_desc_ok(struct nlattr *a, struct netlink_ext_ack *extack)
 	return true;
 }
 
+/*
+ * A new group for @groups, @n of them, from a GROUP nest (@tb, @nest), not
+ * linked: GROUP_NEW (@replace false) and CONFIG_REPLACE (true: the list
+ * being built; the id of the netns's group of the same name is kept, and
+ * there are no default egress rules: the request lists every rule) check
+ * and build it alike.
+ */
+struct sg_group *sg_group_parse(struct sg_net *sn, struct list_head *groups,
+				u32 n, bool replace, struct nlattr **tb,
+				struct nlattr *nest, struct netlink_ext_ack *extack)
+{
+	struct nlattr *desc = tb[SECGROUP_GROUP_A_DESCRIPTION];
+	struct sg_group *g, *old;
+	const char *name;
+	u32 flags = 0;
+	int err;
+
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, SECGROUP_GROUP_A_NAME)) {
+		NL_SET_ERR_MSG(extack, "group: a name is required");
+		return ERR_PTR(-EINVAL);
+	}
+	if (!sg_name_ok(tb[SECGROUP_GROUP_A_NAME], extack) || !sg_desc_ok(desc, extack))
+		return ERR_PTR(-EINVAL);
+	name = nla_data(tb[SECGROUP_GROUP_A_NAME]);
+	err = sg_group_check(groups, n, name, tb[SECGROUP_GROUP_A_NAME], extack);
+	if (err)
+		return ERR_PTR(err);
+	if (tb[SECGROUP_GROUP_A_FLAGS])
+		flags = nla_get_u32(tb[SECGROUP_GROUP_A_FLAGS]);
+	old = replace ? sg_group_find(sn, 0, name) : NULL;
+	g = sg_group_create(sn, replace ? groups : NULL, old ? old->id : 0, name,
+			    desc ? nla_data(desc) : "",
+			    !replace && !(flags & SECGROUP_GROUP_F_NO_DEFAULT_EGRESS), extack);
+	if (IS_ERR(g))
+		return g;
+	g->is_default = !strcmp(name, SG_DEFAULT_NAME);
+	if (!tb[SECGROUP_GROUP_A_TAGS])
+		return g;
+	err = sg_tags_build(NULL, tb[SECGROUP_GROUP_A_TAGS], NULL, &g->tags, &g->ntags,
+			    extack);
+	if (err) {
+		sg_group_free(g);
+		return ERR_PTR(err);
+	}
+	return g;
+}
+
 int sg_nl_group_new(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct sg_net *sn = info->user_ptr[0];
 	struct nlattr *tb[SECGROUP_GROUP_A_MAX + 1];
-	struct nlattr *nest = info->attrs[SECGROUP_A_GROUP];
 	struct sg_group *g;
-	u32 flags = 0;
 	int err;
 
 	err = sg_nl_parse_nest(info, SECGROUP_A_GROUP, tb, SECGROUP_GROUP_A_MAX,
 			       sg_group_policy);
 	if (err)
 		return err;
-	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, SECGROUP_GROUP_A_NAME)) {
-		NL_SET_ERR_MSG(info->extack, "group: a name is required");
-		return -EINVAL;
-	}
-	if (!sg_name_ok(tb[SECGROUP_GROUP_A_NAME], info->extack) ||
-	    !sg_desc_ok(tb[SECGROUP_GROUP_A_DESCRIPTION], info->extack))
-		return -EINVAL;
 	if (tb[SECGROUP_GROUP_A_ID] || tb[SECGROUP_GROUP_A_UNTAGS]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[SECGROUP_GROUP_A_ID] ?:
 				    tb[SECGROUP_GROUP_A_UNTAGS],
 				    "not allowed when creating a group");
 		return -EINVAL;
 	}
-	if (tb[SECGROUP_GROUP_A_FLAGS])
-		flags = nla_get_u32(tb[SECGROUP_GROUP_A_FLAGS]);
-
-	mutex_lock(&sn->lock);
-	if (sg_group_find(sn, 0, nla_data(tb[SECGROUP_GROUP_A_NAME]))) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[SECGROUP_GROUP_A_NAME],
-				    "a group with this name exists");
-		err = -EEXIST;
-		goto out;
-	}
-	if (sn->ngroups >= sg_max_groups) {
-		NL_SET_ERR_MSG(info->extack, "group quota of the netns reached (module parameter max_groups)");
-		err = -ENOSPC;
-		goto out;
-	}
-	g = sg_group_create(sn, NULL, 0, nla_data(tb[SECGROUP_GROUP_A_NAME]),
-			    tb[SECGROUP_GROUP_A_DESCRIPTION] ?
-			    nla_data(tb[SECGROUP_GROUP_A_DESCRIPTION]) : "",
-			    !(flags & SECGROUP_GROUP_F_NO_DEFAULT_EGRESS), info->extack);
-	if (IS_ERR(g)) {
-		err = PTR_ERR(g);
-		goto out;
-	}
-	if (tb[SECGROUP_GROUP_A_TAGS]) {
-		err = sg_tags_build(NULL, tb[SECGROUP_GROUP_A_TAGS], NULL,
-				    &g->tags, &g->ntags, info->extack);
-		if (err) {
-			sg_group_free(g);
-			goto out;
-		}
-	}
+	g = sg_group_parse(sn, &sn->groups, sn->ngroups, false, tb,
+			   info->attrs[SECGROUP_A_GROUP], info->extack);
+	if (IS_ERR(g))
+		return PTR_ERR(g);
 	err = sg_group_reply(info, g);
 	if (err) {
 		sg_group_free(g);
-		goto out;
+		return err;
 	}
 	list_add_tail(&g->node, &sn->groups);
 	sn->ngroups++;
 	sg_notify_group(sn, SECGROUP_CMD_GROUP_NEW, g);
-out:
-	mutex_unlock(&sn->lock);
-	return err;
-}
-
-/* The first group other than @g with a rule referencing @g. */
-static struct sg_group *sg_group_referrer(struct sg_net *sn, const struct sg_group *g)
-{
-	struct sg_group *o;
-	struct sg_rule *r;
-	int d;
-
-	list_for_each_entry(o, &sn->groups, node) {
-		if (o == g)
-			continue;
-		for (d = 0; d < SG_DIRS; d++)
-			list_for_each_entry(r, &o->rules[d], node)
-				if (r->peer_type == SGC_PEER_GROUP && r->peer_group == g->id)
-					return o;
-	}
-	return NULL;
+	return 0;
 }
 
 int sg_nl_group_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct sg_net *sn = info->user_ptr[0];
 	struct nlattr *tb[SECGROUP_GROUP_A_MAX + 1];
 	struct nlattr *nest = info->attrs[SECGROUP_A_GROUP];
-	struct sg_rmember *m;
-	struct sg_group *g, *ref;
+	struct sg_group *g;
 	int err;
 
 	err = sg_nl_parse_nest(info, SECGROUP_A_GROUP, tb, SECGROUP_GROUP_A_MAX,
 			       sg_group_policy);
 	if (err)
 		return err;
-	mutex_lock(&sn->lock);
-	sg_attach_sweep(sn);
 	g = sg_nl_group(sn, tb, SECGROUP_GROUP_A_ID, SECGROUP_GROUP_A_NAME, nest,
 			info->extack);
-	if (IS_ERR(g)) {
-		err = PTR_ERR(g);
-		goto out;
-	}
-	err = -EBUSY;
-	if (g->is_default) {
-		NL_SET_ERR_MSG_ATTR(info->extack, nest, "the default group cannot be deleted");
-		goto out;
-	}
-	if (g->attached) {
-		NL_SET_ERR_MSG_ATTR(info->extack, nest,
-				    "group is attached to an instance (DependencyViolation)");
-		goto out;
-	}
-	ref = sg_group_referrer(sn, g);
-	if (ref) {
-		NL_SET_ERR_MSG_ATTR(info->extack, nest,
-				    "group is referenced by a rule of another group (DependencyViolation)");
-		goto out;
-	}
-	err = 0;
+	if (IS_ERR(g))
+		return PTR_ERR(g);
+	err = sg_group_del_check(sn, g, nest, info->extack);
+	if (err)
+		return err;
 	sg_notify_group(sn, SECGROUP_CMD_GROUP_DEL, g);
-	list_for_each_entry(m, &g->members, node)
-		sg_member_put(sn, &m->addr, g->id, &sg_from_remote);
-	list_del(&g->node);
-	sn->ngroups--;
-	sg_group_free(g);
-out:
-	mutex_unlock(&sn->lock);
-	return err;
+	sg_group_remove(sn, g);
+	return 0;
 }
 
 int sg_nl_group_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sg_net *sn = sg_pernet(genl_info_net(info));
 	struct nlattr *tb[SECGROUP_GROUP_A_MAX + 1];
 	struct sg_group *g;
 	int err;
@@ -354,14 +319,12 @@ int sg_nl_group_get(struct sk_buff *skb, struct genl_info *info)
 			       sg_group_policy);
 	if (err)
 		return err;
-	mutex_lock(&sn->lock);
-	g = sg_nl_group(sn, tb, SECGROUP_GROUP_A_ID, SECGROUP_GROUP_A_NAME,
+	g = sg_nl_group(info->user_ptr[0], tb, SECGROUP_GROUP_A_ID, SECGROUP_GROUP_A_NAME,
 			info->attrs[SECGROUP_A_GROUP], info->extack);
 	err = IS_ERR(g) ? PTR_ERR(g) : sg_group_reply(info, g);
 	if (err == -EMSGSIZE)
 		NL_SET_ERR_MSG(info->extack,
 			       "the group does not fit in one message (a nest is at most 64 KiB)");
-	mutex_unlock(&sn->lock);
 	return err;
 }
 
@@ -412,7 +375,7 @@ int sg_nl_group_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 int sg_nl_group_set(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct sg_net *sn = info->user_ptr[0];
 	struct nlattr *tb[SECGROUP_GROUP_A_MAX + 1];
 	struct sg_tag *tags = NULL;
 	char *desc = NULL;
@@ -436,19 +399,14 @@ int sg_nl_group_set(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (!sg_desc_ok(tb[SECGROUP_GROUP_A_DESCRIPTION], info->extack))
 		return -EINVAL;
-	mutex_lock(&sn->lock);
 	g = sg_nl_group(sn, tb, SECGROUP_GROUP_A_ID, SECGROUP_GROUP_A_NAME,
 			info->attrs[SECGROUP_A_GROUP], info->extack);
-	if (IS_ERR(g)) {
-		err = PTR_ERR(g);
-		goto out;
-	}
+	if (IS_ERR(g))
+		return PTR_ERR(g);
 	if (tb[SECGROUP_GROUP_A_DESCRIPTION]) {
 		desc = kstrdup(nla_data(tb[SECGROUP_GROUP_A_DESCRIPTION]), GFP_KERNEL_ACCOUNT);
-		if (!desc) {
-			err = -ENOMEM;
-			goto out;
-		}
+		if (!desc)
+			return -ENOMEM;
 	}
 	if (tb[SECGROUP_GROUP_A_TAGS] || tb[SECGROUP_GROUP_A_UNTAGS]) {
 		err = sg_tags_build(g, tb[SECGROUP_GROUP_A_TAGS],
@@ -456,7 +414,7 @@ int sg_nl_group_set(struct sk_buff *skb, struct genl_info *info)
 				    info->extack);
 		if (err) {
 			kfree(desc);
-			goto out;
+			return err;
 		}
 		sg_tags_free(g->tags, g->ntags);
 		g->tags = tags;
@@ -468,76 +426,74 @@ int sg_nl_group_set(struct sk_buff *skb, struct genl_info *info)
 	}
 	sg_notify_group(sn, SECGROUP_CMD_GROUP_SET, g);
 	sg_group_reply(info, g);	/* committed: a lost reply does not fail it */
-	err = 0;
-out:
-	mutex_unlock(&sn->lock);
-	return err;
+	return 0;
 }
 
 /* ---- remote members ---- */
 
-static int sg_nl_member(struct genl_info *info, bool add)
+/* The group and the address a MEMBER request names. */
+static struct sg_group *sg_nl_member_parse(struct genl_info *info, struct sg_addr *a)
 {
-	struct sg_net *sn = sg_pernet(genl_info_net(info));
 	struct nlattr *tb[SECGROUP_MEMBER_A_MAX + 1];
 	struct nlattr *nest = info->attrs[SECGROUP_A_MEMBER];
+	int err;
+
+	err = sg_nl_parse_nest(info, SECGROUP_A_MEMBER, tb, SECGROUP_MEMBER_A_MAX,
+			       sg_member_policy);
+	if (!err)
+		err = sg_nl_addr(tb[SECGROUP_MEMBER_A_IPV4], tb[SECGROUP_MEMBER_A_IPV6],
+				 a, nest, info->extack);
+	if (err)
+		return ERR_PTR(err);
+	return sg_nl_group(info->user_ptr[0], tb, SECGROUP_MEMBER_A_GROUP, 0, nest,
+			   info->extack);
+}
+
+int sg_nl_member_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sg_net *sn = info->user_ptr[0];
 	struct sg_rmember *m;
 	struct sg_group *g;
 	struct sg_addr a;
 	int err;
 
-	err = sg_nl_parse_nest(info, SECGROUP_A_MEMBER, tb, SECGROUP_MEMBER_A_MAX,
-			       sg_member_policy);
-	if (err)
-		return err;
-	err = sg_nl_addr(tb[SECGROUP_MEMBER_A_IPV4], tb[SECGROUP_MEMBER_A_IPV6],
-			 &a, nest, info->extack);
-	if (err)
-		return err;
-	mutex_lock(&sn->lock);
-	g = sg_nl_group(sn, tb, SECGROUP_MEMBER_A_GROUP, 0, nest, info->extack);
-	if (IS_ERR(g)) {
-		err = PTR_ERR(g);
-		goto out;
-	}
-	if (add) {
-		m = sg_rmember_add(g, &a, nest, info->extack);
-		if (IS_ERR(m)) {
-			err = PTR_ERR(m);
-			goto out;
-		}
-		err = sg_member_get(sn, &a, g->id, &sg_from_remote, info->extack);
-		if (err) {
-			sg_rmember_remove(g, m);
-			goto out;
-		}
-		sg_notify_member(sn, SECGROUP_CMD_MEMBER_NEW, g->id, &a);
-	} else {
-		m = sg_rmember_find(g, &a);
-		if (!m) {
-			NL_SET_ERR_MSG_ATTR(info->extack, nest, "address is not a remote member");
-			err = -ENOENT;
-			goto out;
-		}
-		sg_member_put(sn, &a, g->id, &sg_from_remote);
+	g = sg_nl_member_parse(info, &a);
+	if (IS_ERR(g))
+		return PTR_ERR(g);
+	m = sg_rmember_add(g, &a, info->attrs[SECGROUP_A_MEMBER], info->extack);
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	err = sg_member_get(sn, &a, g->id, &sg_from_remote, info->extack);
+	if (err) {
 		sg_rmember_remove(g, m);
-		if (sg_nl_flush(info))
-			sg_ct_flush(sn);
-		sg_notify_member(sn, SECGROUP_CMD_MEMBER_DEL, g->id, &a);
+		return err;
 	}
-out:
-	mutex_unlock(&sn->lock);
-	return err;
-}
-
-int sg_nl_member_new(struct sk_buff *skb, struct genl_info *info)
-{
-	return sg_nl_member(info, true);
+	sg_notify_member(sn, SECGROUP_CMD_MEMBER_NEW, g->id, &a);
+	return 0;
 }
 
 int sg_nl_member_del(struct sk_buff *skb, struct genl_info *info)
 {
-	return sg_nl_member(info, false);
+	struct sg_net *sn = info->user_ptr[0];
+	struct sg_rmember *m;
+	struct sg_group *g;
+	struct sg_addr a;
+
+	g = sg_nl_member_parse(info, &a);
+	if (IS_ERR(g))
+		return PTR_ERR(g);
+	m = sg_rmember_find(g, &a);
+	if (!m) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SECGROUP_A_MEMBER],
+				    "address is not a remote member");
+		return -ENOENT;
+	}
+	sg_member_put(sn, &a, g->id, &sg_from_remote);
+	sg_rmember_remove(g, m);
+	if (sg_nl_flush(info))
+		sg_ct_flush(sn);
+	sg_notify_member(sn, SECGROUP_CMD_MEMBER_DEL, g->id, &a);
+	return 0;
 }
 
 /* ---- messages: groups and members, in replies and events ---- */

@@ -218,7 +218,7 @@ static struct sk_buff *sg_rule_reply_new(struct genl_info *info, const struct sg
 
 int sg_nl_rule_new(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct sg_net *sn = info->user_ptr[0];
 	struct nlattr *tb[SECGROUP_RULE_A_MAX + 1];
 	struct nlattr *nest = info->attrs[SECGROUP_A_RULE];
 	struct sk_buff *reply;
@@ -235,17 +235,12 @@ int sg_nl_rule_new(struct sk_buff *skb, struct genl_info *info)
 				    "rule ids are assigned by the kernel");
 		return -EINVAL;
 	}
-	mutex_lock(&sn->lock);
 	g = sg_nl_group(sn, tb, SECGROUP_RULE_A_GROUP, 0, nest, info->extack);
-	if (IS_ERR(g)) {
-		err = PTR_ERR(g);
-		goto out;
-	}
+	if (IS_ERR(g))
+		return PTR_ERR(g);
 	r = sg_rule_parse(sn, NULL, tb, nest, info->extack);
-	if (IS_ERR(r)) {
-		err = PTR_ERR(r);
-		goto out;
-	}
+	if (IS_ERR(r))
+		return PTR_ERR(r);
 	err = sg_group_rule_check(g, r, nest, info->extack);
 	if (err)
 		goto drop;
@@ -270,54 +265,56 @@ int sg_nl_rule_new(struct sk_buff *skb, struct genl_info *info)
 	sg_notify_rule(sn, SECGROUP_CMD_RULE_NEW, r);
 	/* committed: a reply the socket cannot take does not undo it */
 	genlmsg_reply(reply, info);
-	goto out;
+	return 0;
 drop:
 	sg_rule_free(r);
-out:
-	mutex_unlock(&sn->lock);
 	return err;
+}
+
+/* The rule of @g a RULE_DEL request names: by id, or by what it matches. */
+static struct sg_rule *sg_nl_rule_find(struct sg_net *sn, struct sg_group *g,
+				       struct nlattr **tb, struct nlattr *nest,
+				       struct netlink_ext_ack *extack)
+{
+	struct sg_rule *r, *match;
+
+	if (tb[SECGROUP_RULE_A_ID]) {
+		r = sg_rule_find_id(g, nla_get_u32(tb[SECGROUP_RULE_A_ID]));
+		if (!r)
+			NL_SET_ERR_MSG_ATTR(extack, tb[SECGROUP_RULE_A_ID],
+					    "the group has no rule with this id");
+		return r ?: ERR_PTR(-ENOENT);
+	}
+	match = sg_rule_parse(sn, NULL, tb, nest, extack);
+	if (IS_ERR(match))
+		return match;
+	r = sg_rule_find_same(g, match);
+	sg_rule_free(match);
+	if (!r)
+		NL_SET_ERR_MSG_ATTR(extack, nest, "the group has no such rule");
+	return r ?: ERR_PTR(-ENOENT);
 }
 
 int sg_nl_rule_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct sg_net *sn = info->user_ptr[0];
 	struct nlattr *tb[SECGROUP_RULE_A_MAX + 1];
 	struct nlattr *nest = info->attrs[SECGROUP_A_RULE];
-	struct sg_rule *r, *match;
 	struct list_head *prev;
 	struct sg_group *g;
+	struct sg_rule *r;
 	int err;
 
 	err = sg_nl_parse_nest(info, SECGROUP_A_RULE, tb, SECGROUP_RULE_A_MAX,
 			       sg_rule_policy);
 	if (err)
 		return err;
-	mutex_lock(&sn->lock);
 	g = sg_nl_group(sn, tb, SECGROUP_RULE_A_GROUP, 0, nest, info->extack);
-	if (IS_ERR(g)) {
-		err = PTR_ERR(g);
-		goto out;
-	}
-	if (tb[SECGROUP_RULE_A_ID]) {
-		r = sg_rule_find_id(g, nla_get_u32(tb[SECGROUP_RULE_A_ID]));
-		if (!r)
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[SECGROUP_RULE_A_ID],
-					    "the group has no rule with this id");
-	} else {
-		match = sg_rule_parse(sn, NULL, tb, nest, info->extack);
-		if (IS_ERR(match)) {
-			err = PTR_ERR(match);
-			goto out;
-		}
-		r = sg_rule_find_same(g, match);
-		sg_rule_free(match);
-		if (!r)
-			NL_SET_ERR_MSG_ATTR(info->extack, nest, "the group has no such rule");
-	}
-	if (!r) {
-		err = -ENOENT;
-		goto out;
-	}
+	if (IS_ERR(g))
+		return PTR_ERR(g);
+	r = sg_nl_rule_find(sn, g, tb, nest, info->extack);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
 	prev = r->node.prev;
 	sg_group_del_rule(g, r);
 	err = sg_rebuild_group(sn, g->id);
@@ -325,15 +322,13 @@ int sg_nl_rule_del(struct sk_buff *skb, struct genl_info *info)
 		list_add(&r->node, prev);	/* where it was */
 		g->nrules[r->dir]++;
 		NL_SET_ERR_MSG(info->extack, "out of memory compiling the policies");
-		goto out;
+		return err;
 	}
 	if (sg_nl_flush(info))
 		sg_ct_flush(sn);
 	sg_notify_rule(sn, SECGROUP_CMD_RULE_DEL, r);
 	sg_rule_free_rcu(r);
-out:
-	mutex_unlock(&sn->lock);
-	return err;
+	return 0;
 }
 
 /* RULE_SET may say which rule (group, id) and its new description only */
@@ -369,7 +364,7 @@ static int sg_rule_set_check(struct genl_info *info, struct nlattr **tb, struct 
  */
 int sg_nl_rule_set(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct sg_net *sn = info->user_ptr[0];
 	struct nlattr *tb[SECGROUP_RULE_A_MAX + 1];
 	struct nlattr *nest = info->attrs[SECGROUP_A_RULE];
 	struct sg_group *g;
@@ -383,28 +378,19 @@ int sg_nl_rule_set(struct sk_buff *skb, struct genl_info *info)
 		err = sg_rule_set_check(info, tb, nest);
 	if (err)
 		return err;
+	g = sg_nl_group(sn, tb, SECGROUP_RULE_A_GROUP, 0, nest, info->extack);
+	if (IS_ERR(g))
+		return PTR_ERR(g);
+	r = sg_nl_rule_find(sn, g, tb, nest, info->extack);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
 	desc = kstrdup(nla_data(tb[SECGROUP_RULE_A_DESCRIPTION]), GFP_KERNEL_ACCOUNT);
 	if (!desc)
 		return -ENOMEM;
-	mutex_lock(&sn->lock);
-	g = sg_nl_group(sn, tb, SECGROUP_RULE_A_GROUP, 0, nest, info->extack);
-	if (IS_ERR(g)) {
-		err = PTR_ERR(g);
-		goto out;
-	}
-	r = sg_rule_find_id(g, nla_get_u32(tb[SECGROUP_RULE_A_ID]));
-	if (!r) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[SECGROUP_RULE_A_ID],
-				    "the group has no rule with this id");
-		err = -ENOENT;
-		goto out;
-	}
-	swap(r->desc, desc);	/* the old one is freed below */
+	kfree(r->desc);
+	r->desc = desc;
 	sg_notify_rule(sn, SECGROUP_CMD_RULE_SET, r);
-out:
-	mutex_unlock(&sn->lock);
-	kfree(desc);
-	return err;
+	return 0;
 }
 
 int sg_nl_rule_dump(struct sk_buff *skb, struct netlink_callback *cb)

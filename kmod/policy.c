@@ -65,7 +65,7 @@ void sg_policy_free_rcu(struct sg_policy *p)
 		call_rcu(&p->rcu, sg_policy_free_cb);
 }
 
-static int sg_policy_build_dir(struct sg_net *sn, const struct sg_attach *att,
+static int sg_policy_build_dir(struct sg_net *sn, const struct sg_attach_conf *c,
 			       struct sg_policy *p, u8 dir)
 {
 	struct sgc_rule *crules;
@@ -74,8 +74,8 @@ static int sg_policy_build_dir(struct sg_net *sn, const struct sg_attach *att,
 	u32 n = 0, i;
 	int err;
 
-	for (i = 0; i < att->ngroups; i++) {
-		g = sg_group_find(sn, att->groups[i], NULL);
+	for (i = 0; i < c->ngroups; i++) {
+		g = sg_group_find(sn, c->groups[i], NULL);
 		if (g)
 			n += g->nrules[dir];
 	}
@@ -86,8 +86,8 @@ static int sg_policy_build_dir(struct sg_net *sn, const struct sg_attach *att,
 		return -ENOMEM;
 	}
 	n = 0;
-	for (i = 0; i < att->ngroups; i++) {
-		g = sg_group_find(sn, att->groups[i], NULL);
+	for (i = 0; i < c->ngroups; i++) {
+		g = sg_group_find(sn, c->groups[i], NULL);
 		if (!g)
 			continue;
 		list_for_each_entry(r, &g->rules[dir], node) {
@@ -100,20 +100,20 @@ static int sg_policy_build_dir(struct sg_net *sn, const struct sg_attach *att,
 	return err;
 }
 
-struct sg_policy *sg_policy_build(struct sg_net *sn, const struct sg_attach *att)
+struct sg_policy *sg_policy_build(struct sg_net *sn, const struct sg_attach_conf *c)
 {
 	struct sg_policy *p;
 	int d, err;
 
 	lockdep_assert_held(&sn->lock);
-	p = kzalloc(struct_size(p, addrs, att->naddrs), GFP_KERNEL_ACCOUNT);
+	p = kzalloc(struct_size(p, addrs, c->naddrs), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return ERR_PTR(-ENOMEM);
-	p->flags = att->flags;
-	p->naddrs = att->naddrs;
-	memcpy(p->addrs, att->addrs, att->naddrs * sizeof(*att->addrs));
+	p->flags = c->flags;
+	p->naddrs = c->naddrs;
+	memcpy(p->addrs, c->addrs, c->naddrs * sizeof(*c->addrs));
 	for (d = 0; d < SG_DIRS; d++) {
-		err = sg_policy_build_dir(sn, att, p, d);
+		err = sg_policy_build_dir(sn, c, p, d);
 		if (err) {
 			sg_policy_free(p);
 			return ERR_PTR(err);
@@ -135,7 +135,7 @@ int sg_rebuild_group(struct sg_net *sn, u32 group)
 
 	lockdep_assert_held(&sn->lock);
 	list_for_each_entry(att, &sn->attachments, node)
-		if (sg_attach_uses(att, group))
+		if (sg_attach_uses(&att->conf, group))
 			n++;
 	if (!n)
 		return 0;
@@ -143,9 +143,9 @@ int sg_rebuild_group(struct sg_net *sn, u32 group)
 	if (!fresh)
 		return -ENOMEM;
 	list_for_each_entry(att, &sn->attachments, node) {
-		if (!sg_attach_uses(att, group))
+		if (!sg_attach_uses(&att->conf, group))
 			continue;
-		fresh[i] = sg_policy_build(sn, att);
+		fresh[i] = sg_policy_build(sn, &att->conf);
 		if (IS_ERR(fresh[i])) {
 			while (i--)
 				sg_policy_free(fresh[i]);
@@ -156,7 +156,7 @@ int sg_rebuild_group(struct sg_net *sn, u32 group)
 	}
 	i = 0;
 	list_for_each_entry(att, &sn->attachments, node) {
-		if (!sg_attach_uses(att, group))
+		if (!sg_attach_uses(&att->conf, group))
 			continue;
 		sg_policy_free_rcu(rcu_replace_pointer(att->policy, fresh[i++],
 						       lockdep_is_held(&sn->lock)));

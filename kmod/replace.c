@@ -28,7 +28,7 @@
 #include "netlink.h"
 
 struct sg_plan {
-	struct sg_attach t;		/* the instance as it will be */
+	struct sg_attach_req req;	/* the instance as it will be */
 	struct sg_attach *att;		/* its attachment, existing or published */
 	bool created;			/* published by this replace */
 	struct sg_policy *pol;		/* compiled against the new groups */
@@ -142,47 +142,17 @@ static void sg_cfg_keep_rule(struct sg_replace *rp, struct sg_group *g,
 static int sg_cfg_group_new(struct sg_replace *rp, struct nlattr *a)
 {
 	struct nlattr *tb[SECGROUP_GROUP_A_MAX + 1];
-	struct sg_group *g, *old;
-	const char *name;
+	struct sg_group *g;
 	int err;
 
 	err = nla_parse_nested(tb, SECGROUP_GROUP_A_MAX, a, sg_cfg_group_policy, rp->extack);
 	if (err)
 		return err;
-	if (NL_REQ_ATTR_CHECK(rp->extack, a, tb, SECGROUP_GROUP_A_NAME)) {
-		NL_SET_ERR_MSG(rp->extack, "group: a name is required");
-		return -EINVAL;
-	}
-	if (!sg_name_ok(tb[SECGROUP_GROUP_A_NAME], rp->extack) ||
-	    !sg_desc_ok(tb[SECGROUP_GROUP_A_DESCRIPTION], rp->extack))
-		return -EINVAL;
-	name = nla_data(tb[SECGROUP_GROUP_A_NAME]);
-	if (sg_group_find_in(&rp->groups, 0, name)) {
-		NL_SET_ERR_MSG_ATTR(rp->extack, tb[SECGROUP_GROUP_A_NAME],
-				    "group named twice");
-		return -EEXIST;
-	}
-	if (rp->ngroups >= sg_max_groups) {
-		NL_SET_ERR_MSG_ATTR(rp->extack, a,
-				    "group quota of the netns reached (module parameter max_groups)");
-		return -ENOSPC;
-	}
-	old = sg_group_find(rp->sn, 0, name);
-	g = sg_group_create(rp->sn, &rp->groups, old ? old->id : 0, name,
-			    tb[SECGROUP_GROUP_A_DESCRIPTION] ?
-			    nla_data(tb[SECGROUP_GROUP_A_DESCRIPTION]) : "",
-			    false, rp->extack);
+	g = sg_group_parse(rp->sn, &rp->groups, rp->ngroups, true, tb, a, rp->extack);
 	if (IS_ERR(g))
 		return PTR_ERR(g);
-	g->is_default = !strcmp(name, SG_DEFAULT_NAME);
 	list_add_tail(&g->node, &rp->groups);
 	rp->ngroups++;
-	if (tb[SECGROUP_GROUP_A_TAGS]) {
-		err = sg_tags_build(NULL, tb[SECGROUP_GROUP_A_TAGS], NULL,
-				    &g->tags, &g->ntags, rp->extack);
-		if (err)
-			return err;
-	}
 	return 0;
 }
 
@@ -314,7 +284,7 @@ static struct sg_plan *sg_cfg_plan_find(struct sg_replace *rp,
 	u32 i;
 
 	for (i = 0; i < rp->nplan; i++)
-		if (rp->plan[i].t.key.kind == key->kind && rp->plan[i].t.key.id == key->id)
+		if (rp->plan[i].req.key.kind == key->kind && rp->plan[i].req.key.id == key->id)
 			return &rp->plan[i];
 	return NULL;
 }
@@ -328,22 +298,16 @@ static int sg_cfg_attach(struct sg_replace *rp, struct nlattr *a)
 	err = nla_parse_nested(tb, SECGROUP_ATTACH_A_MAX, a, sg_cfg_attach_policy, rp->extack);
 	if (err)
 		return err;
-	err = sg_attach_parse_key(rp->sn, tb, a, &p->t, true, rp->extack);
+	err = sg_attach_parse_key(rp->sn, tb, a, &p->req, true, rp->extack);
 	if (err)
 		return err;
 	rp->nplan++;	/* from here on, sg_cfg_free() releases the cgroup */
-	if (sg_cfg_plan_find(rp, &p->t.key) != p) {
+	if (sg_cfg_plan_find(rp, &p->req.key) != p) {
 		NL_SET_ERR_MSG_ATTR(rp->extack, a, "instance listed twice");
 		return -EINVAL;
 	}
-	if (tb[SECGROUP_ATTACH_A_FLAGS])
-		p->t.flags = nla_get_u32(tb[SECGROUP_ATTACH_A_FLAGS]);
-	err = sg_attach_parse_groups(rp->sn, &rp->groups, tb[SECGROUP_ATTACH_A_GROUPS],
-				     &p->t, rp->extack);
-	if (!err)
-		err = sg_attach_parse_addrs(tb[SECGROUP_ATTACH_A_ADDRS], &p->t, rp->extack);
-	p->att = sg_attach_find(rp->sn, p->t.key.kind, p->t.key.id);
-	return err;
+	p->att = sg_attach_find(rp->sn, p->req.key.kind, p->req.key.id);
+	return sg_attach_parse_conf(rp->sn, &rp->groups, tb, &p->req.conf, rp->extack);
 }
 
 /* Without a list of attachments, each keeps its groups: they must stay. */
@@ -352,23 +316,21 @@ static int sg_cfg_keep_attach(struct sg_replace *rp, struct sg_attach *att)
 	struct sg_plan *p = &rp->plan[rp->nplan++];
 	u32 i;
 
-	for (i = 0; i < att->ngroups; i++) {
-		if (!sg_group_find_in(&rp->groups, att->groups[i], NULL)) {
+	for (i = 0; i < att->conf.ngroups; i++) {
+		if (!sg_group_find_in(&rp->groups, att->conf.groups[i], NULL)) {
 			NL_SET_ERR_MSG(rp->extack,
 				       "a group left out is attached to an instance not in the configuration (DependencyViolation)");
 			return -EBUSY;
 		}
 	}
 	p->att = att;
-	p->t.key = att->key;
-	p->t.flags = att->flags;
-	p->t.ngroups = att->ngroups;
-	memcpy(p->t.groups, att->groups, att->ngroups * sizeof(*att->groups));
-	p->t.naddrs = att->naddrs;
-	if (att->naddrs) {
-		p->t.addrs = kmemdup(att->addrs, att->naddrs * sizeof(*att->addrs),
-				     GFP_KERNEL_ACCOUNT);
-		if (!p->t.addrs)
+	p->req.key = att->key;
+	p->req.conf = att->conf;
+	if (att->conf.naddrs) {
+		p->req.conf.addrs = kmemdup(att->conf.addrs,
+					    att->conf.naddrs * sizeof(*att->conf.addrs),
+					    GFP_KERNEL_ACCOUNT);
+		if (!p->req.conf.addrs)
 			return -ENOMEM;
 	}
 	return 0;
@@ -436,7 +398,7 @@ static int sg_cfg_compile(struct sg_replace *rp)
 
 	for (i = 0; i < rp->nplan; i++) {
 		p = &rp->plan[i];
-		p->pol = sg_policy_build(rp->sn, &p->t);
+		p->pol = sg_policy_build(rp->sn, &p->req.conf);
 		if (IS_ERR(p->pol)) {
 			p->pol = NULL;
 			NL_SET_ERR_MSG(rp->extack, "out of memory compiling the policies");
@@ -455,8 +417,7 @@ static void sg_cfg_members_put(struct sg_replace *rp)
 
 	while (rp->plans_got) {
 		p = &rp->plan[--rp->plans_got];
-		sg_attach_put_members(rp->sn, &p->t.key, p->t.groups, p->t.ngroups,
-				      p->t.addrs, p->t.naddrs);
+		sg_attach_put_members(rp->sn, &p->req.key, &p->req.conf);
 	}
 	list_for_each_entry(g, &rp->sn->groups, node) {
 		if (i++ == rp->members_got)
@@ -488,8 +449,8 @@ static int sg_cfg_members_get(struct sg_replace *rp)
 		rp->members_got++;
 	}
 	for (; rp->plans_got < rp->nplan; rp->plans_got++) {
-		err = sg_attach_get_members(rp->sn, &rp->plan[rp->plans_got].t,
-					    rp->extack);
+		err = sg_attach_get_members(rp->sn, &rp->plan[rp->plans_got].req.key,
+					    &rp->plan[rp->plans_got].req.conf, rp->extack);
 		if (err)
 			goto undo;
 	}
@@ -511,21 +472,14 @@ static int sg_cfg_publish(struct sg_replace *rp)
 		p = &rp->plan[i];
 		if (p->att)
 			continue;
-		err = -ENOMEM;
-		att = sg_attach_alloc(&p->t);
-		if (!att)
-			goto undo;
-		err = sg_attach_publish(rp->sn, att, p->pol, rp->extack);
-		if (err) {
-			att->cgrp = NULL;	/* still the plan's */
-			RCU_INIT_POINTER(att->policy, NULL);
-			sg_attach_free(att);
+		att = sg_attach_create(rp->sn, &p->req, p->pol, rp->extack);
+		if (IS_ERR(att)) {
+			err = PTR_ERR(att);
 			goto undo;
 		}
 		p->att = att;
 		p->created = true;
 		p->pol = NULL;
-		p->t.cgrp = NULL;
 	}
 	return 0;
 undo:
@@ -543,16 +497,17 @@ undo:
 
 /* ---- commit ---- */
 
-static bool sg_attach_changed(const struct sg_attach *att, const struct sg_attach *t)
+static bool sg_attach_changed(const struct sg_attach_conf *a,
+			       const struct sg_attach_conf *b)
 {
 	u32 i;
 
-	if (att->ngroups != t->ngroups || att->naddrs != t->naddrs ||
-	    att->flags != t->flags ||
-	    memcmp(att->groups, t->groups, t->ngroups * sizeof(*t->groups)))
+	if (a->ngroups != b->ngroups || a->naddrs != b->naddrs ||
+	    a->flags != b->flags ||
+	    memcmp(a->groups, b->groups, b->ngroups * sizeof(*b->groups)))
 		return true;
-	for (i = 0; i < t->naddrs; i++)
-		if (!sg_addr_eq(&att->addrs[i], &t->addrs[i]))
+	for (i = 0; i < b->naddrs; i++)
+		if (!sg_addr_eq(&a->addrs[i], &b->addrs[i]))
 			return true;
 	return false;
 }
@@ -561,22 +516,17 @@ static bool sg_attach_changed(const struct sg_attach *att, const struct sg_attac
 static void sg_cfg_commit_attach(struct sg_replace *rp, struct sg_plan *p)
 {
 	struct sg_attach *att = p->att;
-	bool changed = p->created || sg_attach_changed(att, &p->t);
+	bool changed = p->created || sg_attach_changed(&att->conf, &p->req.conf);
 
 	if (!p->created) {
-		sg_attach_put_members(rp->sn, &att->key, att->groups, att->ngroups,
-				      att->addrs, att->naddrs);
+		sg_attach_put_members(rp->sn, &att->key, &att->conf);
 		sg_policy_free_rcu(rcu_replace_pointer(att->policy, p->pol,
 						       lockdep_is_held(&rp->sn->lock)));
 		p->pol = NULL;
 	}
-	memcpy(att->groups, p->t.groups, p->t.ngroups * sizeof(*p->t.groups));
-	att->ngroups = p->t.ngroups;
-	kfree(att->addrs);
-	att->addrs = p->t.addrs;
-	att->naddrs = p->t.naddrs;
-	att->flags = p->t.flags;
-	p->t.addrs = NULL;
+	kfree(att->conf.addrs);
+	att->conf = p->req.conf;
+	p->req.conf.addrs = NULL;
 	if (changed)
 		sg_notify_attach(rp->sn, SECGROUP_CMD_ATTACH_NEW, att);
 }
@@ -587,7 +537,6 @@ static void sg_cfg_commit_attachments(struct sg_replace *rp)
 	struct sg_attach *att, *t;
 	struct sg_group *g;
 	struct sg_plan *p;
-	u32 i;
 
 	list_for_each_entry_safe(att, t, &sn->attachments, node) {
 		p = sg_cfg_plan_find(rp, &att->key);
@@ -596,20 +545,14 @@ static void sg_cfg_commit_attachments(struct sg_replace *rp)
 			continue;
 		}
 		sg_notify_attach(sn, SECGROUP_CMD_ATTACH_DEL, att);
-		sg_attach_put_members(sn, &att->key, att->groups, att->ngroups,
-				      att->addrs, att->naddrs);
+		sg_attach_put_members(sn, &att->key, &att->conf);
 		sg_attach_unlink(sn, att);
 	}
 	sg_hooks_update(sn);	/* unregistering cannot fail */
 	list_for_each_entry(g, &sn->groups, node)
 		g->attached = 0;
-	list_for_each_entry(att, &sn->attachments, node) {
-		for (i = 0; i < att->ngroups; i++) {
-			g = sg_group_find(sn, att->groups[i], NULL);
-			if (!WARN_ON_ONCE(!g))
-				g->attached++;
-		}
-	}
+	list_for_each_entry(att, &sn->attachments, node)
+		sg_attach_count_groups(sn, &att->conf, 1);
 }
 
 static bool sg_group_changed(const struct sg_group *o, const struct sg_group *g)
@@ -724,9 +667,7 @@ static void sg_cfg_free(struct sg_replace *rp)
 	for (i = 0; rp->plan && i < rp->nplan; i++) {
 		p = &rp->plan[i];
 		sg_policy_free(p->pol);
-		kfree(p->t.addrs);
-		if (p->t.cgrp)
-			cgroup_put(p->t.cgrp);
+		sg_attach_req_release(&p->req);
 	}
 	kvfree(rp->plan);
 	kvfree(rp->rule_ids.ids);
@@ -747,7 +688,7 @@ static int sg_cfg_prepare(struct sg_replace *rp, u32 flags)
 
 int sg_nl_config_replace(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sg_net *sn = sg_pernet(genl_info_net(info));
+	struct sg_net *sn = info->user_ptr[0];
 	u32 flags = 0;
 	struct sg_replace *rp;
 	int err;
@@ -762,7 +703,6 @@ int sg_nl_config_replace(struct sk_buff *skb, struct genl_info *info)
 	rp->extack = info->extack;
 	INIT_LIST_HEAD(&rp->groups);
 
-	sg_attach_lock(sn);
 	err = sg_cfg_prepare(rp, flags);
 	if (err)
 		goto unlend;
@@ -793,6 +733,5 @@ unlend:
 	sg_cfg_unlend(sn);
 out:
 	sg_cfg_free(rp);
-	sg_attach_unlock(sn);
 	return err;
 }

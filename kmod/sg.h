@@ -126,6 +126,22 @@ struct sg_attach_key {
 
 extern const struct sg_attach_key sg_from_remote;
 
+/* What an instance is attached with: its groups, addresses and flags. */
+struct sg_attach_conf {
+	u32 flags;			/* SECGROUP_ATTACH_F_* */
+	u32 ngroups;
+	u32 groups[SECGROUP_ATTACH_GROUPS_MAX];
+	u32 naddrs;
+	struct sg_addr *addrs;		/* anti-spoofing; none: off */
+};
+
+/* A request to attach an instance: ATTACH_NEW, or one CONFIG_REPLACE plans. */
+struct sg_attach_req {
+	struct sg_attach_key key;
+	struct cgroup *cgrp;		/* a cgroup instance's, until attached */
+	struct sg_attach_conf conf;
+};
+
 struct sg_attach {
 	struct rhash_head hnode;	/* sg_net.attach_ht */
 	struct list_head node;		/* sg_net.attachments */
@@ -133,11 +149,7 @@ struct sg_attach {
 	struct rcu_head rcu;
 	struct sg_attach_key key;
 	struct cgroup *cgrp;		/* held while attached */
-	u32 ngroups;
-	u32 groups[SECGROUP_ATTACH_GROUPS_MAX];
-	u32 naddrs;
-	struct sg_addr *addrs;		/* writer side copy */
-	u32 flags;
+	struct sg_attach_conf conf;	/* writer side; the datapath reads @policy */
 	struct sg_policy __rcu *policy;
 	struct sg_attach_stats __percpu *stats;
 };
@@ -175,6 +187,11 @@ struct sg_group *sg_group_create(struct sg_net *sn, struct list_head *also,
 struct sg_group *sg_default_group_create(struct sg_net *sn, struct list_head *also,
 					 u32 id);
 u32 sg_group_new_id(struct sg_net *sn, struct list_head *also);
+int sg_group_check(struct list_head *groups, u32 n, const char *name,
+		   const struct nlattr *at, struct netlink_ext_ack *extack);
+int sg_group_del_check(struct sg_net *sn, const struct sg_group *g,
+		       const struct nlattr *at, struct netlink_ext_ack *extack);
+void sg_group_remove(struct sg_net *sn, struct sg_group *g);
 void sg_group_free(struct sg_group *g);
 /* a rule never published: at once; a published one: after a grace period */
 void sg_rule_free(struct sg_rule *r);
@@ -207,7 +224,7 @@ u32 sg_member_groups(struct sg_net *sn, const struct sg_addr *a,
 		     const struct sg_attach_key *origin, u32 *out, u32 max);
 
 /* policy.c: compile an attachment's rules */
-struct sg_policy *sg_policy_build(struct sg_net *sn, const struct sg_attach *att);
+struct sg_policy *sg_policy_build(struct sg_net *sn, const struct sg_attach_conf *c);
 void sg_policy_free(struct sg_policy *p);
 void sg_policy_free_rcu(struct sg_policy *p);
 int sg_policy_match(struct sg_net *sn, const struct sg_policy *pol, u8 dir,
@@ -220,21 +237,22 @@ int sg_attach_init(struct sg_net *sn);
 void sg_attach_exit(struct sg_net *sn);
 struct sg_attach *sg_attach_lookup_rcu(struct sg_net *sn, u8 kind, u64 id);
 struct sg_attach *sg_attach_find(struct sg_net *sn, u8 kind, u64 id);
-int sg_attach_set(struct sg_net *sn, struct sg_attach *tmpl,
+void sg_attach_req_release(struct sg_attach_req *req);
+int sg_attach_set(struct sg_net *sn, struct sg_attach_req *req,
 		  struct netlink_ext_ack *extack);
 void sg_attach_remove(struct sg_net *sn, struct sg_attach *att);
 void sg_attach_unlink(struct sg_net *sn, struct sg_attach *att);
-struct sg_attach *sg_attach_alloc(const struct sg_attach *t);
-int sg_attach_publish(struct sg_net *sn, struct sg_attach *att,
-		      struct sg_policy *pol, struct netlink_ext_ack *extack);
-void sg_attach_free(struct sg_attach *att);
-int sg_attach_get_members(struct sg_net *sn, const struct sg_attach *t,
-			  struct netlink_ext_ack *extack);
+struct sg_attach *sg_attach_create(struct sg_net *sn, struct sg_attach_req *req,
+				   struct sg_policy *pol, struct netlink_ext_ack *extack);
+int sg_attach_get_members(struct sg_net *sn, const struct sg_attach_key *who,
+			  const struct sg_attach_conf *c, struct netlink_ext_ack *extack);
 void sg_attach_put_members(struct sg_net *sn, const struct sg_attach_key *who,
-			   const u32 *groups, u32 ng, const struct sg_addr *addrs, u32 na);
+			   const struct sg_attach_conf *c);
+void sg_attach_count_groups(struct sg_net *sn, const struct sg_attach_conf *c,
+			    int delta);
 void sg_attach_sweep(struct sg_net *sn);
 void sg_attach_stop_sweeper(struct sg_net *sn);
-bool sg_attach_uses(const struct sg_attach *att, u32 group);
+bool sg_attach_uses(const struct sg_attach_conf *c, u32 group);
 int sg_attach_notifier_init(void);
 void sg_attach_notifier_exit(void);
 void sg_attach_stats_sum(const struct sg_attach *att, struct sg_attach_stats *out);

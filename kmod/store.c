@@ -267,6 +267,80 @@ void sg_group_free(struct sg_group *g)
 }
 
 /*
+ * Whether a group named @name may join @groups, @n of them (@at: the
+ * attribute to blame): not a name they have, not over the quota.
+ * GROUP_NEW and CONFIG_REPLACE both ask here.
+ */
+int sg_group_check(struct list_head *groups, u32 n, const char *name,
+		   const struct nlattr *at, struct netlink_ext_ack *extack)
+{
+	if (sg_group_find_in(groups, 0, name)) {
+		NL_SET_ERR_MSG_ATTR(extack, at,
+				    "a group with this name exists (InvalidGroup.Duplicate)");
+		return -EEXIST;
+	}
+	if (n >= sg_max_groups) {
+		NL_SET_ERR_MSG_ATTR(extack, at,
+				    "group quota of the netns reached (module parameter max_groups)");
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* The first group other than @g with a rule referencing @g. */
+static struct sg_group *sg_group_referrer(struct sg_net *sn, const struct sg_group *g)
+{
+	struct sg_group *o;
+	struct sg_rule *r;
+	int d;
+
+	list_for_each_entry(o, &sn->groups, node) {
+		if (o == g)
+			continue;
+		for (d = 0; d < SG_DIRS; d++)
+			list_for_each_entry(r, &o->rules[d], node)
+				if (r->peer_type == SGC_PEER_GROUP && r->peer_group == g->id)
+					return o;
+	}
+	return NULL;
+}
+
+/* Whether @g may be deleted: not the default, not attached, not referenced. */
+int sg_group_del_check(struct sg_net *sn, const struct sg_group *g,
+		       const struct nlattr *at, struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&sn->lock);
+	if (g->is_default) {
+		NL_SET_ERR_MSG_ATTR(extack, at, "the default group cannot be deleted");
+		return -EBUSY;
+	}
+	if (g->attached) {
+		NL_SET_ERR_MSG_ATTR(extack, at,
+				    "group is attached to an instance (DependencyViolation)");
+		return -EBUSY;
+	}
+	if (sg_group_referrer(sn, g)) {
+		NL_SET_ERR_MSG_ATTR(extack, at,
+				    "group is referenced by a rule of another group (DependencyViolation)");
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/* Unlink and free @g, which sg_group_del_check() let go. */
+void sg_group_remove(struct sg_net *sn, struct sg_group *g)
+{
+	struct sg_rmember *m;
+
+	lockdep_assert_held(&sn->lock);
+	list_for_each_entry(m, &g->members, node)
+		sg_member_put(sn, &m->addr, g->id, &sg_from_remote);
+	list_del(&g->node);
+	sn->ngroups--;
+	sg_group_free(g);
+}
+
+/*
  * A new group, not yet linked, with id @id (0: a new one): default egress
  * rules (all traffic to 0.0.0.0/0 and ::/0) unless opted out.  The caller
  * links it with list_add_tail.
