@@ -505,6 +505,15 @@ TEST_F(sg, same_fault_same_answer)
 	snprintf(single, sizeof(single), "%s", self->c.msg);
 	REJECT(member_msg(&self->c, 0, "web"), -EEXIST);
 	EXPECT_STREQ(single, self->c.msg);
+
+	REJECT(group_new(&self->c, "web"), -EEXIST);		/* a group's name */
+	snprintf(single, sizeof(single), "%s", self->c.msg);
+	EXPECT_NE(NULL, strstr(single, "Duplicate"));
+	m = cfg_msg(&self->c, 0);
+	cfg_group(m, "web", 80);
+	cfg_group(m, "web", 81);
+	REJECT(m, -EEXIST);
+	EXPECT_STREQ(single, self->c.msg);
 }
 
 TEST_F(sg, config_replace_rejects)
