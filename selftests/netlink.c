@@ -97,15 +97,21 @@ FIXTURE_TEARDOWN(sg)
 	conn_close(&self->c);
 }
 
-/* Assert that @m fails with @want and an extack message, changing nothing. */
+/*
+ * Assert that @m fails with @want and an extack message, changing nothing;
+ * self->c.msg keeps that message (the state dumps after it clear it).
+ */
 #define REJECT(m, want) do {						\
+	char why[sizeof(self->c.msg)];					\
 	size_t l0, l1;							\
 	char *s0 = state(&self->c, &l0), *s1;				\
 	int e = talk(&self->c, (m));					\
 									\
 	EXPECT_EQ(want, e) TH_LOG("message: %s", self->c.msg);		\
 	EXPECT_NE(0, self->c.msg[0]) TH_LOG("no extack message");	\
+	memcpy(why, self->c.msg, sizeof(why));				\
 	s1 = state(&self->c, &l1);					\
+	memcpy(self->c.msg, why, sizeof(why));				\
 	EXPECT_NE(NULL, s0);						\
 	EXPECT_NE(NULL, s1);						\
 	EXPECT_EQ(l0, l1);						\
@@ -494,6 +500,7 @@ TEST_F(sg, same_fault_same_answer)
 
 	REJECT(rule_new(&self->c, self->web, 80), -EEXIST);	/* the fixture's rule */
 	snprintf(single, sizeof(single), "%s", self->c.msg);
+	EXPECT_NE(NULL, strstr(single, "Duplicate")) TH_LOG("%s", single);
 	m = cfg_msg(&self->c, 0);
 	cfg_group(m, "web", 80);
 	nla_nest_end(m, cfg_rule(m, "web", 80));
@@ -503,12 +510,13 @@ TEST_F(sg, same_fault_same_answer)
 	ASSERT_EQ(0, talk(&self->c, member_msg(&self->c, self->web, "web")));
 	REJECT(member_msg(&self->c, self->web, "web"), -EEXIST);
 	snprintf(single, sizeof(single), "%s", self->c.msg);
+	EXPECT_NE(NULL, strstr(single, "already a member")) TH_LOG("%s", single);
 	REJECT(member_msg(&self->c, 0, "web"), -EEXIST);
 	EXPECT_STREQ(single, self->c.msg);
 
 	REJECT(group_new(&self->c, "web"), -EEXIST);		/* a group's name */
 	snprintf(single, sizeof(single), "%s", self->c.msg);
-	EXPECT_NE(NULL, strstr(single, "Duplicate"));
+	EXPECT_NE(NULL, strstr(single, "Duplicate")) TH_LOG("%s", single);
 	m = cfg_msg(&self->c, 0);
 	cfg_group(m, "web", 80);
 	cfg_group(m, "web", 81);
