@@ -308,8 +308,8 @@ static bool sg_cgroup_removed(const struct cgroup *cgrp)
 /*
  * Drop the attachments of removed cgroups.  No notifier tells a module of a
  * cgroup's removal; the attachment pins the cgroup and matches no socket
- * once it is gone, so it is dropped before the next change of the netns's
- * attachments or groups, and within a second by the sweeper.
+ * once it is gone, so it is dropped before the next change the netns
+ * is asked for (sg_pre_doit), and within a second by the sweeper.
  */
 void sg_attach_sweep(struct sg_net *sn)
 {
