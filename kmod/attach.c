@@ -226,11 +226,11 @@ struct sg_attach *sg_attach_create(struct sg_net *sn, struct sg_attach_req *req,
 
 /*
  * Create or replace the attachment of @req->key with @req's groups,
- * addresses and flags.  @req's addresses and cgroup pass to the attachment
- * on success.  On failure nothing changed.
+ * addresses and flags, and return it.  @req's addresses and cgroup pass to
+ * the attachment on success.  On failure nothing changed: an ERR_PTR.
  */
-int sg_attach_set(struct sg_net *sn, struct sg_attach_req *req,
-		  struct netlink_ext_ack *extack)
+struct sg_attach *sg_attach_set(struct sg_net *sn, struct sg_attach_req *req,
+				struct netlink_ext_ack *extack)
 {
 	struct sg_attach *att;
 	struct sg_policy *pol;
@@ -240,7 +240,7 @@ int sg_attach_set(struct sg_net *sn, struct sg_attach_req *req,
 	pol = sg_policy_build(sn, &req->conf);
 	if (IS_ERR(pol)) {
 		NL_SET_ERR_MSG(extack, "out of memory compiling the policy");
-		return PTR_ERR(pol);
+		return ERR_CAST(pol);
 	}
 	err = sg_attach_get_members(sn, &req->key, &req->conf, extack);
 	if (err)
@@ -264,11 +264,11 @@ int sg_attach_set(struct sg_net *sn, struct sg_attach_req *req,
 	att->conf = req->conf;
 	req->conf.addrs = NULL;
 	sg_attach_count_groups(sn, &att->conf, 1);
-	return 0;
+	return att;
 
 free_pol:
 	sg_policy_free(pol);
-	return err;
+	return ERR_PTR(err);
 }
 
 /*

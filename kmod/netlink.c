@@ -17,25 +17,16 @@
 /* Top-level policies: each operation takes its own object and the flags. */
 #define SG_FLAGS_POLICY NLA_POLICY_MASK(NLA_U32, SECGROUP_F_FLUSH)
 
-static const struct nla_policy sg_group_op_policy[SECGROUP_A_MAX + 1] = {
-	[SECGROUP_A_GROUP] = NLA_POLICY_NESTED(sg_group_policy),
-	[SECGROUP_A_FLAGS] = SG_FLAGS_POLICY,
-};
+#define SG_OP_POLICY(_name, _attr, _nested)				\
+	static const struct nla_policy _name[SECGROUP_A_MAX + 1] = {	\
+		[_attr] = NLA_POLICY_NESTED(_nested),			\
+		[SECGROUP_A_FLAGS] = SG_FLAGS_POLICY,			\
+	}
 
-static const struct nla_policy sg_rule_op_policy[SECGROUP_A_MAX + 1] = {
-	[SECGROUP_A_RULE] = NLA_POLICY_NESTED(sg_rule_policy),
-	[SECGROUP_A_FLAGS] = SG_FLAGS_POLICY,
-};
-
-static const struct nla_policy sg_attach_op_policy[SECGROUP_A_MAX + 1] = {
-	[SECGROUP_A_ATTACH] = NLA_POLICY_NESTED(sg_attach_policy),
-	[SECGROUP_A_FLAGS] = SG_FLAGS_POLICY,
-};
-
-static const struct nla_policy sg_member_op_policy[SECGROUP_A_MAX + 1] = {
-	[SECGROUP_A_MEMBER] = NLA_POLICY_NESTED(sg_member_policy),
-	[SECGROUP_A_FLAGS] = SG_FLAGS_POLICY,
-};
+SG_OP_POLICY(sg_group_op_policy, SECGROUP_A_GROUP, sg_group_policy);
+SG_OP_POLICY(sg_rule_op_policy, SECGROUP_A_RULE, sg_rule_policy);
+SG_OP_POLICY(sg_attach_op_policy, SECGROUP_A_ATTACH, sg_attach_policy);
+SG_OP_POLICY(sg_member_op_policy, SECGROUP_A_MEMBER, sg_member_policy);
 
 static const struct nla_policy sg_config_op_policy[SECGROUP_A_MAX + 1] = {
 	[SECGROUP_A_GROUP] = NLA_POLICY_NESTED(sg_cfg_group_policy),
@@ -98,6 +89,16 @@ struct sg_group *sg_nl_group(struct sg_net *sn, struct nlattr **tb, int id_attr,
 		return ERR_PTR(-EINVAL);
 	}
 	return g ? g : ERR_PTR(-ENOENT);
+}
+
+/* Send @msg as the reply to @info if filling it (@err) worked, else free it. */
+int sg_nl_reply(struct genl_info *info, struct sk_buff *msg, int err)
+{
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
 }
 
 bool sg_nl_flush(struct genl_info *info)

@@ -44,6 +44,7 @@ struct sg_group *sg_nl_group(struct sg_net *sn, struct nlattr **tb, int id_attr,
 			     int name_attr, struct nlattr *nest,
 			     struct netlink_ext_ack *extack);
 bool sg_nl_flush(struct genl_info *info);
+int sg_nl_reply(struct genl_info *info, struct sk_buff *msg, int err);
 int sg_dump_one(struct sk_buff *skb, struct netlink_callback *cb, int err);
 
 /* filling replies and events */
@@ -68,7 +69,6 @@ struct sg_group *sg_group_parse(struct sg_net *sn, struct list_head *groups,
 int sg_tags_build(const struct sg_group *g, struct nlattr *set,
 		  struct nlattr *unset, struct sg_tag **out, u32 *nout,
 		  struct netlink_ext_ack *extack);
-void sg_tags_free(struct sg_tag *tags, u32 n);
 bool sg_name_ok(struct nlattr *a, struct netlink_ext_ack *extack);
 bool sg_desc_ok(struct nlattr *a, struct netlink_ext_ack *extack);
 int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,

@@ -232,17 +232,11 @@ static int sg_attach_reply(struct genl_info *info, struct sg_net *sn,
 			   const struct sg_attach *att)
 {
 	struct sk_buff *msg = genlmsg_new(sg_attach_msg_size(att), GFP_KERNEL);
-	int err;
 
 	if (!msg)
 		return -ENOMEM;
-	err = sg_fill_attach(msg, sn, att, info->snd_portid, info->snd_seq, 0,
-			     info->genlhdr->cmd);
-	if (err) {
-		nlmsg_free(msg);
-		return err;
-	}
-	return genlmsg_reply(msg, info);
+	return sg_nl_reply(info, msg, sg_fill_attach(msg, sn, att, info->snd_portid,
+						     info->snd_seq, 0, info->genlhdr->cmd));
 }
 
 int sg_nl_attach_new(struct sk_buff *skb, struct genl_info *info)
@@ -264,18 +258,16 @@ int sg_nl_attach_new(struct sk_buff *skb, struct genl_info *info)
 	err = sg_attach_parse_key(sn, tb, nest, req, true, info->extack);
 	if (!err)
 		err = sg_attach_parse_conf(sn, NULL, tb, &req->conf, info->extack);
-	if (!err)
-		err = sg_attach_set(sn, req, info->extack);
-	if (!err) {
-		att = sg_attach_find(sn, req->key.kind, req->key.id);
-		if (sg_nl_flush(info))
-			sg_ct_flush(sn);
-		sg_notify_attach(sn, SECGROUP_CMD_ATTACH_NEW, att);
-		sg_attach_reply(info, sn, att);	/* committed: a lost reply does not fail it */
-	}
+	att = err ? ERR_PTR(err) : sg_attach_set(sn, req, info->extack);
 	sg_attach_req_release(req);
 	kfree(req);
-	return err;
+	if (IS_ERR(att))
+		return PTR_ERR(att);
+	if (sg_nl_flush(info))
+		sg_ct_flush(sn);
+	sg_notify_attach(sn, SECGROUP_CMD_ATTACH_NEW, att);
+	sg_attach_reply(info, sn, att);	/* committed: a lost reply does not fail it */
+	return 0;
 }
 
 /* The attachment a request names, or an ERR_PTR. */

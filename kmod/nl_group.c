@@ -50,17 +50,6 @@ const struct nla_policy sg_cfg_member_policy[SECGROUP_MEMBER_A_MAX + 1] = {
 	[SECGROUP_MEMBER_A_IPV6] = NLA_POLICY_EXACT_LEN(16),
 };
 
-void sg_tags_free(struct sg_tag *tags, u32 n)
-{
-	u32 i;
-
-	for (i = 0; i < n; i++) {
-		kfree(tags[i].key);
-		kfree(tags[i].value);
-	}
-	kfree(tags);
-}
-
 static s32 sg_tag_index(const struct sg_tag *tags, u32 n, const char *key)
 {
 	u32 i;
@@ -149,17 +138,11 @@ fail:
 static int sg_group_reply(struct genl_info *info, const struct sg_group *g)
 {
 	struct sk_buff *msg = genlmsg_new(sg_group_msg_size(g), GFP_KERNEL);
-	int err;
 
 	if (!msg)
 		return -ENOMEM;
-	err = sg_fill_group(msg, g, info->snd_portid, info->snd_seq, 0,
-			    info->genlhdr->cmd);
-	if (err) {
-		nlmsg_free(msg);
-		return err;
-	}
-	return genlmsg_reply(msg, info);
+	return sg_nl_reply(info, msg, sg_fill_group(msg, g, info->snd_portid,
+						    info->snd_seq, 0, info->genlhdr->cmd));
 }
 
 /* AWS's character set for names and descriptions; no control bytes, no quotes */
@@ -218,9 +201,10 @@ struct sg_group *sg_group_parse(struct sg_net *sn, struct list_head *groups,
 				struct nlattr *nest, struct netlink_ext_ack *extack)
 {
 	struct nlattr *desc = tb[SECGROUP_GROUP_A_DESCRIPTION];
+	struct nlattr *flags = tb[SECGROUP_GROUP_A_FLAGS];
 	struct sg_group *g, *old;
 	const char *name;
-	u32 flags = 0;
+	bool egress;
 	int err;
 
 	if (NL_REQ_ATTR_CHECK(extack, nest, tb, SECGROUP_GROUP_A_NAME)) {
@@ -233,12 +217,10 @@ struct sg_group *sg_group_parse(struct sg_net *sn, struct list_head *groups,
 	err = sg_group_check(groups, n, name, tb[SECGROUP_GROUP_A_NAME], extack);
 	if (err)
 		return ERR_PTR(err);
-	if (tb[SECGROUP_GROUP_A_FLAGS])
-		flags = nla_get_u32(tb[SECGROUP_GROUP_A_FLAGS]);
+	egress = !replace && !(flags && nla_get_u32(flags) & SECGROUP_GROUP_F_NO_DEFAULT_EGRESS);
 	old = replace ? sg_group_find(sn, 0, name) : NULL;
 	g = sg_group_create(sn, replace ? groups : NULL, old ? old->id : 0, name,
-			    desc ? nla_data(desc) : "",
-			    !replace && !(flags & SECGROUP_GROUP_F_NO_DEFAULT_EGRESS), extack);
+			    desc ? nla_data(desc) : "", egress, extack);
 	if (IS_ERR(g))
 		return g;
 	g->is_default = !strcmp(name, SG_DEFAULT_NAME);

@@ -148,14 +148,7 @@ static int sg_rule_parse_peer(struct sg_net *sn, struct list_head *names,
 	r->peer_type = v4 ? SGC_PEER_V4 : SGC_PEER_V6;
 	/* canonical, as AWS: 10.1.2.3/16 is 10.1.0.0/16; 4 and 6: the classifier's families */
 	c = sgc_addr_mask(sg_addr_to_sgc(&r->peer), r->prefix, v4 ? 4 : 6);
-	if (v4) {
-		r->peer.v4 = htonl((u32)c.lo);
-	} else {
-		r->peer.v6.s6_addr32[0] = htonl(c.hi >> 32);
-		r->peer.v6.s6_addr32[1] = htonl((u32)c.hi);
-		r->peer.v6.s6_addr32[2] = htonl(c.lo >> 32);
-		r->peer.v6.s6_addr32[3] = htonl((u32)c.lo);
-	}
+	r->peer = sg_addr_from_sgc(c, r->peer.family);
 	return 0;
 }
 

@@ -156,21 +156,31 @@ static int sg_cfg_group_new(struct sg_replace *rp, struct nlattr *a)
 	return 0;
 }
 
-/* The new group @name names, for a rule or a member. */
-static struct sg_group *sg_cfg_group_of(struct sg_replace *rp, struct nlattr **tb,
-					int attr, struct nlattr *nest)
+/*
+ * A RULE or MEMBER object of the request: its attributes in @tb and its
+ * group, among the new ones, named by @name_attr.
+ */
+static struct sg_group *sg_cfg_parse_of(struct sg_replace *rp, struct nlattr *a,
+					struct nlattr **tb, int max,
+					const struct nla_policy *policy, int name_attr)
 {
 	const char *name;
+	int err;
 
-	if (NL_REQ_ATTR_CHECK(rp->extack, nest, tb, attr)) {
+	err = nla_parse_nested(tb, max, a, policy, rp->extack);
+	if (err)
+		return ERR_PTR(err);
+	if (NL_REQ_ATTR_CHECK(rp->extack, a, tb, name_attr)) {
 		NL_SET_ERR_MSG(rp->extack, "the name of its group is required");
-		return NULL;
+		return ERR_PTR(-EINVAL);
 	}
-	name = nla_data(tb[attr]);
+	name = nla_data(tb[name_attr]);
 	if (!rp->last || strcmp(rp->last->name, name))	/* objects come by group */
 		rp->last = sg_group_find_in(&rp->groups, 0, name);
-	if (!rp->last)
-		NL_SET_ERR_MSG_ATTR(rp->extack, tb[attr], "no such group in the configuration");
+	if (!rp->last) {
+		NL_SET_ERR_MSG_ATTR(rp->extack, tb[name_attr], "no such group in the configuration");
+		return ERR_PTR(-ENOENT);
+	}
 	return rp->last;
 }
 
@@ -181,12 +191,10 @@ static int sg_cfg_rule_add(struct sg_replace *rp, struct nlattr *a)
 	struct sg_rule *r;
 	int err;
 
-	err = nla_parse_nested(tb, SECGROUP_RULE_A_MAX, a, sg_cfg_rule_policy, rp->extack);
-	if (err)
-		return err;
-	g = sg_cfg_group_of(rp, tb, SECGROUP_RULE_A_GROUP_NAME, a);
-	if (!g)
-		return tb[SECGROUP_RULE_A_GROUP_NAME] ? -ENOENT : -EINVAL;
+	g = sg_cfg_parse_of(rp, a, tb, SECGROUP_RULE_A_MAX, sg_cfg_rule_policy,
+			    SECGROUP_RULE_A_GROUP_NAME);
+	if (IS_ERR(g))
+		return PTR_ERR(g);
 	r = sg_rule_parse(rp->sn, &rp->groups, tb, a, rp->extack);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
@@ -203,23 +211,17 @@ static int sg_cfg_rule_add(struct sg_replace *rp, struct nlattr *a)
 static int sg_cfg_member_add(struct sg_replace *rp, struct nlattr *a)
 {
 	struct nlattr *tb[SECGROUP_MEMBER_A_MAX + 1];
-	struct sg_rmember *m;
 	struct sg_group *g;
 	struct sg_addr x;
 	int err;
 
-	err = nla_parse_nested(tb, SECGROUP_MEMBER_A_MAX, a, sg_cfg_member_policy, rp->extack);
-	if (err)
-		return err;
-	g = sg_cfg_group_of(rp, tb, SECGROUP_MEMBER_A_GROUP_NAME, a);
-	if (!g)
-		return tb[SECGROUP_MEMBER_A_GROUP_NAME] ? -ENOENT : -EINVAL;
+	g = sg_cfg_parse_of(rp, a, tb, SECGROUP_MEMBER_A_MAX, sg_cfg_member_policy,
+			    SECGROUP_MEMBER_A_GROUP_NAME);
+	if (IS_ERR(g))
+		return PTR_ERR(g);
 	err = sg_nl_addr(tb[SECGROUP_MEMBER_A_IPV4], tb[SECGROUP_MEMBER_A_IPV6], &x, a,
 			 rp->extack);
-	if (err)
-		return err;
-	m = sg_rmember_add(g, &x, a, rp->extack);
-	return PTR_ERR_OR_ZERO(m);
+	return err ?: PTR_ERR_OR_ZERO(sg_rmember_add(g, &x, a, rp->extack));
 }
 
 /* A configuration without "default" resets it to how a netns starts. */
@@ -354,8 +356,7 @@ static int sg_cfg_attachments(struct sg_replace *rp, bool listed)
 		return -EINVAL;
 	}
 	if (!listed)
-		list_for_each_entry(att, &rp->sn->attachments, node)
-			n++;
+		n = rp->sn->nattach[SG_ATTACH_DEV] + rp->sn->nattach[SG_ATTACH_CGROUP];
 	rp->plan = kvcalloc(n + 1, sizeof(*rp->plan), GFP_KERNEL_ACCOUNT);
 	if (!rp->plan)
 		return -ENOMEM;
@@ -618,29 +619,10 @@ static void sg_cfg_notify_groups(struct sg_replace *rp)
 	}
 }
 
-static void sg_cfg_commit(struct sg_replace *rp)
-{
-	struct sg_rmember *m;
-	struct sg_group *g;
-	struct sg_rule *r;
-	int d;
-
-	sg_changed(rp->sn);	/* an order changed alone sends no event */
-	sg_cfg_commit_attachments(rp);
-	list_for_each_entry(g, &rp->groups, node)
-		list_for_each_entry(m, &g->members, node)
-			sg_member_put(rp->sn, &m->addr, g->id, &sg_from_remote);
-	sg_cfg_notify_groups(rp);
-	/* the kept rules own their counters now; the old ones lent them */
-	list_for_each_entry(g, &rp->sn->groups, node)
-		for (d = 0; d < SG_DIRS; d++)
-			list_for_each_entry(r, &g->rules[d], node)
-				r->stats_shared = false;
-}
-
-/* ---- the request ---- */
-
-/* After a failure, with the old groups in place: they lent nothing. */
+/*
+ * No rule of the netns's groups has lent its counters: after a commit, the
+ * kept rules own theirs; after a failure, the old groups lent nothing.
+ */
 static void sg_cfg_unlend(struct sg_net *sn)
 {
 	struct sg_group *g;
@@ -652,6 +634,22 @@ static void sg_cfg_unlend(struct sg_net *sn)
 			list_for_each_entry(r, &g->rules[d], node)
 				r->stats_shared = false;
 }
+
+static void sg_cfg_commit(struct sg_replace *rp)
+{
+	struct sg_rmember *m;
+	struct sg_group *g;
+
+	sg_changed(rp->sn);	/* an order changed alone sends no event */
+	sg_cfg_commit_attachments(rp);
+	list_for_each_entry(g, &rp->groups, node)
+		list_for_each_entry(m, &g->members, node)
+			sg_member_put(rp->sn, &m->addr, g->id, &sg_from_remote);
+	sg_cfg_notify_groups(rp);
+	sg_cfg_unlend(rp->sn);
+}
+
+/* ---- the request ---- */
 
 /* The groups on rp->groups (new after a failure, old after a commit). */
 static void sg_cfg_free(struct sg_replace *rp)

@@ -193,6 +193,7 @@ int sg_group_del_check(struct sg_net *sn, const struct sg_group *g,
 		       const struct nlattr *at, struct netlink_ext_ack *extack);
 void sg_group_remove(struct sg_net *sn, struct sg_group *g);
 void sg_group_free(struct sg_group *g);
+void sg_tags_free(struct sg_tag *tags, u32 n);
 /* a rule never published: at once; a published one: after a grace period */
 void sg_rule_free(struct sg_rule *r);
 void sg_rule_free_rcu(struct sg_rule *r);
@@ -238,8 +239,8 @@ void sg_attach_exit(struct sg_net *sn);
 struct sg_attach *sg_attach_lookup_rcu(struct sg_net *sn, u8 kind, u64 id);
 struct sg_attach *sg_attach_find(struct sg_net *sn, u8 kind, u64 id);
 void sg_attach_req_release(struct sg_attach_req *req);
-int sg_attach_set(struct sg_net *sn, struct sg_attach_req *req,
-		  struct netlink_ext_ack *extack);
+struct sg_attach *sg_attach_set(struct sg_net *sn, struct sg_attach_req *req,
+				struct netlink_ext_ack *extack);
 void sg_attach_remove(struct sg_net *sn, struct sg_attach *att);
 void sg_attach_unlink(struct sg_net *sn, struct sg_attach *att);
 struct sg_attach *sg_attach_create(struct sg_net *sn, struct sg_attach_req *req,
@@ -366,6 +367,22 @@ static inline struct sgc_addr sg_addr_to_sgc(const struct sg_addr *a)
 		c.lo = (u64)ntohl(a->v6.s6_addr32[2]) << 32 | ntohl(a->v6.s6_addr32[3]);
 	}
 	return c;
+}
+
+/* ... and back. */
+static inline struct sg_addr sg_addr_from_sgc(struct sgc_addr c, u8 family)
+{
+	struct sg_addr a = { .family = family };
+
+	if (family == AF_INET) {
+		a.v4 = htonl((u32)c.lo);
+	} else {
+		a.v6.s6_addr32[0] = htonl(c.hi >> 32);
+		a.v6.s6_addr32[1] = htonl((u32)c.hi);
+		a.v6.s6_addr32[2] = htonl(c.lo >> 32);
+		a.v6.s6_addr32[3] = htonl((u32)c.lo);
+	}
+	return a;
 }
 
 #endif

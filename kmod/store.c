@@ -240,11 +240,21 @@ void sg_rmember_remove(struct sg_group *g, struct sg_rmember *m)
 	kfree(m);
 }
 
+void sg_tags_free(struct sg_tag *tags, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		kfree(tags[i].key);
+		kfree(tags[i].value);
+	}
+	kfree(tags);
+}
+
 void sg_group_free(struct sg_group *g)
 {
 	struct sg_rmember *m, *mt;
 	struct sg_rule *r, *rt;
-	u32 i;
 	int d;
 
 	if (!g)
@@ -256,11 +266,7 @@ void sg_group_free(struct sg_group *g)
 		}
 	list_for_each_entry_safe(m, mt, &g->members, node)
 		kfree(m);
-	for (i = 0; i < g->ntags; i++) {
-		kfree(g->tags[i].key);
-		kfree(g->tags[i].value);
-	}
-	kfree(g->tags);
+	sg_tags_free(g->tags, g->ntags);
 	kfree(g->desc);
 	kfree(g->name);
 	kfree(g);
