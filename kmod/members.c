@@ -118,7 +118,7 @@ int sg_member_get(struct sg_net *sn, const struct sg_addr *a, u32 group,
 	}
 	new = sg_mset_copy(old);
 	if (!new)
-		return -ENOMEM;
+		goto nomem;
 	if (new->n == SG_PEER_GROUPS_MAX) {
 		kfree(new);
 		NL_SET_ERR_MSG(extack, "address is already a member of the maximum number of groups");
@@ -137,7 +137,7 @@ int sg_member_get(struct sg_net *sn, const struct sg_addr *a, u32 group,
 	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m) {
 		kfree(new);
-		return -ENOMEM;
+		goto nomem;
 	}
 	m->key = *a;
 	RCU_INIT_POINTER(m->set, new);
@@ -145,8 +145,12 @@ int sg_member_get(struct sg_net *sn, const struct sg_addr *a, u32 group,
 	if (err) {
 		kfree(new);
 		kfree(m);
+		NL_SET_ERR_MSG(extack, "out of memory adding the address to the member map");
 	}
 	return err;
+nomem:
+	NL_SET_ERR_MSG(extack, "out of memory adding the address to the member map");
+	return -ENOMEM;
 }
 
 /*

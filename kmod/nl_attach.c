@@ -96,11 +96,13 @@ static int sg_attach_parse_addrs(struct nlattr *list, struct sg_attach_conf *c,
 	u32 i;
 	int rem;
 
-	if (!list)
+	if (!list || !nla_len(list))	/* none: no anti-spoofing, no buffer */
 		return 0;
 	c->addrs = kcalloc(SECGROUP_ATTACH_ADDRS_MAX, sizeof(*c->addrs), GFP_KERNEL_ACCOUNT);
-	if (!c->addrs)
+	if (!c->addrs) {
+		NL_SET_ERR_MSG(extack, "out of memory reading the addresses");
 		return -ENOMEM;
+	}
 	nla_for_each_nested(a, list, rem) {
 		struct sg_addr x;
 
@@ -253,8 +255,10 @@ int sg_nl_attach_new(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	req = kzalloc(sizeof(*req), GFP_KERNEL_ACCOUNT);
-	if (!req)
+	if (!req) {
+		NL_SET_ERR_MSG(info->extack, "out of memory reading the request");
 		return -ENOMEM;
+	}
 	err = sg_attach_parse_key(sn, tb, nest, req, true, info->extack);
 	if (!err)
 		err = sg_attach_parse_conf(sn, NULL, tb, &req->conf, info->extack);

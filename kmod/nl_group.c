@@ -387,8 +387,10 @@ int sg_nl_group_set(struct sk_buff *skb, struct genl_info *info)
 		return PTR_ERR(g);
 	if (tb[SECGROUP_GROUP_A_DESCRIPTION]) {
 		desc = kstrdup(nla_data(tb[SECGROUP_GROUP_A_DESCRIPTION]), GFP_KERNEL_ACCOUNT);
-		if (!desc)
+		if (!desc) {
+			NL_SET_ERR_MSG(info->extack, "out of memory changing the group");
 			return -ENOMEM;
+		}
 	}
 	if (tb[SECGROUP_GROUP_A_TAGS] || tb[SECGROUP_GROUP_A_UNTAGS]) {
 		err = sg_tags_build(g, tb[SECGROUP_GROUP_A_TAGS],

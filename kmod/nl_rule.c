@@ -378,8 +378,10 @@ int sg_nl_rule_set(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 	desc = kstrdup(nla_data(tb[SECGROUP_RULE_A_DESCRIPTION]), GFP_KERNEL_ACCOUNT);
-	if (!desc)
+	if (!desc) {
+		NL_SET_ERR_MSG(info->extack, "out of memory changing the rule");
 		return -ENOMEM;
+	}
 	kfree(r->desc);
 	r->desc = desc;
 	sg_notify_rule(sn, SECGROUP_CMD_RULE_SET, r);

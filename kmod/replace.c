@@ -328,12 +328,15 @@ static int sg_cfg_keep_attach(struct sg_replace *rp, struct sg_attach *att)
 	p->att = att;
 	p->req.key = att->key;
 	p->req.conf = att->conf;
+	p->req.conf.addrs = NULL;	/* the plan's own copy, or none */
 	if (att->conf.naddrs) {
 		p->req.conf.addrs = kmemdup(att->conf.addrs,
 					    att->conf.naddrs * sizeof(*att->conf.addrs),
 					    GFP_KERNEL_ACCOUNT);
-		if (!p->req.conf.addrs)
+		if (!p->req.conf.addrs) {
+			NL_SET_ERR_MSG(rp->extack, "out of memory planning the attachments");
 			return -ENOMEM;
+		}
 	}
 	return 0;
 }

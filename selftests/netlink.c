@@ -468,6 +468,13 @@ static uint32_t first_rule_id(struct conn *c, uint32_t gid)
 	return first_u32(c, m, SECGROUP_A_RULE, SECGROUP_RULE_A_ID);
 }
 
+/* The ifindex of the first attachment a dump returns, or 0. */
+static uint32_t first_attached(struct conn *c)
+{
+	return first_u32(c, msg(c, SECGROUP_CMD_ATTACH_GET, NLM_F_DUMP), SECGROUP_A_ATTACH,
+			 SECGROUP_ATTACH_A_IFINDEX);
+}
+
 static struct nl_msg *member_msg(struct conn *c, uint32_t gid, const char *name)
 {
 	struct nl_msg *m = gid ? msg(c, SECGROUP_CMD_MEMBER_NEW, 0) : NULL;
@@ -707,6 +714,43 @@ static void set_param(const char *name, const char *val)
 		fputs(val, f);
 		fclose(f);
 	}
+}
+
+/*
+ * An attachment given an empty address list has none.  A replace that
+ * keeps it (no SECGROUP_F_ATTACHMENTS), committed or dry, must not share
+ * its address buffer with its plan: that was a double free, within reach of
+ * anyone with CAP_NET_ADMIN in a user namespace.  The kernel's report (a
+ * SLUB double free, or KASAN on the debug kernel) fails the VM run.
+ */
+TEST_F(sg, replace_keeps_attachment_without_addrs)
+{
+	struct nlattr *a, *g;
+	struct nl_msg *m;
+	int i;
+
+	m = msg(&self->c, SECGROUP_CMD_ATTACH_NEW, 0);
+	a = nest(m, SECGROUP_A_ATTACH);
+	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, self->dummy);
+	g = nest(m, SECGROUP_ATTACH_A_GROUPS);
+	nla_put_u32(m, SECGROUP_ATTACH_A_GROUP_ID, self->web);
+	nla_nest_end(m, g);
+	nla_put(m, SECGROUP_ATTACH_A_ADDRS | NLA_F_NESTED, 0, NULL);	/* no address */
+	nla_nest_end(m, a);
+	ASSERT_EQ(0, talk(&self->c, m)) TH_LOG("%s", self->c.msg);
+
+	for (i = 0; i < 4; i++) {	/* kept: committed, dry, committed again... */
+		m = cfg_msg(&self->c, i == 1 ? SECGROUP_F_DRY_RUN : 0);
+		cfg_group(m, "web", 80 + i % 2);
+		EXPECT_EQ(0, talk(&self->c, m)) TH_LOG("replace %d: %s", i, self->c.msg);
+	}
+	EXPECT_EQ(self->dummy, first_attached(&self->c));
+	m = msg(&self->c, SECGROUP_CMD_ATTACH_DEL, 0);
+	a = nest(m, SECGROUP_A_ATTACH);
+	nla_put_u32(m, SECGROUP_ATTACH_A_IFINDEX, self->dummy);
+	nla_nest_end(m, a);
+	EXPECT_EQ(0, talk(&self->c, m)) TH_LOG("%s", self->c.msg);
+	EXPECT_EQ(0, first_attached(&self->c));
 }
 
 TEST_F(sg, quota_rules)
