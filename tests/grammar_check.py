@@ -97,6 +97,7 @@ VALUES = {
     "C": ["0"], "CIDR": ["10.0.0.0/8", "2001:db8::/32"], "ADDR": ["10.0.0.1", "fd00::1"],
     "IFNAME": ["lo"], "PATH": ["/"], "FILE": [top + "/examples/three-tier.json"],
     "RULE-ID": ["sgr-0000abcd"], "DURATION": ["30d", "12h"],
+    "URL": ["http://127.0.0.1:2379", "https://10.0.0.1:2379/"], "SECONDS": ["10", "60"],
 }
 
 

@@ -213,6 +213,20 @@ if [[ "$out" == *"rule add GROUP"* ]] && [[ "$out" != *sent:* ]]; then
 else failed=$((failed + 1)); echo "not ok $n - 'rule add web ingress help': $out"; fi
 t 2 "unknown option '-x'" -jx group list
 
+# etcd: the VPC's definition (tests/etcd_test.sh has etcd itself)
+t 2 "--vpc goes with --etcd URL" --vpc t group add web
+t 2 "not an http:// or https:// URL" --etcd ftp://x group add web
+t 2 "'stats' is not part of a VPC's definition" --etcd http://127.0.0.1:1 stats
+t 2 "attachments are each host's" --etcd http://127.0.0.1:1 attach dev lo group web
+t 2 "vpc: 'a/b' is not a name" --etcd http://127.0.0.1:1 --vpc a/b save
+t 2 "--etcd takes one change at a time, not -b" --etcd http://127.0.0.1:1 -b /dev/null
+t 2 "unknown protocol 'tcpp'" --etcd http://127.0.0.1:1 rule add web ingress tcpp port 1 from 0.0.0.0/0
+t 1 "Couldn't connect" --etcd http://127.0.0.1:1 group add web
+t 2 "sync: etcd URL is required" sync
+t 2 "ttl: '1' is not 2 to 3600 seconds" sync etcd http://127.0.0.1:1 ttl 1
+t 2 "host: 'a b' is not a name" sync etcd http://127.0.0.1:1 host "a b"
+t 0 "sent: monitor" sync etcd http://127.0.0.1:1 host h1	# listens to events first
+
 # batch: a line of any length is one command (50 tags of 200-byte values)
 v=$(printf 'v%.0s' $(seq 200))
 { printf 'group add web'; for i in $(seq 50); do printf ' tag k%d=%s' "$i" "$v"; done; printf '\n'; } >"$tmpd/long.batch"

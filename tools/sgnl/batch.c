@@ -79,7 +79,10 @@ static int refuse(struct batch *b, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "sgnl: %s:%d: ", b->file, b->line);
+	if (b->line)
+		fprintf(stderr, "sgnl: %s:%d: ", b->file, b->line);
+	else
+		fprintf(stderr, "sgnl: %s: ", b->file);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -569,6 +572,27 @@ static int b_line(struct batch *b, int argc, char **argv)
 	return usage_err("'%s%s%s' is not a change: a batch holds group, rule and member "
 			 "add|del|set, attach and detach (-b FILE --continue runs any command)",
 			 obj, cmd ? " " : "", cmd ?: "");
+}
+
+/*
+ * One change (group, rule or member add|del|set, words as on the command
+ * line) made to @model, a configuration without ids or attachments (a
+ * VPC's definition in etcd: vpc.c); with @model NULL, only the words are
+ * read.  0, or the exit status with the fault told.
+ */
+int batch_edit(json_object *model, int argc, char **argv)
+{
+	json_object *none = json_object_new_array();
+	struct batch b = { .file = "etcd", .model = model,
+			   .kgroups = none, .krules = none };
+	int err;
+
+	if (argc && (!strcmp(argv[0], "attach") || !strcmp(argv[0], "detach")))
+		err = usage_err("--etcd: attachments are each host's, not the VPC's");
+	else
+		err = b_line(&b, argc, argv);
+	json_object_put(none);
+	return err;
 }
 
 /* A batch's lines, split into words. */

@@ -35,6 +35,7 @@ void rule_kernel_text(json_object *r, json_object *groups, char *text, size_t le
 
 /* read.c: 0, or the exit status with the fault told */
 json_object *config_read_json(const char *file);
+json_object *config_parse_text(const char *what, const char *text, size_t len);
 int config_read(const char *file, json_object *in, json_object **out);
 /* the entries of @ra (dns: two) with its peer as @peer's words, into @out */
 void rule_entries(const struct rule_args *ra, const char *peer, const char *desc,

@@ -364,14 +364,34 @@ int config_read(const char *file, json_object *in, json_object **out)
 	return read_model(&rd, in, out);
 }
 
+/* @text (@len bytes, NUL after them) as JSON, strictly; @what names it */
+json_object *config_parse_text(const char *what, const char *text, size_t len)
+{
+	json_tokener *tok;
+	json_object *o;
+	size_t i;
+	int line = 1;
+
+	if (!json_strict(what, text, len))
+		return NULL;
+	tok = json_tokener_new();
+	o = json_tokener_parse_ex(tok, text, len + 1);
+	if (!o) {
+		for (i = 0; i < json_tokener_get_parse_end(tok) && i < len; i++)
+			line += text[i] == '\n';
+		fprintf(stderr, "sgnl: apply: %s:%d: %s\n", what, line,
+			json_tokener_error_desc(json_tokener_get_error(tok)));
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
 json_object *config_read_json(const char *file)
 {
 	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
-	json_tokener *tok;
 	json_object *o = NULL;
 	char *text = NULL;
-	size_t len = 0, cap = 0, n, i;
-	int line = 1;
+	size_t len = 0, cap = 0, n;
 
 	if (!f) {
 		fprintf(stderr, "sgnl: apply: %s: %s\n", file, strerror(errno));
@@ -389,17 +409,7 @@ json_object *config_read_json(const char *file)
 		len += n;
 	} while (n);
 	text[len] = 0;
-	if (!json_strict(file, text, len))
-		goto out;
-	tok = json_tokener_new();
-	o = json_tokener_parse_ex(tok, text, len + 1);
-	if (!o) {
-		for (i = 0; i < json_tokener_get_parse_end(tok) && i < len; i++)
-			line += text[i] == '\n';
-		fprintf(stderr, "sgnl: apply: %s:%d: %s\n", file, line,
-			json_tokener_error_desc(json_tokener_get_error(tok)));
-	}
-	json_tokener_free(tok);
+	o = config_parse_text(file, text, len);
 out:
 	free(text);
 	if (f != stdin)

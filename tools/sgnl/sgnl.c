@@ -19,6 +19,8 @@ static const char usage_head[] =
 "  -j, --json       JSON output          -p, --pretty   pretty JSON\n"
 "  -n, --numeric    numbers, not names   -V, --version  sgnl's version\n"
 "  -t, --timestamp  monitor: each line starts with the time (UTC)\n"
+"  --etcd URL [--vpc NAME]  group, rule and member changes, apply and save\n"
+"                   act on the VPC's definition in etcd (default VPC: default)\n"
 "  -b, --batch FILE the changes of FILE, one command per line ('-': stdin), made\n"
 "                   all together or not at all; with --continue, any commands,\n"
 "                   one by one, going on after a failure\n"
@@ -76,6 +78,10 @@ static const struct help {
 	{ "apply", NULL, cmd_apply,
 	  "apply FILE [dry-run] [flush]   make FILE the whole configuration, atomically\n"
 	  "apply FILE check               FILE as apply reads it, without the kernel\n" },
+	{ "sync", NULL, cmd_sync,
+	  "sync etcd URL [vpc NAME] [host NAME] [ttl SECONDS]\n"
+	  "    the agent: this host's groups and rules kept equal to the VPC's\n"
+	  "    definition in etcd, its instances published as members\n" },
 	{ "audit", NULL, cmd_audit,
 	  "audit [fail-on high|medium|low|info] [unused DURATION]\n" },
 };
@@ -268,6 +274,8 @@ static const struct option long_opts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ "timestamp", no_argument, NULL, 't' },
 	{ "continue", no_argument, NULL, 'C' },
+	{ "etcd", required_argument, NULL, 'E' },
+	{ "vpc", required_argument, NULL, 'Y' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -290,7 +298,7 @@ void sg_complete_table(int argc, char **argv,
 		for (lo = long_opts; lo->name; lo++) {
 			snprintf(w, sizeof(w), "--%s", lo->name);
 			complete_add(w, o);
-			if (lo->val != 'C') {	/* --continue has no letter */
+			if (!strchr("CEY", lo->val)) {	/* long only */
 				snprintf(w, sizeof(w), "-%c", lo->val);
 				complete_add(w, o);
 			}
@@ -304,7 +312,7 @@ void sg_complete_table(int argc, char **argv,
 
 int main(int argc, char **argv)
 {
-	const char *bfile = NULL;
+	const char *bfile = NULL, *etcd = NULL, *vpc = NULL;
 	bool cont = false;
 	int o, err;
 
@@ -321,6 +329,8 @@ int main(int argc, char **argv)
 		case 't': opts.timestamp = true; break;
 		case 'b': bfile = optarg; break;
 		case 'C': cont = true; break;
+		case 'E': etcd = optarg; break;
+		case 'Y': vpc = optarg; break;
 		case 'h': return run(1, (char *[]){ "help" });
 		case 'V': printf("sgnl %s\n", SGNL_VERSION); return 0;
 		case ':': return usage_err("option '-%c' needs a value", optopt);
@@ -334,6 +344,12 @@ int main(int argc, char **argv)
 		return usage_err("--continue goes with -b FILE");
 	if (bfile && optind < argc)
 		return usage_err("-b FILE takes its commands from FILE, not '%s'", argv[optind]);
+	if (vpc && !etcd)
+		return usage_err("--vpc goes with --etcd URL");
+	if (etcd && bfile)
+		return usage_err("--etcd takes one change at a time, not -b");
+	if (etcd)
+		return etcd_command(etcd, vpc ?: "default", argc - optind, argv + optind);
 	err = bfile ? batch(bfile, cont) : run(argc - optind, argv + optind);
 	sg_nl_close();
 	return err;

@@ -144,6 +144,10 @@ void sg_complete_table(int argc, char **argv,
 /* sgnl -b FILE (batch.c): all or nothing, or (@continue_on_error) each
  * line on its own */
 int batch(const char *file, bool continue_on_error);
+int batch_edit(json_object *model, int argc, char **argv);
+/* vpc.c, sync.c: a VPC's definition in etcd, and the agent */
+int etcd_command(const char *url, const char *vpc, int argc, char **argv);
+int cmd_sync(struct args *a);
 int run(int argc, char **argv);
 
 /* json of one rule nest, and its text form */

@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * etcd v3 through its JSON gateway, on libcurl (see etcd.h).
+ *
+ * The gateway is part of every etcd since 3.3 and needs nothing but HTTP:
+ * no gRPC stack, no generated code.  Each call is one POST of a JSON
+ * request; a watch is one POST whose response streams a JSON object per
+ * line for as long as it lasts.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+
+#include "etcd.h"
+
+struct etcd {
+	char *url;
+	long timeout_ms;
+	CURL *curl;
+	char err[256];
+};
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static size_t buf_add(struct buf *b, const void *data, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p)
+			return 0;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+	b->p[b->len] = 0;
+	return n;
+}
+
+static size_t on_data(char *data, size_t size, size_t n, void *arg)
+{
+	return buf_add(arg, data, size * n);
+}
+
+/* ---- base64, as the gateway carries keys and values ---- */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static char *b64_encode(const void *data, size_t n)
+{
+	const unsigned char *s = data;
+	char *out = malloc(4 * ((n + 2) / 3) + 1), *o = out;
+	size_t i;
+
+	if (!out)
+		return NULL;
+	for (i = 0; i + 2 < n; i += 3) {
+		*o++ = b64[s[i] >> 2];
+		*o++ = b64[(s[i] & 3) << 4 | s[i + 1] >> 4];
+		*o++ = b64[(s[i + 1] & 15) << 2 | s[i + 2] >> 6];
+		*o++ = b64[s[i + 2] & 63];
+	}
+	if (i < n) {
+		*o++ = b64[s[i] >> 2];
+		if (i + 1 < n) {
+			*o++ = b64[(s[i] & 3) << 4 | s[i + 1] >> 4];
+			*o++ = b64[(s[i + 1] & 15) << 2];
+		} else {
+			*o++ = b64[(s[i] & 3) << 4];
+			*o++ = '=';
+		}
+		*o++ = '=';
+	}
+	*o = 0;
+	return out;
+}
+
+static int b64_val(char c)
+{
+	const char *p = c ? strchr(b64, c) : NULL;
+
+	return p ? p - b64 : -1;
+}
+
+/* NUL-terminated; NULL if @s is not base64 */
+static char *b64_decode(const char *s, size_t *len)
+{
+	size_t n = strlen(s), i, o = 0;
+	char *out = malloc(n / 4 * 3 + 1);
+	int v[4], k;
+
+	if (!out || n % 4)
+		goto bad;
+	for (i = 0; i < n; i += 4) {
+		for (k = 0; k < 4; k++) {
+			v[k] = s[i + k] == '=' && i + 4 == n && k >= 2 ? 0 : b64_val(s[i + k]);
+			if (v[k] < 0)
+				goto bad;
+		}
+		out[o++] = v[0] << 2 | v[1] >> 4;
+		if (s[i + 2] != '=')
+			out[o++] = (v[1] & 15) << 4 | v[2] >> 2;
+		if (s[i + 3] != '=')
+			out[o++] = (v[2] & 3) << 6 | v[3];
+	}
+	out[o] = 0;
+	if (len)
+		*len = o;
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+/* The end of the range of every key starting with @prefix (etcd's rule). */
+static char *prefix_end(const char *prefix)
+{
+	char *end = strdup(prefix);
+	size_t n = strlen(end);
+
+	while (n && (unsigned char)end[n - 1] == 0xff)
+		end[--n] = 0;
+	if (n)
+		end[n - 1]++;
+	return end;
+}
+
+static void add_b64(json_object *o, const char *k, const char *s)
+{
+	char *v = b64_encode(s, strlen(s));
+
+	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+	free(v);
+}
+
+/* ---- calls ---- */
+
+struct etcd *etcd_open(const char *url, long timeout_ms)
+{
+	struct etcd *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	e->url = strdup(url);
+	while (*e->url && e->url[strlen(e->url) - 1] == '/')
+		e->url[strlen(e->url) - 1] = 0;
+	e->timeout_ms = timeout_ms;
+	e->curl = curl_easy_init();
+	if (!e->url || !e->curl) {
+		etcd_close(e);
+		return NULL;
+	}
+	return e;
+}
+
+void etcd_close(struct etcd *e)
+{
+	if (!e)
+		return;
+	if (e->curl)
+		curl_easy_cleanup(e->curl);
+	free(e->url);
+	free(e);
+}
+
+const char *etcd_url(const struct etcd *e)
+{
+	return e->url;
+}
+
+const char *etcd_error(const struct etcd *e)
+{
+	return e->err;
+}
+
+static int fail(struct etcd *e, const char *fmt, const char *what)
+{
+	snprintf(e->err, sizeof(e->err), fmt, what);
+	return -1;
+}
+
+static CURL *post_setup(CURL *c, const char *url, const char *body, struct buf *b,
+			long timeout_ms)
+{
+	static struct curl_slist *hdr;
+
+	if (!hdr)
+		hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	if (timeout_ms)
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	return c;
+}
+
+/* POST @req (consumed) to @path; the parsed answer in *resp, or -1. */
+static int call(struct etcd *e, const char *path, json_object *req, json_object **resp)
+{
+	char url[512];
+	struct buf b = { 0 };
+	json_object *err, *msg;
+	long code = 0;
+	CURLcode rc;
+
+	*resp = NULL;
+	snprintf(url, sizeof(url), "%s%s", e->url, path);
+	post_setup(e->curl, url, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN),
+		   &b, e->timeout_ms);
+	rc = curl_easy_perform(e->curl);
+	json_object_put(req);
+	if (rc != CURLE_OK) {
+		free(b.p);
+		return fail(e, "%s", curl_easy_strerror(rc));
+	}
+	curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &code);
+	*resp = b.p ? json_tokener_parse(b.p) : NULL;
+	if (code != 200 || !*resp) {
+		err = *resp && json_object_object_get_ex(*resp, "error", &err) ? err : *resp;
+		msg = err && json_object_object_get_ex(err, "message", &msg) ? msg : NULL;
+		snprintf(e->err, sizeof(e->err), "HTTP %ld: %s", code,
+			 msg ? json_object_get_string(msg) : b.p ? b.p : "no answer");
+		free(b.p);
+		json_object_put(*resp);
+		*resp = NULL;
+		return -1;
+	}
+	free(b.p);
+	return 0;
+}
+
+/* A 64-bit number the gateway writes as a string. */
+static int64_t jnum(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, k, &v))
+		return 0;
+	return strtoll(json_object_get_string(v), NULL, 10);
+}
+
+static json_object *jobj(json_object *o, const char *k)
+{
+	json_object *v;
+
+	return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
+}
+
+void etcd_kvs_free(struct etcd_kvs *kvs)
+{
+	size_t i;
+
+	for (i = 0; i < kvs->n; i++) {
+		free(kvs->kv[i].key);
+		free(kvs->kv[i].value);
+	}
+	free(kvs->kv);
+	memset(kvs, 0, sizeof(*kvs));
+}
+
+static struct etcd_kv *kvs_find(struct etcd_kvs *kvs, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < kvs->n; i++)
+		if (!strcmp(kvs->kv[i].key, key))
+			return &kvs->kv[i];
+	return NULL;
+}
+
+int etcd_kvs_set(struct etcd_kvs *kvs, const char *key, const char *value,
+		 int64_t mod_revision, int64_t lease)
+{
+	struct etcd_kv *kv = kvs_find(kvs, key), *more;
+	char *v = strdup(value);
+
+	if (!v)
+		return -1;
+	if (!kv) {
+		more = realloc(kvs->kv, (kvs->n + 1) * sizeof(*kvs->kv));
+		if (!more || !(more[kvs->n].key = strdup(key))) {
+			if (more)
+				kvs->kv = more;
+			free(v);
+			return -1;
+		}
+		kvs->kv = more;
+		kv = &kvs->kv[kvs->n++];
+		kv->value = NULL;
+	}
+	free(kv->value);
+	kv->value = v;
+	kv->value_len = strlen(v);
+	kv->mod_revision = mod_revision;
+	kv->lease = lease;
+	return 0;
+}
+
+void etcd_kvs_drop(struct etcd_kvs *kvs, const char *key)
+{
+	struct etcd_kv *kv = kvs_find(kvs, key);
+
+	if (!kv)
+		return;
+	free(kv->key);
+	free(kv->value);
+	*kv = kvs->kv[--kvs->n];
+}
+
+static int kv_decode(json_object *j, struct etcd_kv *kv)
+{
+	json_object *k = jobj(j, "key"), *v = jobj(j, "value");
+
+	memset(kv, 0, sizeof(*kv));
+	kv->key = k ? b64_decode(json_object_get_string(k), NULL) : NULL;
+	kv->value = b64_decode(v ? json_object_get_string(v) : "", &kv->value_len);
+	kv->mod_revision = jnum(j, "mod_revision");
+	kv->lease = jnum(j, "lease");
+	return kv->key && kv->value ? 0 : -1;
+}
+
+static int range(struct etcd *e, const char *key, bool prefix, struct etcd_kvs *out)
+{
+	json_object *req = json_object_new_object(), *resp, *kvs;
+	char *end = prefix ? prefix_end(key) : NULL;
+	size_t i, n;
+
+	memset(out, 0, sizeof(*out));
+	add_b64(req, "key", key);
+	if (end)
+		add_b64(req, "range_end", end);
+	free(end);
+	if (call(e, "/v3/kv/range", req, &resp))
+		return -1;
+	out->revision = jnum(jobj(resp, "header"), "revision");
+	kvs = jobj(resp, "kvs");
+	n = kvs ? json_object_array_length(kvs) : 0;
+	out->kv = calloc(n + 1, sizeof(*out->kv));
+	for (i = 0; out->kv && i < n; i++) {
+		if (kv_decode(json_object_array_get_idx(kvs, i), &out->kv[out->n]))
+			continue;	/* not base64: not ours */
+		out->n++;
+	}
+	json_object_put(resp);
+	return out->kv ? 0 : fail(e, "%s", strerror(ENOMEM));
+}
+
+int etcd_range(struct etcd *e, const char *prefix, struct etcd_kvs *out)
+{
+	return range(e, prefix, true, out);
+}
+
+int etcd_get(struct etcd *e, const char *key, struct etcd_kvs *out)
+{
+	return range(e, key, false, out);
+}
+
+static json_object *put_req(const char *key, const char *value, int64_t lease)
+{
+	json_object *req = json_object_new_object();
+
+	add_b64(req, "key", key);
+	add_b64(req, "value", value);
+	if (lease)
+		json_object_object_add(req, "lease", json_object_new_int64(lease));
+	return req;
+}
+
+static int call_done(struct etcd *e, const char *path, json_object *req)
+{
+	json_object *resp;
+
+	if (call(e, path, req, &resp))
+		return -1;
+	json_object_put(resp);
+	return 0;
+}
+
+int etcd_put(struct etcd *e, const char *key, const char *value, int64_t lease)
+{
+	return call_done(e, "/v3/kv/put", put_req(key, value, lease));
+}
+
+int etcd_delete(struct etcd *e, const char *key)
+{
+	json_object *req = json_object_new_object();
+
+	add_b64(req, "key", key);
+	return call_done(e, "/v3/kv/deleterange", req);
+}
+
+int etcd_put_if(struct etcd *e, const char *key, int64_t mod_revision, const char *value)
+{
+	json_object *req = json_object_new_object(), *cmp = json_object_new_object();
+	json_object *op = json_object_new_object(), *list, *resp, *ok;
+	int put;
+
+	add_b64(cmp, "key", key);
+	json_object_object_add(cmp, "target", json_object_new_string("MOD"));
+	json_object_object_add(cmp, "result", json_object_new_string("EQUAL"));
+	json_object_object_add(cmp, "mod_revision", json_object_new_int64(mod_revision));
+	list = json_object_new_array();
+	json_object_array_add(list, cmp);
+	json_object_object_add(req, "compare", list);
+	json_object_object_add(op, "request_put", put_req(key, value, 0));
+	list = json_object_new_array();
+	json_object_array_add(list, op);
+	json_object_object_add(req, "success", list);
+	if (call(e, "/v3/kv/txn", req, &resp))
+		return -1;
+	ok = jobj(resp, "succeeded");
+	put = ok && json_object_get_boolean(ok);
+	json_object_put(resp);
+	return put;
+}
+
+int etcd_compact(struct etcd *e, int64_t revision)
+{
+	json_object *req = json_object_new_object();
+
+	json_object_object_add(req, "revision", json_object_new_int64(revision));
+	return call_done(e, "/v3/kv/compaction", req);
+}
+
+int etcd_lease_grant(struct etcd *e, int64_t ttl, int64_t *id)
+{
+	json_object *req = json_object_new_object(), *resp;
+
+	json_object_object_add(req, "TTL", json_object_new_int64(ttl));
+	if (call(e, "/v3/lease/grant", req, &resp))
+		return -1;
+	*id = jnum(resp, "ID");
+	json_object_put(resp);
+	return *id ? 0 : fail(e, "%s", "no lease granted");
+}
+
+int etcd_lease_keepalive(struct etcd *e, int64_t id)
+{
+	json_object *req = json_object_new_object(), *resp;
+	int64_t ttl;
+
+	json_object_object_add(req, "ID", json_object_new_int64(id));
+	if (call(e, "/v3/lease/keepalive", req, &resp))
+		return -1;
+	ttl = jnum(jobj(resp, "result"), "TTL");
+	json_object_put(resp);
+	return ttl > 0 ? 0 : fail(e, "%s", "the lease has expired");
+}
+
+/* ---- watches ---- */
+
+struct etcd_watch {
+	CURLM *multi;
+	CURL *curl;
+	struct buf in;
+	size_t used;		/* of in: lines already read */
+	char *body;
+	bool done;
+};
+
+struct etcd_watch *etcd_watch_open(struct etcd *e, const char *prefix, int64_t start_revision)
+{
+	struct etcd_watch *w = calloc(1, sizeof(*w));
+	json_object *req = json_object_new_object(), *cr = json_object_new_object();
+	char url[512], *end = prefix_end(prefix);
+
+	add_b64(cr, "key", prefix);
+	add_b64(cr, "range_end", end);
+	free(end);
+	json_object_object_add(cr, "start_revision", json_object_new_int64(start_revision));
+	json_object_object_add(req, "create_request", cr);
+	if (!w)
+		goto fail;
+	w->body = strdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
+	w->multi = curl_multi_init();
+	w->curl = curl_easy_init();
+	if (!w->body || !w->multi || !w->curl)
+		goto fail;
+	snprintf(url, sizeof(url), "%s/v3/watch", e->url);
+	post_setup(w->curl, url, w->body, &w->in, 0);
+	curl_easy_setopt(w->curl, CURLOPT_CONNECTTIMEOUT_MS, e->timeout_ms);
+	/* a watch that hears nothing for long is a dead connection */
+	curl_easy_setopt(w->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(w->curl, CURLOPT_TCP_KEEPIDLE, 5L);
+	curl_easy_setopt(w->curl, CURLOPT_TCP_KEEPINTVL, 2L);
+	curl_multi_add_handle(w->multi, w->curl);
+	json_object_put(req);
+	return w;
+fail:
+	json_object_put(req);
+	etcd_watch_close(w);
+	return NULL;
+}
+
+void etcd_watch_close(struct etcd_watch *w)
+{
+	if (!w)
+		return;
+	if (w->multi && w->curl)
+		curl_multi_remove_handle(w->multi, w->curl);
+	if (w->curl)
+		curl_easy_cleanup(w->curl);
+	if (w->multi)
+		curl_multi_cleanup(w->multi);
+	free(w->in.p);
+	free(w->body);
+	free(w);
+}
+
+/* One response line: 1 events (*rev), 0 nothing to do, -2 compacted, -1 broken */
+static int watch_line(const char *line, int64_t *rev, etcd_event_fn fn, void *arg)
+{
+	json_object *o = json_tokener_parse(line), *r = jobj(o, "result"), *ev, *e, *t;
+	struct etcd_kv kv;
+	int ret = 0;
+	size_t i;
+
+	if (!o || !r) {
+		ret = -1;		/* an error object, or not JSON */
+	} else if (jnum(r, "compact_revision")) {
+		ret = -2;
+	} else if (jobj(r, "canceled")) {
+		ret = -1;
+	} else {
+		ev = jobj(r, "events");
+		for (i = 0; ev && i < json_object_array_length(ev); i++) {
+			e = json_object_array_get_idx(ev, i);
+			t = jobj(e, "type");	/* PUT is the default, left out */
+			if (kv_decode(jobj(e, "kv"), &kv) == 0)
+				fn(&kv, t && !strcmp(json_object_get_string(t), "DELETE"), arg);
+			free(kv.key);
+			free(kv.value);
+		}
+		if (ev && json_object_array_length(ev)) {
+			*rev = jnum(jobj(r, "header"), "revision");
+			ret = 1;
+		}
+	}
+	json_object_put(o);
+	return ret;
+}
+
+int etcd_watch_wait(struct etcd_watch *w, int timeout_ms, int64_t *rev,
+		    etcd_event_fn fn, void *arg)
+{
+	int running = 0, got = 0, r;
+	char *nl;
+
+	for (;;) {
+		/* every complete line received so far */
+		while ((nl = memchr(w->in.p + w->used, '\n', w->in.len - w->used))) {
+			*nl = 0;
+			r = watch_line(w->in.p + w->used, rev, fn, arg);
+			w->used = nl + 1 - w->in.p;
+			if (r < 0)
+				return r;
+			got |= r;
+		}
+		if (w->used) {	/* keep only the line still arriving */
+			memmove(w->in.p, w->in.p + w->used, w->in.len - w->used);
+			w->in.len -= w->used;
+			w->used = 0;
+		}
+		if (got)
+			return 1;
+		if (w->done)
+			return -1;
+		curl_multi_perform(w->multi, &running);
+		if (!running) {
+			w->done = true;
+			continue;	/* read what came last, then report the end */
+		}
+		if (timeout_ms <= 0)
+			return 0;
+		curl_multi_poll(w->multi, NULL, 0, timeout_ms, NULL);
+		timeout_ms = 0;		/* one wait, then what it brought */
+	}
+}
