@@ -110,7 +110,7 @@ static bool member_key(struct agent *ag, char *key, char **host, char **group, c
 		return false;
 	*p = 0;
 	*group = p + 1;
-	p = strchr(*group, '/');
+	p = strrchr(*group, '/');	/* group names may hold a slash; addresses do not */
 	if (!p)
 		return false;
 	*p = 0;
