@@ -10,6 +10,8 @@
 #                         (SOAK_SECONDS to change the hour)
 #   make demo             the article's three-tier example, live in a VM
 #                         (HERE=1: on this host, which must be able to load it)
+#   make bench            the datapath and control plane beside conntrack alone and
+#                         nftables, in one VM run: Documentation/performance.md
 #   make bench-classifier instructions per lookup, secgroup vs a linear scan
 #   make deps             install what the above need (Debian 12, as root)
 #   make install          module, sgnl, man page, completion, header (DESTDIR, PREFIX)
@@ -31,7 +33,7 @@ VERSION := $(shell cat VERSION)$(shell git describe --always --dirty 2>/dev/null
 LIBNL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 json-c jansson libcurl 2>/dev/null)
 LIBNL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 json-c jansson libcurl 2>/dev/null)
 
-.PHONY: all module vm-prep sgnl deps check check-debug soak demo bench-classifier \
+.PHONY: all module vm-prep sgnl deps check check-debug soak demo bench bench-classifier \
 	unit fuzz clean mirror selftests-bin ynl-tools install install-module install-sgnl deb
 
 all: module sgnl
@@ -133,6 +135,9 @@ soak:
 		env SGCHURN_SECONDS=$${SOAK_SECONDS:-3600} \
 		SGTEST_TIMEOUT=$$(( $${SOAK_SECONDS:-3600} + 600 )) \
 		selftests/run_selftests selftests/churn.sh
+
+bench:
+	@tools/deps.sh && tools/bench/bench
 
 demo:
 	@tools/demo $(if $(HERE),--here)

@@ -17,6 +17,7 @@ PKGS=(
 	qemu-system-x86 busybox-static
 	iproute2 iputils-ping nftables conntrack socat iperf3 python3 util-linux procps
 	groff-base python3-yaml python3-jsonschema dkms
+	gnuplot-nox	# make bench's plot
 	debhelper dh-dkms lintian dpkg-dev git
 	linux-source-6.1
 	linux-source-6.12	# bookworm-backports: its YNL tools, for tests/ynl_check.py

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""tools/bench/report.py RAW MD PNG-DATA: the benchmark's table.
+
+Reads the BENCH lines tools/bench/run.sh printed (RAW), writes the
+Markdown page MD (the table, each arm's median over its rounds, the
+spread as min-max, and its ratio to the conntrack-only arm of the same
+run) and PNG-DATA, the data file tools/bench/plot.gp draws.  Prints the
+table too.  Fails if a measurement the page needs is missing.
+"""
+import collections
+import statistics
+import sys
+
+
+def load(path):
+    runs = collections.defaultdict(list)
+    units = {}
+    meta = {}
+    for line in open(path):
+        f = line.split()
+        if len(f) >= 2 and f[0] == "BENCHMETA":
+            meta[f[1]] = " ".join(f[2:])
+        if len(f) != 7 or f[0] != "BENCH":
+            continue
+        _, test, arm, n, _round, value, unit = f
+        runs[(test, arm, int(n))].append(float(value))
+        units[test] = unit
+    return runs, units, meta
+
+
+def med(v):
+    return statistics.median(v)
+
+
+def fmt(x):
+    if x >= 100:
+        return "{:,.0f}".format(x)
+    if x >= 1:
+        return "{:.2f}".format(x)
+    return "{:.4f}".format(x)
+
+
+def spread(v):
+    return "{}-{}".format(fmt(min(v)), fmt(max(v)))
+
+
+def main():
+    raw, md, dat = sys.argv[1:4]
+    runs, units, meta = load(raw)
+    if not runs:
+        sys.exit("report: no BENCH lines in " + raw)
+    sizes = sorted({n for (t, a, n) in runs if t == "new" and a != "ct"})
+    need = [("new", "ct", 0), ("est", "ct", 1), ("est", "sg", 1)]
+    need += [("new", a, n) for n in sizes for a in ("sg-worst", "sg-best", "lin", "set")]
+    missing = [k for k in need if k not in runs]
+    if missing:
+        sys.exit("report: missing measurements: %s" % missing)
+
+    out = []
+    w = out.append
+    w("# Performance")
+    w("")
+    w("Written by `make bench` (tools/bench/): every figure below comes from one run")
+    w("in the VM, %s, on this machine (%s)." % (meta.get("kernel", "?"), meta.get("host", "?")))
+    w("qemu runs without KVM here (TCG), so absolute rates are far below real")
+    w("hardware; the ratios to the conntrack-only arm, measured in the same run,")
+    w("are the result.  Each arm: median of %s rounds, spread min-max." %
+      meta.get("rounds", "?"))
+    w("")
+    w("## New connections per second (64-byte UDP, every packet a new conntrack entry)")
+    w("")
+    w("pktgen injects the packets on the instance's device (netif_receive: the")
+    w("receive path runs in pktgen's loop, so its rate is the path's); they are")
+    w("forwarded to a dummy device.  secgroup: a device attachment with n egress")
+    w("rules; nftables: the same n rules at secgroup's priority (-199), a linear")
+    w("chain or one interval concatenation set (`ip daddr . udp dport @s`), both")
+    w("behind `ct state established,related accept`.  Worst: the matching rule is")
+    w("the last; best: the first.  Conntrack only: the nftables chain with just")
+    w("that `ct state` rule, the least that turns conntrack on.")
+    w("")
+    base = med(runs[("new", "ct", 0)])
+    w("Conntrack only: **{} pps** (spread {}).".format(fmt(base), spread(runs[("new", "ct", 0)])))
+    w("")
+    w("| rules | secgroup worst | secgroup best | nft linear | nft set |")
+    w("|---:|---:|---:|---:|---:|")
+    rows = []
+    for n in sizes:
+        cells = []
+        row = [n]
+        for a in ("sg-worst", "sg-best", "lin", "set"):
+            v = runs[("new", a, n)]
+            cells.append("{:.3f} ({} pps, {})".format(med(v) / base, fmt(med(v)), spread(v)))
+            row.append(med(v) / base)
+        w("| {:,} | {} |".format(n, " | ".join(cells)))
+        rows.append(row)
+    w("")
+    w("Each cell: the ratio to conntrack only, then the rate and its spread.")
+    w("")
+
+    def pair(test, arms, title, unit_word):
+        present = [a for a in arms if (test, a, 1) in runs]
+        if not present:
+            return
+        w("## " + title)
+        w("")
+        w("| arm | {} | spread | ratio |".format(unit_word))
+        w("|---|---:|---:|---:|")
+        b = med(runs[(test, present[0], 1)])
+        for a in present:
+            v = runs[(test, a, 1)]
+            w("| {} | {} | {} | {:.3f} |".format(a, fmt(med(v)), spread(v), med(v) / b))
+        w("")
+
+    pair("est", ["ct", "sg"], "Established flow, packets per second", "pps")
+    pair("tcp", ["ct", "sg"], "TCP throughput (iperf3, through a router netns)", "bit/s")
+    w("CRR: TCP connect and close, a new connection each; the device arm beside")
+    w("conntrack in the router, the cgroup arm beside conntrack in the client.")
+    w("")
+    pair("crr", ["ct", "sg"], "Connect/close rate, device attachment", "conn/s")
+    pair("crr", ["ct-c", "sg-cg"], "Connect/close rate, cgroup attachment", "conn/s")
+
+    plane = sorted({n for (t, a, n) in runs if t == "load"})
+    if plane:
+        w("## Control plane (seconds, each command as a user runs it)")
+        w("")
+        w("load: the n rules from a file (`sgnl apply` / `nft -f`); join: one")
+        w("member joins a group the n rules reference (`sgnl member add` / `nft add")
+        w("element` to the set the rules use); change: one rule added with n in place.")
+        w("")
+        w("| rules | load sgnl | load nft | join sgnl | join nft | change sgnl | change nft |")
+        w("|---:|---:|---:|---:|---:|---:|---:|")
+        for n in plane:
+            cells = []
+            for t in ("load", "join", "change"):
+                for a in ("sgnl", "nft"):
+                    v = runs.get((t, a, n))
+                    cells.append(fmt(med(v)) if v else "-")
+            w("| {:,} | {} |".format(n, " | ".join(cells)))
+        w("")
+    mem = [(a, n, runs[(t, a, n)]) for (t, a, n) in sorted(runs) if t == "mem"]
+    if mem:
+        w("## Kernel memory")
+        w("")
+        w("From the memory cgroup the applying `sgnl` runs in (slab + per-CPU,")
+        w("memory.stat) around one apply.")
+        w("")
+        w("| what | at | bytes each (median) | spread |")
+        w("|---|---:|---:|---:|")
+        for a, n, v in mem:
+            w("| {} | {:,} | {} | {} |".format(a[:-1] if a.endswith("s") else a, n,
+                                                 fmt(med(v)), spread(v)))
+        w("")
+    w("![new connections per second, ratio to conntrack only](performance.png)")
+    w("")
+    open(md, "w").write("\n".join(out))
+    with open(dat, "w") as f:
+        f.write("# rules sg-worst sg-best nft-linear nft-set (ratio to conntrack only)\n")
+        for row in rows:
+            f.write(" ".join(str(x) for x in row) + "\n")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,359 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tools/bench/run.sh CRR-BINARY: the benchmark, run inside the VM by
+# `make bench` (tools/bench/bench).  Prints one line per measurement,
+#
+#   BENCH <test> <arm> <n> <round> <value> <unit>
+#
+# and nothing else on stdout; tools/bench/report.py makes the table and the
+# plot.  Each test has a conntrack-only arm measured in the same run: the
+# report gives every arm as a ratio to it.  Every arm runs in network
+# namespaces of its own, made afresh, so no arm inherits another's
+# conntrack table.
+#
+#   new     new connections per second: pktgen injects 64-byte UDP packets
+#           on h0 (xmit_mode netif_receive: the receive path runs in
+#           pktgen's own loop, so its packet rate is the path's), each with
+#           a random source address and port, so each is a new conntrack
+#           entry; they are forwarded to a dummy device.  Arms: conntrack
+#           only (an nftables chain with `ct state established,related
+#           accept`, the least that turns conntrack on); secgroup on h0 with
+#           n rules of which the last matches (worst) or the first (best);
+#           nftables with the same n rules in a linear chain, and as one
+#           interval concatenation set, at secgroup's hook priority.
+#   est     packets per second of one established UDP flow.
+#   tcp     iperf3 TCP throughput through a router netns, device attachment.
+#   crr     TCP connect/close per second: device attachment on the router,
+#           and cgroup attachment on the client (each with its own
+#           conntrack-only arm).
+#   load    seconds to load n rules: sgnl apply vs nft -f.
+#   join    seconds for one member to join a group that n rules reference
+#           (sgnl member add vs nft add element).
+#   change  seconds for one rule change with n rules in place.
+#   mem     kernel bytes per rule (n rules) and per remote member, from the
+#           memory cgroup's slab and per-CPU counters around one apply.
+set -u
+crr=${1:?usage: run.sh CRR-BINARY}
+rounds=${BENCH_ROUNDS:-3}
+secs=${BENCH_SECONDS:-2}
+sizes=${BENCH_SIZES:-1 10 100 1000 10000}
+work=$(mktemp -d)
+trap 'rm -rf "$work"; ip -all netns delete 2>/dev/null' EXIT
+
+die() { echo "bench: $*" >&2; exit 1; }
+out() { echo "BENCH $*"; }
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+now() { date +%s.%N; }
+elapsed() { python3 -c "import sys; print('%.6f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$@"; }
+
+modprobe secgroup || die "no secgroup module"
+modprobe pktgen || die "no pktgen"
+modprobe nf_conntrack
+modprobe dummy
+# shellcheck disable=SC2086 # a list of numbers
+largest=$(printf '%s\n' $sizes | sort -n | tail -1)
+echo $((largest + 10)) >/sys/module/secgroup/parameters/max_rules
+echo 2000 >/sys/module/secgroup/parameters/max_members
+sysctl -qw net.netfilter.nf_conntrack_max=4000000
+echo 1048576 >/sys/module/nf_conntrack/parameters/hashsize
+
+# ---- the rule sets: n rules, the match last (worst) or first (best) ----
+
+# rules.py KIND N ORDER FILE: KIND sg (sgnl apply JSON, group web, egress
+# rules), lin (nft linear chain) or set (nft interval concatenation set);
+# ORDER worst or best.  The matching rule is udp port 9 to 10.9.0.0/16.
+cat >"$work/rules.py" <<'EOF'
+import json, sys
+kind, n, order, path = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+ports = [1000 + i for i in range(n - 1)]
+ports = ports + [9] if order == "worst" else [9] + ports
+with open(path, "w") as f:
+    if kind == "sg":
+        rules = ["egress udp port %d to 10.9.0.0/16" % p for p in ports]
+        json.dump({"version": 1, "groups": [{"name": "web", "rules": rules}]}, f)
+    else:
+        f.write("table ip t {\n")
+        if kind == "set":
+            f.write(" set s { type ipv4_addr . inet_service; flags interval;\n")
+            f.write("  elements = { %s } }\n" %
+                    ", ".join("10.9.0.0/16 . %d" % p for p in ports))
+        f.write(" chain pre { type filter hook prerouting priority -199; policy drop;\n")
+        f.write("  ct state established,related accept\n")
+        if kind == "set":
+            f.write("  ip daddr . udp dport @s accept\n")
+        else:
+            for p in ports:
+                f.write("  ip daddr 10.9.0.0/16 udp dport %d accept\n" % p)
+        f.write(" }\n}\n")
+EOF
+
+ct_only() {	# NETNS [HOOK]: conntrack on, nothing else
+	nsx "$1" nft -f - <<-EOF
+	table ip t {
+		chain c { type filter hook ${2:-prerouting} priority -199; policy accept;
+			ct state established,related accept
+		}
+	}
+	EOF
+}
+
+# ---- new connections and established packets: pktgen on h0 ----
+
+# A netns with h0 (10.1.0.1/16, the instance's side) forwarding to dummy0
+# (10.9.0.0/16); ARM: ct, sg-worst, sg-best, lin, set.
+pkt_ns() {	# ARM N
+	ip netns delete b 2>/dev/null
+	ip netns add b
+	nsx b sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+	nsx b ip link set lo up
+	nsx b ip link add h0 type veth peer name s0
+	nsx b ip link add dummy0 type dummy
+	nsx b ip addr add 10.1.0.1/16 dev h0
+	nsx b ip addr add 10.9.0.1/16 dev dummy0
+	for d in h0 s0 dummy0; do nsx b ip link set "$d" up; done
+	nsx b sysctl -qw net.ipv4.ip_forward=1
+	case $1 in
+	ct) ct_only b ;;
+	sg-worst|sg-best)
+		python3 "$work/rules.py" sg "$2" "${1#sg-}" "$work/sg.json"
+		nsx b sgnl apply "$work/sg.json" >/dev/null || die "sgnl apply ($1 $2)"
+		nsx b sgnl attach dev h0 group web || die "sgnl attach" ;;
+	lin|set)
+		python3 "$work/rules.py" "$1" "$2" worst "$work/nft.conf"
+		nsx b nft -f "$work/nft.conf" || die "nft -f ($1 $2)" ;;
+	esac
+	# conntrack is on now: short-lived entries keep its table small
+	nsx b sysctl -qw net.netfilter.nf_conntrack_udp_timeout=1
+}
+
+# pktgen DEV COUNT SRC SPORT DST DPORT [rnd]: set up one pktgen device in b
+pktgen_dev() {
+	local dev=$1 count=$2 src=$3 sport=$4 dst=$5 dport=$6 rnd=${7:-}
+	local mac pg=/proc/net/pktgen
+	mac=$(nsx b cat /sys/class/net/"$dev"/address)
+	nsx b sh -c "echo rem_device_all >$pg/kpktgend_0; echo add_device $dev >$pg/kpktgend_0"
+	for c in "count $count" "pkt_size 60" "delay 0" "burst 1" "clone_skb 0" \
+		 "xmit_mode netif_receive" "dst_mac $mac" "dst_min $dst" "dst_max $dst" \
+		 "udp_dst_min $dport" "udp_dst_max $dport"; do
+		nsx b sh -c "echo '$c' >$pg/$dev" || die "pktgen: $c"
+	done
+	if [ -n "$rnd" ]; then
+		for c in "src_min 10.1.0.2" "src_max 10.1.255.254" "udp_src_min 1" \
+			 "udp_src_max 65535" "flag IPSRC_RND" "flag UDPSRC_RND"; do
+			nsx b sh -c "echo '$c' >$pg/$dev" || die "pktgen: $c"
+		done
+	else
+		for c in "src_min $src" "src_max $src" "udp_src_min $sport" "udp_src_max $sport"; do
+			nsx b sh -c "echo '$c' >$pg/$dev" || die "pktgen: $c"
+		done
+	fi
+}
+
+# pktgen_run DEV SECONDS: the packet rate of one timed run (0: a fixed count)
+pktgen_run() {
+	local dev=$1 t=$2 pg=/proc/net/pktgen
+	if [ "$t" = 0 ]; then
+		nsx b sh -c "echo start >$pg/pgctrl"
+	else
+		nsx b sh -c "echo start >$pg/pgctrl" &
+		sleep "$t"
+		nsx b sh -c "echo stop >$pg/pgctrl"
+		wait
+	fi
+	nsx b cat "$pg/$dev" | sed -n 's/^ *\([0-9]*\)pps.*/\1/p'
+}
+
+bench_new() {	# ARM N
+	local r pps
+	pkt_ns "$1" "$2"
+	pktgen_dev h0 0 - - 10.9.0.2 9 rnd
+	for r in $(seq "$rounds"); do
+		pps=$(pktgen_run h0 "$secs")
+		[ -n "$pps" ] || die "pktgen gave no rate ($1 $2)"
+		out new "$1" "$2" "$r" "$pps" pps
+	done
+}
+
+bench_est() {	# ARM (ct, sg): one flow, established by one reply first
+	local r pps
+	pkt_ns "$([ "$1" = sg ] && echo sg-worst || echo "$1")" 1
+	pktgen_dev h0 1 10.1.0.2 5000 10.9.0.2 9
+	pktgen_run h0 0 >/dev/null
+	pktgen_dev dummy0 1 10.9.0.2 9 10.1.0.2 5000		# the reply
+	pktgen_run dummy0 0 >/dev/null
+	pktgen_dev h0 0 10.1.0.2 5000 10.9.0.2 9
+	for r in $(seq "$rounds"); do
+		pps=$(pktgen_run h0 "$secs")
+		[ -n "$pps" ] || die "pktgen gave no rate ($1)"
+		out est "$1" 1 "$r" "$pps" pps
+	done
+}
+
+# ---- TCP through a router: client c (10.1.0.2) - r - server d (10.2.0.2) ----
+
+route_ns() {	# ARM: ct (conntrack in r), sg (device attachment on h0),
+		# ct-c (conntrack in c), sg-cg (cgroup attachment in c)
+	local ns
+	ip -all netns delete 2>/dev/null
+	for ns in c r d; do ip netns add $ns; nsx $ns ip link set lo up; done
+	nsx r ip link add h0 type veth peer name c0 netns c
+	nsx r ip link add h1 type veth peer name d0 netns d
+	nsx r ip addr add 10.1.0.1/24 dev h0
+	nsx r ip addr add 10.2.0.1/24 dev h1
+	nsx c ip addr add 10.1.0.2/24 dev c0
+	nsx d ip addr add 10.2.0.2/24 dev d0
+	nsx r ip link set h0 up; nsx r ip link set h1 up
+	nsx c ip link set c0 up; nsx d ip link set d0 up
+	nsx c ip route add default via 10.1.0.1
+	nsx d ip route add default via 10.2.0.1
+	nsx r sysctl -qw net.ipv4.ip_forward=1
+	cat >"$work/tcp.json" <<-EOF
+	{"version": 1, "groups": [{"name": "web", "rules": [
+		"egress tcp port 5201 to 10.2.0.0/24", "egress tcp port 7000 to 10.2.0.0/24"]}]}
+	EOF
+	case $1 in
+	ct) ct_only r ;;
+	ct-c) ct_only c output ;;
+	sg)
+		nsx r sgnl apply "$work/tcp.json" >/dev/null || die "sgnl apply (tcp)"
+		nsx r sgnl attach dev h0 group web || die "sgnl attach (tcp)" ;;
+	sg-cg)
+		mkdir -p /sys/fs/cgroup/benchcrr
+		nsx c sgnl apply "$work/tcp.json" >/dev/null || die "sgnl apply (cgroup)"
+		nsx c sgnl attach cgroup /sys/fs/cgroup/benchcrr group web ||
+			die "sgnl attach cgroup" ;;
+	esac
+}
+
+# COMMAND...: in the benchcrr cgroup when the arm attaches it
+in_cg() {
+	if [ -d /sys/fs/cgroup/benchcrr ]; then
+		sh -c 'echo $$ >/sys/fs/cgroup/benchcrr/cgroup.procs && exec "$@"' sh "$@"
+	else
+		"$@"
+	fi
+}
+
+bench_tcp() {	# ARM
+	local r bps
+	route_ns "$1"
+	for r in $(seq "$rounds"); do
+		nsx d iperf3 -s -D -1 -p 5201 >/dev/null 2>&1
+		sleep 0.3
+		bps=$(nsx c iperf3 -c 10.2.0.2 -p 5201 -t "$secs" -J |
+		      python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]))') ||
+			die "iperf3 ($1)"
+		out tcp "$1" 1 "$r" "$bps" bit/s
+	done
+}
+
+bench_crr() {	# ARM
+	local r rate pid
+	rmdir /sys/fs/cgroup/benchcrr 2>/dev/null
+	route_ns "$1"
+	nsx d "$crr" serve 7000 &
+	pid=$!
+	sleep 0.3
+	for r in $(seq "$rounds"); do
+		rate=$(in_cg ip netns exec c "$crr" 10.2.0.2 7000 "$secs") || die "crr ($1)"
+		out crr "$1" 1 "$r" "$rate" conn/s
+	done
+	kill "$pid"; wait "$pid" 2>/dev/null
+	ip -all netns delete
+	rmdir /sys/fs/cgroup/benchcrr 2>/dev/null
+}
+
+# ---- control plane and memory ----
+
+# A netns "p" with nothing in it; sgnl and nft time their own process too,
+# as a user sees them.
+plane_ns() { ip netns delete p 2>/dev/null; ip netns add p; }
+
+timed() {	# COMMAND...: seconds it took; fails if it does
+	local t0 t1
+	t0=$(now)
+	"$@" >/dev/null || die "failed: $*"
+	t1=$(now)
+	elapsed "$t0" "$t1"
+}
+
+bench_plane() {	# N
+	local n=$1 r
+	# n ingress rules from group app (so a member of app touches them all)
+	python3 - "$n" "$work/p.json" "$work/p.nft" <<-'EOF'
+	import json, sys
+	n = int(sys.argv[1])
+	rules = ["ingress tcp port %d from group app" % (1000 + i) for i in range(n)]
+	json.dump({"version": 1, "groups": [{"name": "app", "members": ["10.5.0.1"]},
+	                                     {"name": "web", "rules": rules}]},
+	          open(sys.argv[2], "w"))
+	with open(sys.argv[3], "w") as f:
+	    f.write("table ip t {\n set app { type ipv4_addr; elements = { 10.5.0.1 } }\n")
+	    f.write(" chain pre { type filter hook prerouting priority -199; policy drop;\n")
+	    f.write("  ct state established,related accept\n")
+	    for i in range(n):
+	        f.write("  ip saddr @app tcp dport %d accept\n" % (1000 + i))
+	    f.write(" }\n}\n")
+	EOF
+	for r in $(seq "$rounds"); do
+		plane_ns
+		out load sgnl "$n" "$r" "$(timed nsx p sgnl apply "$work/p.json")" s
+		out join sgnl "$n" "$r" "$(timed nsx p sgnl member add app 10.5.0.$((r + 1)))" s
+		out change sgnl "$n" "$r" \
+			"$(timed nsx p sgnl rule add web ingress tcp port 65000 from "10.$r.0.0/16")" s
+		plane_ns
+		out load nft "$n" "$r" "$(timed nsx p nft -f "$work/p.nft")" s
+		out join nft "$n" "$r" "$(timed nsx p nft add element ip t app "{ 10.5.0.$((r + 1)) }")" s
+		out change nft "$n" "$r" \
+			"$(timed nsx p nft add rule ip t pre ip saddr "10.$r.0.0/16" tcp dport 65000 accept)" s
+	done
+	ip netns delete p
+}
+
+# Kernel memory one apply costs, from a memory cgroup's slab + percpu
+cg_kmem() { awk '$1 == "slab" || $1 == "percpu" { s += $2 } END { print s }' "$1/memory.stat"; }
+
+bench_mem() {	# N: bytes per rule at N rules, per member at 2,000 members
+	local n=$1 cg=/sys/fs/cgroup/benchmem r b0 b1
+	echo +memory >/sys/fs/cgroup/cgroup.subtree_control
+	mkdir -p "$cg"
+	python3 - "$n" "$work/m0.json" "$work/mr.json" "$work/mm.json" <<-'EOF'
+	import json, sys
+	n = int(sys.argv[1])
+	w = lambda p, g: json.dump({"version": 1, "groups": g}, open(p, "w"))
+	w(sys.argv[2], [{"name": "web", "rules": []}])
+	w(sys.argv[3], [{"name": "web", "rules": ["ingress tcp port %d from 10.%d.%d.0/24"
+	                 % (1 + i % 60000, i // 256 % 256, i % 256) for i in range(n)]}])
+	w(sys.argv[4], [{"name": "web", "rules": [],
+	                 "members": ["10.7.%d.%d" % (i // 250, 1 + i % 250) for i in range(2000)]}])
+	EOF
+	for r in $(seq "$rounds"); do
+		for what in rules:mr:"$n" members:mm:2000; do
+			IFS=: read -r kind file count <<<"$what"
+			plane_ns
+			nsx p sgnl apply "$work/m0.json" >/dev/null || die "apply m0"
+			# the apply's process runs in the cgroup: its kernel objects are charged there
+			b0=$(cg_kmem "$cg")
+			sh -c 'echo $$ >"$1/cgroup.procs"; exec ip netns exec p sgnl apply "$2"' \
+				sh "$cg" "$work/$file.json" >/dev/null || die "apply $file"
+			b1=$(cg_kmem "$cg")
+			out mem "$kind" "$count" "$r" "$(( (b1 - b0) / count ))" B
+			ip netns delete p
+		done
+	done
+}
+
+for n in $sizes; do
+	bench_new ct 0
+	for arm in sg-worst sg-best lin set; do
+		bench_new $arm "$n"
+	done
+done
+bench_new ct 0
+for arm in ct sg; do bench_est $arm; done
+for arm in ct sg; do bench_tcp $arm; done
+for arm in ct sg ct-c sg-cg; do bench_crr $arm; done
+for n in $sizes; do bench_plane "$n"; done
+bench_mem "$largest"
+ip -all netns delete
