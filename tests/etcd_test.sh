@@ -97,6 +97,59 @@ check "20 concurrent rule adds: all 20 in the definition ($got)" [ "$got" = 20 ]
 check "another VPC starts empty" \
 	sh -c "! $sgnl --etcd $URL --vpc other save | grep -q '\"web\"'"
 
+# ---- a second etcd, over TLS with users and roles, as a VPC should run ----
+# The CA and the server's certificate are made here; the gateway ignores a
+# client certificate's name, so users are names and passwords (etcdctl's
+# ETCDCTL_USER, ETCDCTL_CACERT, which sgnl reads too).
+tls=$work/tls
+mkdir "$tls"
+(cd "$tls" &&
+ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+	-keyout ca.key -out ca.crt -subj /CN=secgroup-test-ca &&
+ openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-keyout server.key -out server.csr -subj /CN=etcd &&
+ printf 'subjectAltName=IP:127.0.0.1\n' >server.ext &&
+ openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+	-extfile server.ext -out server.crt) >/dev/null 2>&1
+port2=$((port + 2))
+URL2=https://127.0.0.1:$port2
+etcd --name s --data-dir "$work/data2" --listen-client-urls "$URL2" --advertise-client-urls "$URL2" \
+	--listen-peer-urls "http://127.0.0.1:$((port2 + 1))" \
+	--initial-advertise-peer-urls "http://127.0.0.1:$((port2 + 1))" \
+	--initial-cluster "s=http://127.0.0.1:$((port2 + 1))" \
+	--cert-file "$tls/server.crt" --key-file "$tls/server.key" >"$work/etcd2.log" 2>&1 &
+pid2=$!
+trap 'kill $pid $pid2 2>/dev/null; wait $pid $pid2 2>/dev/null; rm -rf "$work"' EXIT
+ctl2() { ETCDCTL_CACERT=$tls/ca.crt etcdctl --endpoints "$URL2" "$@" >/dev/null 2>&1; }
+for _ in $(seq 100); do ctl2 endpoint health && break; sleep 0.1; done
+ctl2 user add root:rootpw && ctl2 user add h1:h1pw && ctl2 role add host-h1 &&
+ctl2 role grant-permission host-h1 read /secgroup/t/ --prefix &&
+ctl2 role grant-permission host-h1 readwrite /secgroup/t/hosts/h1/ --prefix &&
+ctl2 user grant-role h1 host-h1 && ctl2 --user root:rootpw auth enable
+check "etcd over TLS with users and roles is set up" [ $? = 0 ]
+e2() {	# e2 USER[:PASSWORD] sgnl-ARGS...: sgnl --etcd on the second etcd
+	local u=$1; shift
+	ETCDCTL_CACERT=$tls/ca.crt ETCDCTL_USER=$u "$sgnl" --etcd "$URL2" --vpc t "$@"
+}
+ETCDCTL_USER=root:rootpw "$sgnl" --etcd "$URL2" --vpc t save >/dev/null 2>"$work/err"
+check "without the CA: refused, the server's certificate is not trusted" \
+	grep -qi "certificate" "$work/err"
+check "root, with the CA: apply" e2 root:rootpw apply "$work/vpc.json"
+raw2() { ETCDCTL_CACERT=$tls/ca.crt ETCDCTL_USER=root:rootpw etcdctl --endpoints "$URL2" \
+	get /secgroup/t/config -w json | python3 -c 'import json,sys; k=json.load(sys.stdin)["kvs"][0]; print(k["mod_revision"], k["value"])'; }
+before2=$(raw2)
+check "h1 (name and password apart): reads the definition" \
+	sh -c "ETCDCTL_PASSWORD=h1pw ETCDCTL_CACERT=$tls/ca.crt ETCDCTL_USER=h1 $sgnl --etcd $URL2 --vpc t save | grep -q '\"web\"'"
+e2 h1:h1pw group add evil 2>"$work/err"
+rc=$?
+check "h1 cannot change the definition: exit 1, etcd's reason" \
+	sh -c "[ $rc = 1 ] && grep -q 'permission denied' $work/err"
+e2 h1:wrong save >/dev/null 2>"$work/err"
+check "a wrong password: refused, etcd's reason" grep -q "authentication failed" "$work/err"
+ETCDCTL_CACERT=$tls/ca.crt "$sgnl" --etcd "$URL2" --vpc t rule add web ingress tcp port 1 from 0.0.0.0/0 2>"$work/err"
+check "no user: refused" grep -q "user name is empty" "$work/err"
+check "... and none of the refused changes was written" [ "$(raw2)" = "$before2" ]
+
 echo "1..$n"
 echo "$((n - failed)) passed, $failed failed"
 [ "$failed" = 0 ]

@@ -13,7 +13,7 @@ PKGS=(
 	build-essential make gcc pkg-config bc flex bison kmod cpio xz-utils
 	libelf-dev libssl-dev sparse clang libclang-rt-14-dev valgrind
 	libnl-3-dev libnl-genl-3-dev libjson-c-dev libjansson-dev libcurl4-openssl-dev netbase
-	etcd-server etcd-client	# the multi-host test's etcd
+	etcd-server etcd-client openssl	# the multi-host tests: etcd, and certificates for it
 	qemu-system-x86 busybox-static
 	iproute2 iputils-ping nftables conntrack socat iperf3 python3 util-linux procps
 	groff-base python3-yaml python3-jsonschema dkms

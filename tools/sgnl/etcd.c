@@ -18,6 +18,16 @@
 struct etcd {
 	char *url;
 	long timeout_ms;
+	/*
+	 * TLS and authentication from etcdctl's variables, so a host set up
+	 * for etcdctl works as is.  The gateway ignores a client
+	 * certificate's name, so a user is a name and a password, traded for
+	 * a token sent with every call (and traded again when it expires).
+	 */
+	const char *cacert, *cert, *key;
+	char *user, *password;
+	char token[256];
+	struct curl_slist *hdr;
 	CURL *curl;
 	char err[256];
 };
@@ -145,6 +155,46 @@ static void add_b64(json_object *o, const char *k, const char *s)
 
 /* ---- calls ---- */
 
+/* ETCDCTL_USER, "NAME:PASSWORD" or "NAME" with ETCDCTL_PASSWORD */
+static int user_from_env(struct etcd *e)
+{
+	const char *u = getenv("ETCDCTL_USER"), *pw = getenv("ETCDCTL_PASSWORD");
+	const char *colon;
+
+	if (!u || !*u)
+		return 0;
+	colon = strchr(u, ':');
+	e->user = colon ? strndup(u, colon - u) : strdup(u);
+	e->password = strdup(colon ? colon + 1 : pw ? pw : "");
+	return e->user && e->password ? 0 : -1;
+}
+
+/* the headers every call sends: JSON, and the token if there is one */
+static struct curl_slist *header_list(const char *token)
+{
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json"), *t;
+	char line[300];
+
+	if (!h || !*token)
+		return h;
+	snprintf(line, sizeof(line), "Authorization: %s", token);
+	t = curl_slist_append(h, line);
+	if (!t)
+		curl_slist_free_all(h);
+	return t;
+}
+
+static int headers(struct etcd *e)
+{
+	struct curl_slist *h = header_list(e->token);
+
+	if (!h)
+		return -1;
+	curl_slist_free_all(e->hdr);
+	e->hdr = h;
+	return 0;
+}
+
 struct etcd *etcd_open(const char *url, long timeout_ms)
 {
 	struct etcd *e = calloc(1, sizeof(*e));
@@ -153,11 +203,18 @@ struct etcd *etcd_open(const char *url, long timeout_ms)
 		return NULL;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	e->url = strdup(url);
+	e->curl = curl_easy_init();
+	if (!e->url || !e->curl) {
+		etcd_close(e);
+		return NULL;
+	}
 	while (*e->url && e->url[strlen(e->url) - 1] == '/')
 		e->url[strlen(e->url) - 1] = 0;
 	e->timeout_ms = timeout_ms;
-	e->curl = curl_easy_init();
-	if (!e->url || !e->curl) {
+	e->cacert = getenv("ETCDCTL_CACERT");
+	e->cert = getenv("ETCDCTL_CERT");
+	e->key = getenv("ETCDCTL_KEY");
+	if (user_from_env(e) || headers(e)) {
 		etcd_close(e);
 		return NULL;
 	}
@@ -170,6 +227,9 @@ void etcd_close(struct etcd *e)
 		return;
 	if (e->curl)
 		curl_easy_cleanup(e->curl);
+	curl_slist_free_all(e->hdr);
+	free(e->user);
+	free(e->password);
 	free(e->url);
 	free(e);
 }
@@ -190,13 +250,9 @@ static int fail(struct etcd *e, const char *fmt, const char *what)
 	return -1;
 }
 
-static CURL *post_setup(CURL *c, const char *url, const char *body, struct buf *b,
-			long timeout_ms)
+static CURL *post_setup(const struct etcd *e, CURL *c, const char *url, const char *body,
+			struct curl_slist *hdr, struct buf *b, long timeout_ms)
 {
-	static struct curl_slist *hdr;
-
-	if (!hdr)
-		hdr = curl_slist_append(NULL, "Content-Type: application/json");
 	curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -207,11 +263,17 @@ static CURL *post_setup(CURL *c, const char *url, const char *body, struct buf *
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
 	if (timeout_ms)
 		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	if (e->cacert)
+		curl_easy_setopt(c, CURLOPT_CAINFO, e->cacert);
+	if (e->cert)
+		curl_easy_setopt(c, CURLOPT_SSLCERT, e->cert);
+	if (e->key)
+		curl_easy_setopt(c, CURLOPT_SSLKEY, e->key);
 	return c;
 }
 
-/* POST @req (consumed) to @path; the parsed answer in *resp, or -1. */
-static int call(struct etcd *e, const char *path, json_object *req, json_object **resp)
+/* POST @body to @path; the parsed answer in *resp, or -1. */
+static int call_once(struct etcd *e, const char *path, const char *body, json_object **resp)
 {
 	char url[512];
 	struct buf b = { 0 };
@@ -221,10 +283,8 @@ static int call(struct etcd *e, const char *path, json_object *req, json_object 
 
 	*resp = NULL;
 	snprintf(url, sizeof(url), "%s%s", e->url, path);
-	post_setup(e->curl, url, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN),
-		   &b, e->timeout_ms);
+	post_setup(e, e->curl, url, body, e->hdr, &b, e->timeout_ms);
 	rc = curl_easy_perform(e->curl);
-	json_object_put(req);
 	if (rc != CURLE_OK) {
 		free(b.p);
 		return fail(e, "%s", curl_easy_strerror(rc));
@@ -232,8 +292,11 @@ static int call(struct etcd *e, const char *path, json_object *req, json_object 
 	curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &code);
 	*resp = b.p ? json_tokener_parse(b.p) : NULL;
 	if (code != 200 || !*resp) {
-		err = *resp && json_object_object_get_ex(*resp, "error", &err) ? err : *resp;
-		msg = err && json_object_object_get_ex(err, "message", &msg) ? msg : NULL;
+		/* {"error": "...", "message": "...", "code": N}, or "error" an object */
+		err = *resp && json_object_object_get_ex(*resp, "error", &err) &&
+		      json_object_is_type(err, json_type_object) ? err : *resp;
+		msg = json_object_is_type(err, json_type_object) &&
+		      json_object_object_get_ex(err, "message", &msg) ? msg : NULL;
 		snprintf(e->err, sizeof(e->err), "HTTP %ld: %s", code,
 			 msg ? json_object_get_string(msg) : b.p ? b.p : "no answer");
 		free(b.p);
@@ -243,6 +306,55 @@ static int call(struct etcd *e, const char *path, json_object *req, json_object 
 	}
 	free(b.p);
 	return 0;
+}
+
+/* Trade the user's name and password for a token (etcd's auth/authenticate). */
+static int authenticate(struct etcd *e)
+{
+	json_object *req = json_object_new_object(), *resp, *t;
+	int ret;
+
+	e->token[0] = 0;
+	if (headers(e))
+		return fail(e, "%s", "out of memory");
+	json_object_object_add(req, "name", json_object_new_string(e->user));
+	json_object_object_add(req, "password", json_object_new_string(e->password));
+	ret = call_once(e, "/v3/auth/authenticate",
+			json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), &resp);
+	json_object_put(req);
+	if (ret)
+		return -1;
+	t = json_object_object_get_ex(resp, "token", &t) ? t : NULL;
+	if (!t || json_object_get_string_len(t) >= (int)sizeof(e->token)) {
+		json_object_put(resp);
+		return fail(e, "%s", "authenticate: no usable token in the answer");
+	}
+	strcpy(e->token, json_object_get_string(t));
+	json_object_put(resp);
+	return headers(e) ? fail(e, "%s", "out of memory") : 0;
+}
+
+/*
+ * POST @req (consumed) to @path; the parsed answer in *resp, or -1.  With a
+ * user, authenticate first, and again once if the token has expired.
+ */
+static int call(struct etcd *e, const char *path, json_object *req, json_object **resp)
+{
+	char *body = strdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
+	int ret = -1;
+
+	json_object_put(req);
+	*resp = NULL;
+	if (!body)
+		return fail(e, "%s", "out of memory");
+	if (e->user && !e->token[0] && authenticate(e))
+		goto out;
+	ret = call_once(e, path, body, resp);
+	if (ret && e->user && strstr(e->err, "auth token") && !authenticate(e))
+		ret = call_once(e, path, body, resp);
+out:
+	free(body);
+	return ret;
 }
 
 /* A 64-bit number the gateway writes as a string. */
@@ -471,6 +583,7 @@ struct etcd_watch {
 	struct buf in;
 	size_t used;		/* of in: lines already read */
 	char *body;
+	struct curl_slist *hdr;	/* its own: the call headers change with the token */
 	bool done;
 };
 
@@ -485,15 +598,17 @@ struct etcd_watch *etcd_watch_open(struct etcd *e, const char *prefix, int64_t s
 	free(end);
 	json_object_object_add(cr, "start_revision", json_object_new_int64(start_revision));
 	json_object_object_add(req, "create_request", cr);
-	if (!w)
+	/* a watch lasts: start it with a fresh token */
+	if (!w || (e->user && authenticate(e)))
 		goto fail;
 	w->body = strdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
 	w->multi = curl_multi_init();
 	w->curl = curl_easy_init();
-	if (!w->body || !w->multi || !w->curl)
+	w->hdr = header_list(e->token);
+	if (!w->body || !w->multi || !w->curl || !w->hdr)
 		goto fail;
 	snprintf(url, sizeof(url), "%s/v3/watch", e->url);
-	post_setup(w->curl, url, w->body, &w->in, 0);
+	post_setup(e, w->curl, url, w->body, w->hdr, &w->in, 0);
 	curl_easy_setopt(w->curl, CURLOPT_CONNECTTIMEOUT_MS, e->timeout_ms);
 	/* a watch that hears nothing for long is a dead connection */
 	curl_easy_setopt(w->curl, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -518,6 +633,7 @@ void etcd_watch_close(struct etcd_watch *w)
 		curl_easy_cleanup(w->curl);
 	if (w->multi)
 		curl_multi_cleanup(w->multi);
+	curl_slist_free_all(w->hdr);
 	free(w->in.p);
 	free(w->body);
 	free(w);
