@@ -150,6 +150,35 @@ ETCDCTL_CACERT=$tls/ca.crt "$sgnl" --etcd "$URL2" --vpc t rule add web ingress t
 check "no user: refused" grep -q "user name is empty" "$work/err"
 check "... and none of the refused changes was written" [ "$(raw2)" = "$before2" ]
 
+# ---- a server in etcd's place answers the authentication with a trap ----
+# (anyone on the path of an http:// URL can): a token that is no string
+# (an array longer than any buffer, a number), one that would add a header
+# line.
+cat >"$work/fake.py" <<'EOF'
+import http.server, sys
+answer = sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(answer.encode())
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+EOF
+fport=$((port + 4))
+long=$(printf '%05000d' 0)
+for trap in "{\"token\": [\"$long\"]}" '{"token": 12345}' '{"token": "abc\r\nX-Evil: 1"}'; do
+	python3 "$work/fake.py" "$fport" "$trap" & fpid=$!
+	for _ in $(seq 50); do (echo >"/dev/tcp/127.0.0.1/$fport") 2>/dev/null && break; sleep 0.1; done
+	ETCDCTL_USER=u:p "$sgnl" --etcd "http://127.0.0.1:$fport" --vpc t save >/dev/null 2>"$work/err"
+	rc=$?
+	kill $fpid; wait $fpid 2>/dev/null
+	check "a forged token answer (${trap:0:16}...): refused cleanly, exit 1 ($rc)" \
+		sh -c "[ $rc = 1 ] && grep -q 'no usable token' $work/err"
+done
+
 echo "1..$n"
 echo "$((n - failed)) passed, $failed failed"
 [ "$failed" = 0 ]

@@ -7,6 +7,8 @@
  * request; a watch is one POST whose response streams a JSON object per
  * line for as long as it lasts.
  */
+#define _GNU_SOURCE	/* asprintf */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +28,9 @@ struct etcd {
 	 */
 	const char *cacert, *cert, *key;
 	char *user, *password;
-	char token[256];
+	char *token;		/* NULL: none yet */
+	bool token_stale;	/* etcd said it is no longer good */
+	bool quiet;		/* a failing answer is not logged raw (it may echo the password) */
 	struct curl_slist *hdr;
 	CURL *curl;
 	char err[256];
@@ -173,15 +177,39 @@ static int user_from_env(struct etcd *e)
 static struct curl_slist *header_list(const char *token)
 {
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json"), *t;
-	char line[300];
+	char *line;
 
-	if (!h || !*token)
+	if (!h || !token)
 		return h;
-	snprintf(line, sizeof(line), "Authorization: %s", token);
+	if (asprintf(&line, "Authorization: %s", token) < 0) {
+		curl_slist_free_all(h);
+		return NULL;
+	}
 	t = curl_slist_append(h, line);
+	free(line);
 	if (!t)
 		curl_slist_free_all(h);
 	return t;
+}
+
+/* The answers that mean "authenticate again": the request was not applied. */
+static bool auth_stale(const char *msg)
+{
+	return strstr(msg, "invalid auth token") || strstr(msg, "auth store is old") ||
+	       strstr(msg, "user name is empty");
+}
+
+/* A token goes into a header line: simple tokens and JWTs are [A-Za-z0-9._-] */
+static bool token_ok(json_object *t)
+{
+	const char *p;
+
+	if (!json_object_is_type(t, json_type_string) || !json_object_get_string_len(t))
+		return false;
+	for (p = json_object_get_string(t); *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
+			return false;
+	return true;
 }
 
 static int headers(struct etcd *e)
@@ -218,6 +246,9 @@ struct etcd *etcd_open(const char *url, long timeout_ms)
 		etcd_close(e);
 		return NULL;
 	}
+	if (e->user && strncmp(e->url, "https://", 8))
+		fprintf(stderr, "sgnl: warning: etcd user %s's password goes to %s in clear; use https://\n",
+			e->user, e->url);
 	return e;
 }
 
@@ -230,6 +261,7 @@ void etcd_close(struct etcd *e)
 	curl_slist_free_all(e->hdr);
 	free(e->user);
 	free(e->password);
+	free(e->token);
 	free(e->url);
 	free(e);
 }
@@ -298,7 +330,10 @@ static int call_once(struct etcd *e, const char *path, const char *body, json_ob
 		msg = json_object_is_type(err, json_type_object) &&
 		      json_object_object_get_ex(err, "message", &msg) ? msg : NULL;
 		snprintf(e->err, sizeof(e->err), "HTTP %ld: %s", code,
-			 msg ? json_object_get_string(msg) : b.p ? b.p : "no answer");
+			 msg ? json_object_get_string(msg) :
+			 !b.p ? "no answer" : e->quiet ? "an answer that is not etcd's" : b.p);
+		if (msg && auth_stale(json_object_get_string(msg)))
+			e->token_stale = true;
 		free(b.p);
 		json_object_put(*resp);
 		*resp = NULL;
@@ -314,29 +349,42 @@ static int authenticate(struct etcd *e)
 	json_object *req = json_object_new_object(), *resp, *t;
 	int ret;
 
-	e->token[0] = 0;
+	free(e->token);
+	e->token = NULL;
+	e->token_stale = false;
 	if (headers(e))
 		return fail(e, "%s", "out of memory");
 	json_object_object_add(req, "name", json_object_new_string(e->user));
 	json_object_object_add(req, "password", json_object_new_string(e->password));
+	e->quiet = true;
 	ret = call_once(e, "/v3/auth/authenticate",
 			json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), &resp);
+	e->quiet = false;
 	json_object_put(req);
 	if (ret)
 		return -1;
 	t = json_object_object_get_ex(resp, "token", &t) ? t : NULL;
-	if (!t || json_object_get_string_len(t) >= (int)sizeof(e->token)) {
+	if (!t || !token_ok(t)) {
 		json_object_put(resp);
 		return fail(e, "%s", "authenticate: no usable token in the answer");
 	}
-	strcpy(e->token, json_object_get_string(t));
+	e->token = strdup(json_object_get_string(t));
 	json_object_put(resp);
-	return headers(e) ? fail(e, "%s", "out of memory") : 0;
+	return !e->token || headers(e) ? fail(e, "%s", "out of memory") : 0;
+}
+
+/* With a user, a token that etcd has not refused yet. */
+static int auth_ready(struct etcd *e)
+{
+	if (!e->user || (e->token && !e->token_stale))
+		return 0;
+	return authenticate(e);
 }
 
 /*
  * POST @req (consumed) to @path; the parsed answer in *resp, or -1.  With a
- * user, authenticate first, and again once if the token has expired.
+ * user, authenticate first, and once more if etcd refuses the token (it
+ * then applied nothing, so even a compare-and-swap is safe to send again).
  */
 static int call(struct etcd *e, const char *path, json_object *req, json_object **resp)
 {
@@ -347,10 +395,10 @@ static int call(struct etcd *e, const char *path, json_object *req, json_object 
 	*resp = NULL;
 	if (!body)
 		return fail(e, "%s", "out of memory");
-	if (e->user && !e->token[0] && authenticate(e))
+	if (auth_ready(e))
 		goto out;
 	ret = call_once(e, path, body, resp);
-	if (ret && e->user && strstr(e->err, "auth token") && !authenticate(e))
+	if (ret && e->user && e->token_stale && !authenticate(e))
 		ret = call_once(e, path, body, resp);
 out:
 	free(body);
@@ -584,6 +632,7 @@ struct etcd_watch {
 	size_t used;		/* of in: lines already read */
 	char *body;
 	struct curl_slist *hdr;	/* its own: the call headers change with the token */
+	struct etcd *e;
 	bool done;
 };
 
@@ -598,9 +647,9 @@ struct etcd_watch *etcd_watch_open(struct etcd *e, const char *prefix, int64_t s
 	free(end);
 	json_object_object_add(cr, "start_revision", json_object_new_int64(start_revision));
 	json_object_object_add(req, "create_request", cr);
-	/* a watch lasts: start it with a fresh token */
-	if (!w || (e->user && authenticate(e)))
+	if (!w || auth_ready(e))
 		goto fail;
+	w->e = e;
 	w->body = strdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
 	w->multi = curl_multi_init();
 	w->curl = curl_easy_init();
@@ -639,8 +688,19 @@ void etcd_watch_close(struct etcd_watch *w)
 	free(w);
 }
 
+/* An error object on a watch's stream: a refused token is traded again before the next one. */
+static void watch_error(struct etcd_watch *w, json_object *o)
+{
+	json_object *err = jobj(o, "error"), *msg;
+
+	msg = json_object_is_type(err, json_type_object) ? jobj(err, "message") : jobj(o, "message");
+	if (json_object_is_type(msg, json_type_string) && auth_stale(json_object_get_string(msg)))
+		w->e->token_stale = true;
+}
+
 /* One response line: 1 events (*rev), 0 nothing to do, -2 compacted, -1 broken */
-static int watch_line(const char *line, int64_t *rev, etcd_event_fn fn, void *arg)
+static int watch_line(struct etcd_watch *w, const char *line, int64_t *rev,
+		      etcd_event_fn fn, void *arg)
 {
 	json_object *o = json_tokener_parse(line), *r = jobj(o, "result"), *ev, *e, *t;
 	struct etcd_kv kv;
@@ -648,6 +708,8 @@ static int watch_line(const char *line, int64_t *rev, etcd_event_fn fn, void *ar
 	size_t i;
 
 	if (!o || !r) {
+		if (o)
+			watch_error(w, o);
 		ret = -1;		/* an error object, or not JSON */
 	} else if (jnum(r, "compact_revision")) {
 		ret = -2;
@@ -682,7 +744,7 @@ int etcd_watch_wait(struct etcd_watch *w, int timeout_ms, int64_t *rev,
 		/* every complete line received so far */
 		while ((nl = memchr(w->in.p + w->used, '\n', w->in.len - w->used))) {
 			*nl = 0;
-			r = watch_line(w->in.p + w->used, rev, fn, arg);
+			r = watch_line(w, w->in.p + w->used, rev, fn, arg);
 			w->used = nl + 1 - w->in.p;
 			if (r < 0)
 				return r;

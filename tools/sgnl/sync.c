@@ -409,7 +409,7 @@ static int run_agent(struct agent *ag)
 	double next_keep = 0, next_try = 0, backoff = 0.25;
 	bool dirty = true, stale = true;	/* stale: read everything first */
 	int64_t rev;
-	int r;
+	int r, watch_wait = 500;	/* ms before a broken watch is opened again */
 
 	if (ev_open(ag)) {
 		fprintf(stderr, "sgnl: sync: cannot listen to secgroup's events\n");
@@ -436,6 +436,7 @@ static int run_agent(struct agent *ag)
 		if (r == 1) {
 			ag->rev = rev;
 			dirty = true;
+			watch_wait = 500;
 		} else if (r == -2) {
 			say("revision %lld was compacted away: reading everything again",
 			    (long long)ag->rev + 1);
@@ -446,7 +447,9 @@ static int run_agent(struct agent *ag)
 		} else if (r == -1) {
 			etcd_watch_close(w);	/* resumes from ag->rev + 1 */
 			w = NULL;
-			poll(NULL, 0, 500);
+			/* a watch refused again and again is not opened twice a second */
+			poll(NULL, 0, watch_wait);
+			watch_wait = watch_wait < 4000 ? watch_wait * 2 : 4000;
 		}
 		if (ev_attach_changed(ag))
 			dirty = true;
