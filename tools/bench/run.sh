@@ -105,49 +105,64 @@ ct_only() {	# NETNS [HOOK]: conntrack on, nothing else
 pkt_ns() {	# ARM N
 	ip netns delete b 2>/dev/null
 	ip netns add b
-	nsx b sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-	nsx b ip link set lo up
-	nsx b ip link add h0 type veth peer name s0
-	nsx b ip link add dummy0 type dummy
-	nsx b ip addr add 10.1.0.1/16 dev h0
-	nsx b ip addr add 10.9.0.1/16 dev dummy0
-	for d in h0 s0 dummy0; do nsx b ip link set "$d" up; done
-	nsx b sysctl -qw net.ipv4.ip_forward=1
+	nsx b sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+		net.ipv4.ip_forward=1
+	ip -n b -batch - <<-EOF || die "netns b"
+	link set lo up
+	link add h0 type veth peer name s0
+	link add dummy0 type dummy
+	addr add 10.1.0.1/16 dev h0
+	addr add 10.9.0.1/16 dev dummy0
+	link set h0 up
+	link set s0 up
+	link set dummy0 up
+	EOF
 	case $1 in
 	ct) ct_only b ;;
 	sg-worst|sg-best)
-		python3 "$work/rules.py" sg "$2" "${1#sg-}" "$work/sg.json"
-		nsx b sgnl apply "$work/sg.json" >/dev/null || die "sgnl apply ($1 $2)"
+		rules sg "$2" "${1#sg-}"
+		nsx b sgnl apply "$RULES" >/dev/null || die "sgnl apply ($1 $2)"
 		nsx b sgnl attach dev h0 group web || die "sgnl attach" ;;
 	lin|set)
-		python3 "$work/rules.py" "$1" "$2" worst "$work/nft.conf"
-		nsx b nft -f "$work/nft.conf" || die "nft -f ($1 $2)" ;;
+		rules "$1" "$2" worst
+		nsx b nft -f "$RULES" || die "nft -f ($1 $2)" ;;
 	esac
 	# conntrack is on now: short-lived entries keep its table small
 	nsx b sysctl -qw net.netfilter.nf_conntrack_udp_timeout=1
 }
 
+# rules KIND N ORDER: $RULES, the file rules.py writes, written once
+rules() {
+	RULES=$work/rules-$1-$2-$3
+	[ -f "$RULES" ] || python3 "$work/rules.py" "$1" "$2" "$3" "$RULES"
+}
+
 # pktgen DEV COUNT SRC SPORT DST DPORT [rnd]: set up one pktgen device in b
+# (one shell in b for all of it: each command costs a process in the VM)
 pktgen_dev() {
 	local dev=$1 count=$2 src=$3 sport=$4 dst=$5 dport=$6 rnd=${7:-}
-	local mac pg=/proc/net/pktgen
-	mac=$(nsx b cat /sys/class/net/"$dev"/address)
-	nsx b sh -c "echo rem_device_all >$pg/kpktgend_0; echo add_device $dev >$pg/kpktgend_0"
-	for c in "count $count" "pkt_size 60" "delay 0" "burst 1" "clone_skb 0" \
-		 "xmit_mode netif_receive" "dst_mac $mac" "dst_min $dst" "dst_max $dst" \
-		 "udp_dst_min $dport" "udp_dst_max $dport"; do
-		nsx b sh -c "echo '$c' >$pg/$dev" || die "pktgen: $c"
-	done
-	if [ -n "$rnd" ]; then
-		for c in "src_min 10.1.0.2" "src_max 10.1.255.254" "udp_src_min 1" \
-			 "udp_src_max 65535" "flag IPSRC_RND" "flag UDPSRC_RND"; do
-			nsx b sh -c "echo '$c' >$pg/$dev" || die "pktgen: $c"
+	local pg=/proc/net/pktgen c
+	{
+		echo "echo rem_device_all >$pg/kpktgend_0"
+		echo "echo add_device $dev >$pg/kpktgend_0"
+		echo "mac=\$(cat /sys/class/net/$dev/address)"
+		for c in "count $count" "pkt_size 60" "delay 0" "burst 1" "clone_skb 0" \
+			 "xmit_mode netif_receive" 'dst_mac $mac' "dst_min $dst" "dst_max $dst" \
+			 "udp_dst_min $dport" "udp_dst_max $dport"; do
+			echo "echo \"$c\" >$pg/$dev || exit 1"
 		done
-	else
-		for c in "src_min $src" "src_max $src" "udp_src_min $sport" "udp_src_max $sport"; do
-			nsx b sh -c "echo '$c' >$pg/$dev" || die "pktgen: $c"
-		done
-	fi
+		if [ -n "$rnd" ]; then
+			for c in "src_min 10.1.0.2" "src_max 10.1.255.254" "udp_src_min 1" \
+				 "udp_src_max 65535" "flag IPSRC_RND" "flag UDPSRC_RND"; do
+				echo "echo '$c' >$pg/$dev || exit 1"
+			done
+		else
+			for c in "src_min $src" "src_max $src" "udp_src_min $sport" "udp_src_max $sport"; do
+				echo "echo '$c' >$pg/$dev || exit 1"
+			done
+		fi
+	} >"$work/pg.sh"
+	nsx b sh "$work/pg.sh" || die "pktgen setup on $dev"
 }
 
 # pktgen_run DEV SECONDS: the packet rate of one timed run (0: a fixed count)
@@ -164,30 +179,30 @@ pktgen_run() {
 	nsx b cat "$pg/$dev" | sed -n 's/^ *\([0-9]*\)pps.*/\1/p'
 }
 
-bench_new() {	# ARM N
-	local r pps
+# Each bench_* below measures one sample of one arm, set up afresh; the
+# rounds loop over all the arms of a test, so a drift of the machine's
+# speed (qemu shares it) spreads over every arm alike.
+
+bench_new() {	# ARM N ROUND
+	local pps
 	pkt_ns "$1" "$2"
 	pktgen_dev h0 0 - - 10.9.0.2 9 rnd
-	for r in $(seq "$rounds"); do
-		pps=$(pktgen_run h0 "$secs")
-		[ -n "$pps" ] || die "pktgen gave no rate ($1 $2)"
-		out new "$1" "$2" "$r" "$pps" pps
-	done
+	pps=$(pktgen_run h0 "$secs")
+	[ -n "$pps" ] || die "pktgen gave no rate ($1 $2)"
+	out new "$1" "$2" "$3" "$pps" pps
 }
 
-bench_est() {	# ARM (ct, sg): one flow, established by one reply first
-	local r pps
+bench_est() {	# ARM (ct, sg) ROUND: one flow, established by one reply first
+	local pps
 	pkt_ns "$([ "$1" = sg ] && echo sg-worst || echo "$1")" 1
 	pktgen_dev h0 1 10.1.0.2 5000 10.9.0.2 9
 	pktgen_run h0 0 >/dev/null
 	pktgen_dev dummy0 1 10.9.0.2 9 10.1.0.2 5000		# the reply
 	pktgen_run dummy0 0 >/dev/null
 	pktgen_dev h0 0 10.1.0.2 5000 10.9.0.2 9
-	for r in $(seq "$rounds"); do
-		pps=$(pktgen_run h0 "$secs")
-		[ -n "$pps" ] || die "pktgen gave no rate ($1)"
-		out est "$1" 1 "$r" "$pps" pps
-	done
+	pps=$(pktgen_run h0 "$secs")
+	[ -n "$pps" ] || die "pktgen gave no rate ($1)"
+	out est "$1" 1 "$2" "$pps" pps
 }
 
 # ---- TCP through a router: client c (10.1.0.2) - r - server d (10.2.0.2) ----
@@ -221,7 +236,8 @@ route_ns() {	# ARM: ct (conntrack in r), sg (device attachment on h0),
 	sg-cg)
 		mkdir -p /sys/fs/cgroup/benchcrr
 		nsx c sgnl apply "$work/tcp.json" >/dev/null || die "sgnl apply (cgroup)"
-		nsx c sgnl attach cgroup /sys/fs/cgroup/benchcrr group web ||
+		# nsenter, not ip netns exec: that remounts /sys, hiding cgroup2
+		nsenter --net=/run/netns/c sgnl attach cgroup /sys/fs/cgroup/benchcrr group web ||
 			die "sgnl attach cgroup" ;;
 	esac
 }
@@ -235,30 +251,26 @@ in_cg() {
 	fi
 }
 
-bench_tcp() {	# ARM
-	local r bps
+bench_tcp() {	# ARM ROUND
+	local bps
 	route_ns "$1"
-	for r in $(seq "$rounds"); do
-		nsx d iperf3 -s -D -1 -p 5201 >/dev/null 2>&1
-		sleep 0.3
-		bps=$(nsx c iperf3 -c 10.2.0.2 -p 5201 -t "$secs" -J |
-		      python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]))') ||
-			die "iperf3 ($1)"
-		out tcp "$1" 1 "$r" "$bps" bit/s
-	done
+	nsx d iperf3 -s -D -1 -p 5201 >/dev/null 2>&1
+	sleep 0.3
+	bps=$(nsx c iperf3 -c 10.2.0.2 -p 5201 -t "$secs" -J |
+	      python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]))') ||
+		die "iperf3 ($1)"
+	out tcp "$1" 1 "$2" "$bps" bit/s
 }
 
-bench_crr() {	# ARM
-	local r rate pid
+bench_crr() {	# ARM ROUND
+	local rate pid
 	rmdir /sys/fs/cgroup/benchcrr 2>/dev/null
 	route_ns "$1"
 	nsx d "$crr" serve 7000 &
 	pid=$!
 	sleep 0.3
-	for r in $(seq "$rounds"); do
-		rate=$(in_cg ip netns exec c "$crr" 10.2.0.2 7000 "$secs") || die "crr ($1)"
-		out crr "$1" 1 "$r" "$rate" conn/s
-	done
+	rate=$(in_cg ip netns exec c "$crr" 10.2.0.2 7000 "$secs") || die "crr ($1)"
+	out crr "$1" 1 "$2" "$rate" conn/s
 	kill "$pid"; wait "$pid" 2>/dev/null
 	ip -all netns delete
 	rmdir /sys/fs/cgroup/benchcrr 2>/dev/null
@@ -344,16 +356,18 @@ bench_mem() {	# N: bytes per rule at N rules, per member at 2,000 members
 	done
 }
 
-for n in $sizes; do
-	bench_new ct 0
-	for arm in sg-worst sg-best lin set; do
-		bench_new $arm "$n"
+for r in $(seq "$rounds"); do
+	for n in $sizes; do
+		bench_new ct 0 "$r"
+		for arm in sg-worst sg-best lin set; do bench_new $arm "$n" "$r"; done
 	done
+	bench_new ct 0 "$r"
 done
-bench_new ct 0
-for arm in ct sg; do bench_est $arm; done
-for arm in ct sg; do bench_tcp $arm; done
-for arm in ct sg ct-c sg-cg; do bench_crr $arm; done
+for r in $(seq "$rounds"); do
+	for arm in ct sg; do bench_est $arm "$r"; done
+	for arm in ct sg; do bench_tcp $arm "$r"; done
+	for arm in ct sg ct-c sg-cg; do bench_crr $arm "$r"; done
+done
 for n in $sizes; do bench_plane "$n"; done
 bench_mem "$largest"
 ip -all netns delete
