@@ -70,9 +70,56 @@ struct sg_ctx {
 	struct sg_net *sn;
 	struct sk_buff *skb;
 	const struct net_device *in;	/* LOCAL_IN's; NULL: skb_iif */
+	u8 pf;
 	struct sg_pkt p;
-	bool parsed;
+	bool read;			/* p is read (or could not be) */
+	bool parsed;			/* p is read */
 };
+
+/* The packet read into c->p once, when a hook first needs more than conntrack's verdict. */
+static bool sg_ctx_parse(struct sg_ctx *c)
+{
+	if (!c->read) {
+		c->parsed = sg_parse(c->skb, c->pf, &c->p);
+		c->read = true;
+	}
+	return c->parsed;
+}
+
+/*
+ * A packet of a connection judged already, or of its replies: what
+ * conntrack says is enough, and only the source is read (for
+ * anti-spoofing).  A connection a helper expects is judged as a new one:
+ * its first packet, RELATED to a master and not confirmed yet (an ICMP
+ * error is RELATED to a confirmed connection).
+ */
+static bool sg_ct_judged(const struct nf_conn *ct, enum ip_conntrack_info ctinfo)
+{
+	if (!ct || ctinfo == IP_CT_NEW)
+		return false;
+	return !(ctinfo == IP_CT_RELATED && ct->master && !nf_ct_is_confirmed(ct));
+}
+
+/*
+ * Ingress: a packet of a connection judged already passes, whoever
+ * receives it, before the receiver is looked for.
+ */
+static bool sg_judged_in(const struct sk_buff *skb)
+{
+	enum ip_conntrack_info ctinfo;
+	const struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
+
+	return sg_ct_judged(ct, ctinfo);
+}
+
+/* The source address alone, for anti-spoofing on the judged path. */
+static struct sg_addr sg_ctx_src(const struct sg_ctx *c)
+{
+	if (c->parsed)
+		return c->p.src;
+	return c->pf == NFPROTO_IPV4 ? sg_addr_v4(ip_hdr(c->skb)->saddr) :
+				       sg_addr_v6(&ipv6_hdr(c->skb)->saddr);
+}
 
 /*
  * A new connection (or an untracked packet) against one direction.  For
@@ -110,21 +157,36 @@ static unsigned int sg_classify(struct sg_ctx *c, const struct sg_attach *att,
 }
 
 /*
- * The order matters.  The link's control traffic passes before anything
- * else: conntrack does not track it, and without a rule of its own it
- * would be classified and dropped.  Anti-spoofing comes before the conntrack
- * verdict so that an instance cannot send with the address of a
- * neighbour's established connection; link control is held to it too,
- * but for link-local and unspecified sources, which are the link's own.
+ * The order matters.  Anti-spoofing comes before the conntrack verdict so
+ * that an instance cannot send with the address of a neighbour's
+ * established connection.  The link's control traffic passes before it is
+ * classified: conntrack does not track it (but for an ND redirect, RELATED
+ * to the connection it quotes), and without a rule of its own it would be
+ * dropped; it is held to anti-spoofing too, but for link-local and
+ * unspecified sources, which are the link's own.
  */
 static unsigned int sg_filter(struct sg_ctx *c, const struct sg_attach *att, u8 dir)
 {
 	const struct sg_policy *pol = rcu_dereference(att->policy);
 	enum ip_conntrack_info ctinfo;
+	struct sg_addr src;
 	struct nf_conn *ct;
 	bool link;
 
-	if (!c->parsed)
+	/*
+	 * Judged, from an address of the instance: pass.  Another source
+	 * takes the whole path below, where link control (an ND redirect
+	 * is RELATED to the connection it quotes) may still pass it.
+	 */
+	ct = nf_ct_get(c->skb, &ctinfo);
+	if (sg_ct_judged(ct, ctinfo)) {
+		if (dir == SECGROUP_INGRESS)
+			return NF_ACCEPT;	/* established, related, replies */
+		src = sg_ctx_src(c);
+		if (sg_src_allowed(pol, &src))
+			return NF_ACCEPT;
+	}
+	if (!sg_ctx_parse(c))
 		goto invalid;
 	link = sg_link_control(c->net, &c->p, dir) && sg_kernel_sent(c->skb);
 	if (dir == SECGROUP_EGRESS && !sg_src_allowed(pol, &c->p.src) &&
@@ -135,18 +197,8 @@ static unsigned int sg_filter(struct sg_ctx *c, const struct sg_attach *att, u8 
 	if (link)
 		return NF_ACCEPT;
 
-	ct = nf_ct_get(c->skb, &ctinfo);
 	if (ct) {
-		/*
-		 * A connection a helper expects is judged as a new one: its
-		 * first packet, RELATED to a master and not confirmed yet (an
-		 * ICMP error is RELATED to a confirmed connection).
-		 */
-		if (ctinfo == IP_CT_RELATED && ct->master && !nf_ct_is_confirmed(ct))
-			return sg_classify(c, att, pol, dir);
-		if (ctinfo != IP_CT_NEW)
-			return NF_ACCEPT;	/* established, related, replies */
-		if (sg_tcp_not_syn(&c->p))
+		if (ctinfo == IP_CT_NEW && sg_tcp_not_syn(&c->p))
 			goto invalid;
 	} else if (ctinfo != IP_CT_UNTRACKED) {
 		goto invalid;
@@ -164,7 +216,9 @@ static void sg_ctx_init(struct sg_ctx *c, struct sk_buff *skb,
 	c->sn = sg_pernet(state->net);
 	c->skb = skb;
 	c->in = in;
-	c->parsed = sg_parse(skb, state->pf, &c->p);
+	c->pf = state->pf;
+	c->read = false;
+	c->parsed = false;
 }
 
 static unsigned int sg_hook_dev_in(void *priv, struct sk_buff *skb,
@@ -187,6 +241,8 @@ static unsigned int sg_hook_dev_out(void *priv, struct sk_buff *skb,
 	struct sg_attach *att;
 	struct sg_ctx c;
 
+	if (sg_judged_in(skb))
+		return NF_ACCEPT;
 	att = sg_attach_lookup_rcu(sg_pernet(state->net), SG_ATTACH_DEV,
 				   state->out->ifindex);
 	if (!att)
@@ -227,8 +283,10 @@ static unsigned int sg_hook_cg_in(void *priv, struct sk_buff *skb,
 	struct sg_ctx c;
 	bool known;
 
+	if (sg_judged_in(skb))
+		return NF_ACCEPT;
 	sg_ctx_init(&c, skb, state, state->in);
-	if (!c.parsed)
+	if (!sg_ctx_parse(&c))
 		return NF_DROP;
 	att = sg_receiver(c.sn, c.net, skb, &c.p, state->in, &known);
 	if (att && sg_filter(&c, att, SECGROUP_INGRESS) != NF_ACCEPT)
