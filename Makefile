@@ -31,7 +31,8 @@ SG_CFLAGS := -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -Iuapi -Ikmo
 # the version: VERSION, and the commit when built from git
 VERSION := $(shell cat VERSION)$(shell git describe --always --dirty 2>/dev/null | sed 's/^/ (git /; s/$$/)/')
 LIBNL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 json-c jansson libcurl 2>/dev/null)
-LIBNL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 json-c jansson libcurl 2>/dev/null)
+# libcurl: its header only; sgnl loads it when etcd is used (tools/sgnl/etcd.c)
+LIBNL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 json-c jansson 2>/dev/null)
 
 .PHONY: all module vm-prep sgnl deps check check-debug soak demo bench bench-classifier \
 	unit fuzz clean mirror selftests-bin ynl-tools install install-module install-sgnl deb

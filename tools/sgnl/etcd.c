@@ -13,9 +13,80 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dlfcn.h>
+#define CURL_DISABLE_TYPECHECK	/* its macros would hide the calls below */
 #include <curl/curl.h>
 
 #include "etcd.h"
+
+/*
+ * libcurl, and the thirty libraries it brings (TLS, Kerberos, LDAP, ...),
+ * are loaded when etcd is first used, not when sgnl starts: the other
+ * commands start as fast as without it, and a one-rule change is mostly
+ * the time sgnl takes to start.  (systemd loads its optional libraries
+ * the same way.)
+ */
+static struct {
+	typeof(curl_global_init) *global_init;
+	typeof(curl_easy_init) *easy_init;
+	typeof(curl_easy_setopt) *easy_setopt;
+	typeof(curl_easy_perform) *easy_perform;
+	typeof(curl_easy_getinfo) *easy_getinfo;
+	typeof(curl_easy_reset) *easy_reset;
+	typeof(curl_easy_cleanup) *easy_cleanup;
+	typeof(curl_easy_strerror) *easy_strerror;
+	typeof(curl_slist_append) *slist_append;
+	typeof(curl_slist_free_all) *slist_free_all;
+	typeof(curl_multi_init) *multi_init;
+	typeof(curl_multi_add_handle) *multi_add_handle;
+	typeof(curl_multi_remove_handle) *multi_remove_handle;
+	typeof(curl_multi_perform) *multi_perform;
+	typeof(curl_multi_poll) *multi_poll;
+	typeof(curl_multi_cleanup) *multi_cleanup;
+} lc;
+
+#undef curl_easy_setopt		/* curl.h's pass-through macros */
+#undef curl_easy_getinfo
+#define curl_global_init (*lc.global_init)
+#define curl_easy_init (*lc.easy_init)
+#define curl_easy_setopt (*lc.easy_setopt)
+#define curl_easy_perform (*lc.easy_perform)
+#define curl_easy_getinfo (*lc.easy_getinfo)
+#define curl_easy_reset (*lc.easy_reset)
+#define curl_easy_cleanup (*lc.easy_cleanup)
+#define curl_easy_strerror (*lc.easy_strerror)
+#define curl_slist_append (*lc.slist_append)
+#define curl_slist_free_all (*lc.slist_free_all)
+#define curl_multi_init (*lc.multi_init)
+#define curl_multi_add_handle (*lc.multi_add_handle)
+#define curl_multi_remove_handle (*lc.multi_remove_handle)
+#define curl_multi_perform (*lc.multi_perform)
+#define curl_multi_poll (*lc.multi_poll)
+#define curl_multi_cleanup (*lc.multi_cleanup)
+
+#define LC_SYM(h, f) ((lc.f = dlsym(h, "curl_" #f)) != NULL)
+
+/* 0, or -1 with the reason on stderr */
+static int libcurl_load(void)
+{
+	static void *h;
+
+	if (h)
+		return 0;
+	h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (h && LC_SYM(h, global_init) && LC_SYM(h, easy_init) && LC_SYM(h, easy_setopt) &&
+	    LC_SYM(h, easy_perform) && LC_SYM(h, easy_getinfo) && LC_SYM(h, easy_reset) &&
+	    LC_SYM(h, easy_cleanup) && LC_SYM(h, easy_strerror) && LC_SYM(h, slist_append) &&
+	    LC_SYM(h, slist_free_all) && LC_SYM(h, multi_init) &&
+	    LC_SYM(h, multi_add_handle) && LC_SYM(h, multi_remove_handle) &&
+	    LC_SYM(h, multi_perform) && LC_SYM(h, multi_poll) && LC_SYM(h, multi_cleanup))
+		return 0;
+	fprintf(stderr, "sgnl: etcd needs libcurl (Debian: libcurl4): %s\n", dlerror());
+	if (h)
+		dlclose(h);
+	h = NULL;
+	return -1;
+}
 
 struct etcd {
 	char *url;
@@ -225,8 +296,11 @@ static int headers(struct etcd *e)
 
 struct etcd *etcd_open(const char *url, long timeout_ms)
 {
-	struct etcd *e = calloc(1, sizeof(*e));
+	struct etcd *e;
 
+	if (libcurl_load())
+		return NULL;
+	e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
 	curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -50,7 +50,7 @@ int vpc_open(struct vpc *v, const char *url, const char *name)
 	snprintf(v->hosts, sizeof(v->hosts), "%shosts/", v->prefix);
 	v->e = etcd_open(url, 3000);
 	if (!v->e) {
-		fprintf(stderr, "sgnl: etcd: out of memory\n");
+		fprintf(stderr, "sgnl: etcd: cannot open a client for %s\n", url);
 		return 1;
 	}
 	return 0;
