@@ -45,6 +45,29 @@ def spread(v):
     return "{}-{}".format(fmt(min(v)), fmt(max(v)))
 
 
+def goals(w, runs, base, sizes, plane):
+    """The targets of issue 14, each met or not by this run's figures."""
+    w("## Against the targets")
+    w("")
+    w("| target | this run | met |")
+    w("|---|---:|:-:|")
+    yes = lambda ok: "yes" if ok else "**no**"
+    n = sizes[-1]
+    worst = min(med(runs[("new", a, n)]) for a in ("sg-worst", "sg-best")) / base
+    w("| new connections at {:,} rules within 5% of conntrack only | {:.3f} | {} |".format(
+        n, worst, yes(worst >= 0.95)))
+    est = med(runs[("est", "sg", 1)]) / med(runs[("est", "ct", 1)])
+    w("| established flow within 2% | {:.3f} | {} |".format(est, yes(est >= 0.98)))
+    if plane:
+        m = plane[-1]
+        for t in ("load", "join", "change"):
+            if (t, "sgnl", m) in runs and (t, "nft", m) in runs:
+                a, b = med(runs[(t, "sgnl", m)]), med(runs[(t, "nft", m)])
+                w("| {} at {:,} rules: sgnl ahead of nft | {} s vs {} s | {} |".format(
+                    t, m, fmt(a), fmt(b), yes(a < b)))
+    w("")
+
+
 def main():
     raw, md, dat = sys.argv[1:4]
     runs, units, meta = load(raw)
@@ -151,6 +174,7 @@ def main():
             w("| {} | {:,} | {} | {} |".format(a[:-1] if a.endswith("s") else a, n,
                                                  fmt(med(v)), spread(v)))
         w("")
+    goals(w, runs, base, sizes, plane)
     w("![new connections per second, ratio to conntrack only](performance.png)")
     w("")
     open(md, "w").write("\n".join(out))
