@@ -5,7 +5,8 @@
 # joined by a routed fabric (the VM's initial netns, where etcd runs), with
 # instances behind veths.  The article's three tiers are spread over the
 # hosts; every cell is probed with real connections.  Then: a member joins
-# on one host and the others enforce it (the delay is measured), an agent
+# on one host and the others enforce it (the delay is measured, median and
+# maximum over repeated joins and leaves), a group named with a slash, an agent
 # dies and its members expire with its lease, etcd stops and comes back
 # (enforcement goes on, a change made meanwhile arrives), a compaction
 # forces a full resynchronisation, bad data is refused whole.
@@ -22,7 +23,8 @@ etcd_start() {
 	etcd --name vm --data-dir "$work/etcd" --listen-client-urls "$URL" \
 		--advertise-client-urls "$URL" --listen-peer-urls http://127.0.0.1:2380 \
 		--initial-advertise-peer-urls http://127.0.0.1:2380 \
-		--initial-cluster vm=http://127.0.0.1:2380 >>"$work/etcd.log" 2>&1 &
+		--initial-cluster vm=http://127.0.0.1:2380 --auth-token-ttl 3 \
+		>>"$work/etcd.log" 2>&1 &
 	ETCD=$!
 	local _
 	for _ in $(seq 150); do
@@ -33,6 +35,24 @@ etcd_start() {
 }
 etcd_stop() { kill "$ETCD"; wait "$ETCD" 2>/dev/null; }
 ectl() { etcdctl --endpoints "$URL" "$@"; }
+
+# etcd's users and roles: root (sgnl --etcd and etcdctl here, through
+# ETCDCTL_USER, which both read), and one user per host that may read the
+# VPC and write under its own hosts/HOST/ only.  Tokens last 3 s, so the
+# agents trade them again (h2's, stopped for a while below, must).
+etcd_auth() {
+	local h
+	ETCDCTL_USER= ectl user add root:rootpw >/dev/null || return 1
+	for h in "${HOSTS[@]}"; do
+		ETCDCTL_USER= ectl user add "$h:${h}pw" >/dev/null &&
+		ETCDCTL_USER= ectl role add "host-$h" >/dev/null &&
+		ETCDCTL_USER= ectl role grant-permission "host-$h" read /secgroup/t/ --prefix >/dev/null &&
+		ETCDCTL_USER= ectl role grant-permission "host-$h" readwrite "/secgroup/t/hosts/$h/" --prefix >/dev/null &&
+		ETCDCTL_USER= ectl user grant-role "$h" "host-$h" >/dev/null || return 1
+	done
+	ectl auth enable >/dev/null 2>&1
+}
+export ETCDCTL_USER=root:rootpw
 
 # host N: netns hN on the fabric as 10.99.N.1, its instances in 10.N.0.0/16
 host() {
@@ -66,11 +86,12 @@ vm() {
 	ip -n "$h" route add "$a/32" dev "v-$name"
 }
 
-# agent HOST [TTL]: its sgnl sync, logging to $work/HOST.log.  h2's lease
-# outlasts the compaction scene, where its agent is stopped for a while.
+# agent HOST [TTL]: its sgnl sync as HOST's etcd user, logging to
+# $work/HOST.log.  h2's lease outlasts the compaction scene, where its agent
+# is stopped for a while.
 agent() {
-	ip netns exec "$1" sgnl sync etcd "$URL" vpc t host "$1" ttl "${2:-$TTL}" \
-		>>"$work/$1.log" 2>&1 &
+	ETCDCTL_USER="$1:${1}pw" ip netns exec "$1" sgnl sync etcd "$URL" vpc t host "$1" \
+		ttl "${2:-$TTL}" >>"$work/$1.log" 2>&1 &
 	AGENT[$1]=$!
 }
 
@@ -94,6 +115,7 @@ for n in 1 2 3; do ip -n h$n route add 10.99.0.1/32 via "10.99.$n.254" 2>/dev/nu
 inst internet 198.51.100.7
 serve internet 80
 check "etcd starts" etcd_start
+check "etcd's users: root, and one per host limited to its own keys" etcd_auth
 
 vm h1 web1 10.1.0.10
 vm h2 app1 10.2.0.10
@@ -108,7 +130,8 @@ cat >"$work/vpc.json" <<'EOF'
   { "name": "app", "rules": [ "ingress tcp port 8080 from group web",
                               "egress all to 0.0.0.0/0" ] },
   { "name": "db",  "rules": [ "ingress tcp port 5432 from group app",
-                              "egress all to 0.0.0.0/0" ] } ] }
+                              "egress all to 0.0.0.0/0" ] },
+  { "name": "ops/db", "rules": [ "ingress tcp port 9090 from group ops/db" ] } ] }
 EOF
 check "the VPC's definition goes to etcd (sgnl --etcd apply)" \
 	sgnl --etcd "$URL" --vpc t apply "$work/vpc.json"
@@ -122,7 +145,7 @@ done
 check "h2 has the VPC's groups" ip netns exec h2 sgnl group show db
 ip netns exec h1 sgnl attach dev v-web1 group web addr 10.1.0.10
 ip netns exec h2 sgnl attach dev v-app1 group app addr 10.2.0.10
-ip netns exec h3 sgnl attach dev v-db1 group db addr 10.3.0.10
+ip netns exec h3 sgnl attach dev v-db1 group db group ops/db addr 10.3.0.10
 members() {	# members HOST GROUP ADDR...: GROUP on HOST has them all
 	local h=$1 g=$2 a; shift 2
 	local got
@@ -131,6 +154,31 @@ members() {	# members HOST GROUP ADDR...: GROUP on HOST has them all
 }
 check "h2 sees web1 (h1) as a member of web" until_ok 30 members h2 web 10.1.0.10
 check "h3 sees app1 (h2) as a member of app" until_ok 30 members h3 app 10.2.0.10
+
+# ---- a host forges another's members: etcd refuses, nothing changes ----
+# root on a rogue host has h1's etcd password; with it, it claims web1's
+# address is a member of db published by h3: directly, and through an
+# agent that names itself h3 and has an instance in db at that address.
+check "h1's user cannot put a key under hosts/h3/" \
+	sh -c "! ETCDCTL_USER=h1:h1pw etcdctl --endpoints $URL put /secgroup/t/hosts/h3/db/10.1.0.10 dev:x 2>/dev/null"
+check "h1's user cannot change the definition" \
+	sh -c "! ETCDCTL_USER=h1:h1pw sgnl --etcd $URL --vpc t group add evil 2>/dev/null"
+check "h1's user can read it" sh -c "ETCDCTL_USER=h1:h1pw sgnl --etcd $URL --vpc t save >/dev/null"
+host 4	# the rogue host, h4 on the fabric
+ip -n h4 route add 10.99.0.1/32 via 10.99.4.254 2>/dev/null
+ip -n h4 link add d0 type dummy
+ETCDCTL_USER=h1:h1pw ip netns exec h4 sgnl sync etcd "$URL" vpc t host h3 ttl "$TTL" \
+	>>"$work/rogue.log" 2>&1 &
+rogue=$!
+check "a rogue agent with h1's user, named h3, reads the VPC" until_ok 30 log_has rogue "in force"
+ip netns exec h4 sgnl attach dev d0 group db addr 10.1.0.10
+check "... its publication of a db member is refused" until_ok 30 log_has rogue "permission denied"
+kill "$rogue"; wait "$rogue" 2>/dev/null
+sed 's/^/# rogue: /' "$work/rogue.log" | tail -8
+check "... no key of h3 holds web1's address" \
+	sh -c "! etcdctl --endpoints $URL get --prefix /secgroup/t/hosts/h3/ --keys-only | grep -q 10.1.0.10"
+check "... and h2 does not count it in db" \
+	sh -c "! ip netns exec h2 sgnl -j group show db | grep -q 10.1.0.10"
 
 # ---- the three tiers across the hosts ----
 while read -r src dst port want; do
@@ -153,11 +201,47 @@ web2 app1 8080 block
 MATRIX
 
 # ---- a member joins on h3: enforced on h2, the delay measured ----
+# JOINS times: web2 attached on h3 (joins web) until h2's kernel holds it,
+# then detached until h2's kernel has dropped it.  h2 is polled every 10 ms
+# through sgnl, whose own run (about 10 ms here) is part of each figure.
+gone() { ! members "$@"; }
+until_ms() {	# until_ms MS COMMAND...: COMMAND succeeds within MS, polled
+	local end=$(( $(ms) + $1 )); shift
+	until "$@"; do
+		[ "$(ms)" -lt "$end" ] || return 1
+		sleep 0.01
+	done
+}
+JOINS=${JOINS:-10}
+joins=() leaves=() bad=0
+for _ in $(seq "$JOINS"); do
+	t0=$(ms)
+	ip netns exec h3 sgnl attach dev v-web2 group web addr 10.3.0.20
+	until_ms 30000 members h2 web 10.3.0.20 || bad=$((bad + 1))
+	joins+=($(( $(ms) - t0 )))
+	t0=$(ms)
+	ip netns exec h3 sgnl detach dev v-web2
+	until_ms 30000 gone h2 web 10.3.0.20 || bad=$((bad + 1))
+	leaves+=($(( $(ms) - t0 )))
+done
+check "$JOINS joins and leaves on h3, each in h2's kernel within 30 s" test "$bad" = 0
+spread() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "median %d ms, max %d ms", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[NR] }'; }
+echo "# figures: propagation of a join, h3 to h2's kernel, $JOINS times: $(spread "${joins[@]}")"
+echo "# figures: propagation of a leave, h3 to h2's kernel, $JOINS times: $(spread "${leaves[@]}")"
+check "web2 detached: h2 blocks it" no_tcp web2 10.2.0.10 8080
 t0=$(ms)
 ip netns exec h3 sgnl attach dev v-web2 group web addr 10.3.0.20
 check "web2 joins web on h3: h2 lets it in" until_ok 30 tcp web2 10.2.0.10 8080
-t1=$(ms)
-echo "# propagation: web2 joined on h3, enforced on h2 after $((t1 - t0)) ms (probe included)"
+echo "# propagation: web2 joined on h3, a connection to h2 let in after $(( $(ms) - t0 )) ms (probe included)"
+
+# ---- a group whose name holds a slash: its member keys still parse ----
+check "web1 -> db1:9090 blocked while web1 is not in ops/db" no_tcp web1 10.3.0.10 9090
+ip netns exec h1 sgnl attach dev v-web1 group web group ops/db addr 10.1.0.10
+check "web1 joins ops/db on h1: h3 sees it in ops/db" until_ok 30 members h3 ops/db 10.1.0.10
+check "... and h3 lets web1 reach db1:9090" until_ok 30 tcp web1 10.3.0.10 9090
+check "... while h3 does not put web1 in a group 'ops'" sh -c "! ip netns exec h3 sgnl group show ops 2>/dev/null"
+ip netns exec h1 sgnl attach dev v-web1 group web addr 10.1.0.10
+check "web1 leaves ops/db: h3 blocks db1:9090 again" until_ok 30 no_tcp web1 10.3.0.10 9090
 
 # ---- h3's agent dies: its members expire with its lease ----
 kill -9 "${AGENT[h3]}"
@@ -243,8 +327,8 @@ kill "${AGENT[@]}" 2>/dev/null
 wait "${AGENT[@]}" 2>/dev/null	# not the servers, which run till cleanup
 etcd_stop
 ip link del etcd0
-for h in "${HOSTS[@]}"; do ip link del "f-$h" 2>/dev/null; done
-ip route del 10.1.0.0/16 2>/dev/null; ip route del 10.2.0.0/16 2>/dev/null; ip route del 10.3.0.0/16 2>/dev/null
+for h in "${HOSTS[@]}" h4; do ip link del "f-$h" 2>/dev/null; done
+ip route del 10.1.0.0/16 2>/dev/null; ip route del 10.2.0.0/16 2>/dev/null; ip route del 10.3.0.0/16 2>/dev/null; ip route del 10.4.0.0/16 2>/dev/null
 grep -h "in force\|refused\|compacted\|keeps\|answers again\|lease" "$work"/h?.log | sed 's/^/# /' | tail -40
 rm -rf "$work"
 finish

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <dlfcn.h>
 #define CURL_DISABLE_TYPECHECK	/* its macros would hide the calls below */
 #include <curl/curl.h>
@@ -707,8 +708,21 @@ struct etcd_watch {
 	char *body;
 	struct curl_slist *hdr;	/* its own: the call headers change with the token */
 	struct etcd *e;
+	struct timespec opened;
+	bool created;		/* etcd said so: the watch is in place */
 	bool done;
 };
+
+/* A watch etcd has not confirmed this long after it was asked for is dead. */
+#define WATCH_CREATE_MS 5000
+
+static long ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
 
 struct etcd_watch *etcd_watch_open(struct etcd *e, const char *prefix, int64_t start_revision)
 {
@@ -721,9 +735,15 @@ struct etcd_watch *etcd_watch_open(struct etcd *e, const char *prefix, int64_t s
 	free(end);
 	json_object_object_add(cr, "start_revision", json_object_new_int64(start_revision));
 	json_object_object_add(req, "create_request", cr);
-	if (!w || auth_ready(e))
+	/*
+	 * A watch lasts, and a stale token may not come back as an error on
+	 * its stream: each one starts with a fresh token (the agent waits
+	 * longer after each broken watch, so this is no storm).
+	 */
+	if (!w || (e->user && authenticate(e)))
 		goto fail;
 	w->e = e;
+	clock_gettime(CLOCK_MONOTONIC, &w->opened);
 	w->body = strdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
 	w->multi = curl_multi_init();
 	w->curl = curl_easy_init();
@@ -781,6 +801,8 @@ static int watch_line(struct etcd_watch *w, const char *line, int64_t *rev,
 	int ret = 0;
 	size_t i;
 
+	if (r && jobj(r, "created"))
+		w->created = true;
 	if (!o || !r) {
 		if (o)
 			watch_error(w, o);
@@ -831,12 +853,25 @@ int etcd_watch_wait(struct etcd_watch *w, int timeout_ms, int64_t *rev,
 		}
 		if (got)
 			return 1;
-		if (w->done)
+		if (w->done) {
+			/*
+			 * The stream ended: read what it ended with (an error
+			 * need not end in a newline), and open the next one
+			 * with a fresh token, an expired one being a reason.
+			 */
+			if (w->in.len && buf_add(&w->in, "\n", 1))
+				continue;
+			w->e->token_stale = true;
 			return -1;
+		}
 		curl_multi_perform(w->multi, &running);
 		if (!running) {
 			w->done = true;
 			continue;	/* read what came last, then report the end */
+		}
+		if (!w->created && ms_since(&w->opened) > WATCH_CREATE_MS) {
+			w->e->token_stale = true;
+			return -1;	/* asked for, never confirmed */
 		}
 		if (timeout_ms <= 0)
 			return 0;
