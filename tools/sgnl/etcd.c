@@ -707,7 +707,6 @@ struct etcd_watch {
 	size_t used;		/* of in: lines already read */
 	char *body;
 	struct curl_slist *hdr;	/* its own: the call headers change with the token */
-	struct etcd *e;
 	struct timespec opened;
 	bool created;		/* etcd said so: the watch is in place */
 	bool done;
@@ -742,7 +741,6 @@ struct etcd_watch *etcd_watch_open(struct etcd *e, const char *prefix, int64_t s
 	 */
 	if (!w || (e->user && authenticate(e)))
 		goto fail;
-	w->e = e;
 	clock_gettime(CLOCK_MONOTONIC, &w->opened);
 	w->body = strdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
 	w->multi = curl_multi_init();
@@ -782,16 +780,6 @@ void etcd_watch_close(struct etcd_watch *w)
 	free(w);
 }
 
-/* An error object on a watch's stream: a refused token is traded again before the next one. */
-static void watch_error(struct etcd_watch *w, json_object *o)
-{
-	json_object *err = jobj(o, "error"), *msg;
-
-	msg = json_object_is_type(err, json_type_object) ? jobj(err, "message") : jobj(o, "message");
-	if (json_object_is_type(msg, json_type_string) && auth_stale(json_object_get_string(msg)))
-		w->e->token_stale = true;
-}
-
 /* One response line: 1 events (*rev), 0 nothing to do, -2 compacted, -1 broken */
 static int watch_line(struct etcd_watch *w, const char *line, int64_t *rev,
 		      etcd_event_fn fn, void *arg)
@@ -804,8 +792,6 @@ static int watch_line(struct etcd_watch *w, const char *line, int64_t *rev,
 	if (r && jobj(r, "created"))
 		w->created = true;
 	if (!o || !r) {
-		if (o)
-			watch_error(w, o);
 		ret = -1;		/* an error object, or not JSON */
 	} else if (jnum(r, "compact_revision")) {
 		ret = -2;
@@ -854,14 +840,9 @@ int etcd_watch_wait(struct etcd_watch *w, int timeout_ms, int64_t *rev,
 		if (got)
 			return 1;
 		if (w->done) {
-			/*
-			 * The stream ended: read what it ended with (an error
-			 * need not end in a newline), and open the next one
-			 * with a fresh token, an expired one being a reason.
-			 */
+			/* read what it ended with: the last line need not end in a newline */
 			if (w->in.len && buf_add(&w->in, "\n", 1))
 				continue;
-			w->e->token_stale = true;
 			return -1;
 		}
 		curl_multi_perform(w->multi, &running);
@@ -869,10 +850,8 @@ int etcd_watch_wait(struct etcd_watch *w, int timeout_ms, int64_t *rev,
 			w->done = true;
 			continue;	/* read what came last, then report the end */
 		}
-		if (!w->created && ms_since(&w->opened) > WATCH_CREATE_MS) {
-			w->e->token_stale = true;
+		if (!w->created && ms_since(&w->opened) > WATCH_CREATE_MS)
 			return -1;	/* asked for, never confirmed */
-		}
 		if (timeout_ms <= 0)
 			return 0;
 		curl_multi_poll(w->multi, NULL, 0, timeout_ms, NULL);
