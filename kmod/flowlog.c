@@ -130,7 +130,9 @@ static int sg_fill_flow(struct sk_buff *skb, const struct sg_flow *f)
 	    nla_put_u8(skb, SECGROUP_FLOW_A_PROTOCOL, f->proto) ||
 	    sg_put_addr(skb, SECGROUP_FLOW_A_SRC_IPV4, SECGROUP_FLOW_A_SRC_IPV6, &f->src) ||
 	    sg_put_addr(skb, SECGROUP_FLOW_A_DST_IPV4, SECGROUP_FLOW_A_DST_IPV6, &f->dst) ||
-	    nla_put_u32(skb, SECGROUP_FLOW_A_SUPPRESSED, f->suppressed))
+	    nla_put_u32(skb, SECGROUP_FLOW_A_SUPPRESSED, f->suppressed) ||
+	    nla_put_u32(skb, SECGROUP_FLOW_A_LEN, f->len) ||
+	    (f->ct_id && nla_put_u32(skb, SECGROUP_FLOW_A_CT_ID, f->ct_id)))
 		goto cancel;
 	if (sgc_proto_has_ports(f->proto) &&
 	    (nla_put_u16(skb, SECGROUP_FLOW_A_SRC_PORT, f->sport) ||

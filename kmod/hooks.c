@@ -21,6 +21,8 @@
 #include <net/sock.h>
 #include <net/ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_acct.h>
+#include <net/netfilter/nf_conntrack_timestamp.h>
 
 #include "sg.h"
 
@@ -48,10 +50,37 @@ static bool sg_src_allowed(const struct sg_policy *pol, const struct sg_addr *sr
 	return false;
 }
 
-static void sg_flow_log(struct sg_net *sn, const struct sg_attach *att,
-			const struct sg_pkt *p, u8 dir, u8 verdict,
-			const struct sg_rule *r)
+/*
+ * Counters and times for the end of a logged connection: conntrack's own
+ * accounting and timestamp extensions, added to this one connection before
+ * it is confirmed, so that its destroy event carries them (sgnl monitor's
+ * end records).  The first packet passed conntrack before the counters
+ * existed: it is counted here.  GFP_ATOMIC, once per logged connection, as
+ * conntrack adds them itself when the netns turns them on.
+ */
+static void sg_flow_account(struct nf_conn *ct, const struct sk_buff *skb)
 {
+	struct nf_conn_acct *acct;
+
+	if (nf_ct_is_confirmed(ct) || nf_ct_is_template(ct))
+		return;
+	if (!nf_conn_acct_find(ct)) {
+		acct = nf_ct_ext_add(ct, NF_CT_EXT_ACCT, GFP_ATOMIC);
+		if (acct) {
+			atomic64_set(&acct->counter[IP_CT_DIR_ORIGINAL].packets, 1);
+			atomic64_set(&acct->counter[IP_CT_DIR_ORIGINAL].bytes, skb->len);
+		}
+	}
+	if (!nf_conn_tstamp_find(ct))
+		nf_ct_ext_add(ct, NF_CT_EXT_TSTAMP, GFP_ATOMIC);
+}
+
+static void sg_flow_log(struct sg_net *sn, const struct sg_attach *att,
+			struct sk_buff *skb, const struct sg_pkt *p, u8 dir,
+			u8 verdict, const struct sg_rule *r)
+{
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
 	struct sg_flow f = {
 		.verdict = verdict, .dir = dir, .kind = att->key.kind,
 		.proto = p->proto, .family = p->src.family,
@@ -59,8 +88,14 @@ static void sg_flow_log(struct sg_net *sn, const struct sg_attach *att,
 		.sport = p->sport, .dport = p->dport, .id = att->key.id,
 		.src = p->src, .dst = p->dst,
 		.group = r ? r->group : 0, .rule = r ? r->id : 0,
+		.len = skb->len,
 	};
 
+	if (ct && verdict == SECGROUP_VERDICT_ACCEPT) {
+		sg_flow_account(ct, skb);
+		/* as ctnetlink's CTA_ID reads, and conntrack -L -o id shows it */
+		f.ct_id = be32_to_cpu((__force __be32)nf_ct_get_id(ct));
+	}
 	sg_flowlog_record(sn, &f);
 }
 
@@ -144,7 +179,8 @@ static unsigned int sg_classify(struct sg_ctx *c, const struct sg_attach *att,
 	if (idx < 0) {
 		this_cpu_inc(att->stats->drop_policy);
 		if (unlikely(pol->flags & SECGROUP_ATTACH_F_FLOWLOG))
-			sg_flow_log(c->sn, att, p, dir, SECGROUP_VERDICT_REJECT, NULL);
+			sg_flow_log(c->sn, att, c->skb, p, dir,
+				    SECGROUP_VERDICT_REJECT, NULL);
 		return NF_DROP;
 	}
 	r = pol->rules[dir][idx];
@@ -152,7 +188,7 @@ static unsigned int sg_classify(struct sg_ctx *c, const struct sg_attach *att,
 	this_cpu_write(r->stats->last, ktime_get_real_seconds());
 	this_cpu_inc(att->stats->new_accepted);
 	if (unlikely(pol->flags & SECGROUP_ATTACH_F_FLOWLOG))
-		sg_flow_log(c->sn, att, p, dir, SECGROUP_VERDICT_ACCEPT, r);
+		sg_flow_log(c->sn, att, c->skb, p, dir, SECGROUP_VERDICT_ACCEPT, r);
 	return NF_ACCEPT;
 }
 

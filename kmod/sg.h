@@ -327,6 +327,8 @@ struct sg_flow {
 	u64 id;				/* ifindex or cgroup id */
 	struct sg_addr src, dst;
 	u32 group, rule;
+	u32 len;			/* the packet's bytes */
+	u32 ct_id;			/* conntrack's id; 0: no end to wait for */
 	u32 suppressed;			/* records lost to the rate limit before */
 };
 

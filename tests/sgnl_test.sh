@@ -69,6 +69,9 @@ t 2 "'dev IFNAME' or 'cgroup PATH' expected" attach veth0 group web
 t 2 "member: unknown command 'put'" member put web 10.0.0.1
 t 2 "an address are required (got '10.0.0.0/8')" member add web 10.0.0.0/8
 t 2 "monitor: unknown argument 'all'" monitor all
+t 2 "monitor: unknown format 'csv' (vpc)" monitor flows -o csv
+t 2 "monitor: -o needs a format: vpc" monitor flows -o
+t 2 "monitor: -o vpc prints flows, not events" monitor events -o vpc
 t 2 "group: unknown command 'rename'" group rename a b
 t 2 "fail-on takes high, medium, low or info" audit fail-on severe
 t 2 "unused takes a duration like 30d" audit unused 3w
@@ -365,7 +368,8 @@ cc "group" sgnl gr
 cc "add del set list show" sgnl group ""
 cc "all" sgnl rule add web ingress al
 cc "http https" sgnl rule add web ingress ht
-cc "-t events flows" sgnl monitor ""
+cc "-t events flows -o" sgnl monitor ""
+cc "vpc" sgnl monitor flows -o ""
 cc "set" sgnl rule s
 cc "flowlog flush" sgnl attach dev v0 f
 cc "-j" sgnl -j

@@ -1,20 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sgnl monitor [-t] [events] [flows]: print changes and flow records as they
- * happen.  Flow records read like VPC flow logs, with the group and rule
- * that allowed the connection.
+ * sgnl monitor [-t] [events] [flows [-o vpc]]: print changes and flow
+ * records as they happen.  Flow records read like VPC flow logs, with the
+ * group and rule that allowed the connection; an accepted connection's
+ * record is followed by its end, with conntrack's counters (flows.c).
+ * With -o vpc, flows are VPC Flow Logs version 2 lines, one per direction
+ * of a connection that carried packets, written when it ends.
  */
 #include <errno.h>
 #include <net/if.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "sgnl.h"
+#include "flows.h"
 
 struct mon {
-	bool events, flows, stamp;
+	bool events, flows, stamp, vpc;
 	char now[40];
+	char account[24];		/* -o vpc's account-id: the netns */
+	struct flows *fl;		/* NULL: accepted flows are not ended */
 };
 
 /* the time of an event, ISO 8601 in UTC to the millisecond */
@@ -92,7 +100,119 @@ static json_object *flow_json(struct nlattr *nest)
 	if (f[SECGROUP_FLOW_A_SUPPRESSED] && nla_get_u32(f[SECGROUP_FLOW_A_SUPPRESSED]))
 		json_object_object_add(o, "suppressed", json_object_new_int(
 			nla_get_u32(f[SECGROUP_FLOW_A_SUPPRESSED])));
+	if (f[SECGROUP_FLOW_A_CT_ID])
+		json_object_object_add(o, "ct_id", json_object_new_int64(
+			nla_get_u32(f[SECGROUP_FLOW_A_CT_ID])));
+	json_object_object_add(o, "start", json_object_new_int64(time(NULL)));
+	/* a rejected flow is its one packet */
+	if (nla_get_u8(f[SECGROUP_FLOW_A_VERDICT]) != SECGROUP_VERDICT_ACCEPT) {
+		json_object_object_add(o, "end", json_object_new_int64(time(NULL)));
+		json_object_object_add(o, "packets", json_object_new_int(1));
+		json_object_object_add(o, "bytes", json_object_new_int64(
+			f[SECGROUP_FLOW_A_LEN] ? nla_get_u32(f[SECGROUP_FLOW_A_LEN]) : 0));
+	}
 	return o;
+}
+
+/*
+ * One VPC Flow Logs version 2 line (or object, with -j) for one direction
+ * of @o: the record's own (@reply false) or its replies'.  interface-id is
+ * the instance, account-id the netns.
+ */
+static void vpc_line(struct mon *mon, json_object *o, bool reply)
+{
+	static const char *const names[] = {
+		"version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport",
+		"dstport", "protocol", "packets", "bytes", "start", "end", "action",
+		"log-status",
+	};
+	const char *v[sizeof(names) / sizeof(names[0])];
+	char iface[48];
+	json_object *j;
+	size_t i;
+
+	if (json_object_object_get(o, "interface"))
+		snprintf(iface, sizeof(iface), "%s", safe(jstr(o, "interface")));
+	else
+		snprintf(iface, sizeof(iface), "cgroup-%s", jstr(o, "cgroup_id"));
+	v[0] = "2";
+	v[1] = mon->account;
+	v[2] = iface;
+	v[3] = jstr(o, reply ? "dstaddr" : "srcaddr");
+	v[4] = jstr(o, reply ? "srcaddr" : "dstaddr");
+	v[5] = jstr(o, reply ? "dstport" : "srcport");
+	v[6] = jstr(o, reply ? "srcport" : "dstport");
+	v[7] = jstr(o, "protocol");
+	v[8] = jstr(o, reply ? "reply_packets" : "packets");
+	v[9] = jstr(o, reply ? "reply_bytes" : "bytes");
+	v[10] = jstr(o, "start");
+	v[11] = jstr(o, "end");
+	v[12] = jstr(o, "action");
+	v[13] = v[8] ? "OK" : "NODATA";
+	if (!opts.json) {
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			printf("%s%s", i ? " " : "", v[i] ?: "-");
+		printf("\n");
+		return;
+	}
+	j = json_object_new_object();
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		json_object_object_add(j, names[i], !v[i] ? NULL :
+				       i == 1 || i == 2 || i == 3 || i == 4 || i >= 12 ?
+				       json_object_new_string(v[i]) :
+				       json_object_new_int64(strtoll(v[i], NULL, 10)));
+	print_json(j);
+	json_object_put(j);
+}
+
+/* the flow of connection @o ended: counters and times are in @o */
+static void flow_ended(json_object *o, void *arg)
+{
+	struct mon *mon = arg;
+	json_object *ev;
+
+	if (mon->vpc) {
+		vpc_line(mon, o, false);
+		if (json_object_get_int64(json_object_object_get(o, "reply_packets")))
+			vpc_line(mon, o, true);
+	} else if (!opts.json) {
+		if (mon->stamp) {
+			stamp(mon);
+			printf("%s ", mon->now);
+		}
+		printf("flow-end %s %s %s %s %s %s %s packets %s bytes %s reply-packets %s reply-bytes %s start %s end %s\n",
+		       safe(jstr(o, "interface") ?: "-"), jstr(o, "direction"),
+		       jstr(o, "srcaddr"), jstr(o, "dstaddr"), jstr(o, "srcport"),
+		       jstr(o, "dstport"), jstr(o, "protocol"), jstr(o, "packets") ?: "-",
+		       jstr(o, "bytes") ?: "-", jstr(o, "reply_packets") ?: "-",
+		       jstr(o, "reply_bytes") ?: "-", jstr(o, "start"), jstr(o, "end"));
+	} else {
+		ev = json_object_new_object();
+		if (mon->stamp) {
+			stamp(mon);
+			json_object_object_add(ev, "time", json_object_new_string(mon->now));
+		}
+		json_object_object_add(ev, "event", json_object_new_string("flow end"));
+		json_object_object_add(ev, "flow", json_object_get(o));
+		print_json(ev);
+		json_object_put(ev);
+	}
+	fflush(stdout);
+}
+
+/* a flow record from the kernel: printed now, and (accepted) ended later */
+static bool flow_heard(struct mon *mon, json_object *o)
+{
+	json_object *id = json_object_object_get(o, "ct_id");
+
+	if (id && mon->fl)
+		flows_start(mon->fl, (uint32_t)json_object_get_int64(id), o);
+	if (!mon->vpc)
+		return false;
+	if (!id || !mon->fl)	/* rejected, or no end to wait for */
+		vpc_line(mon, o, false);
+	fflush(stdout);
+	return true;
 }
 
 /* what a group, attachment or member event is about, into @ev */
@@ -172,11 +292,13 @@ static int on_event(struct nl_msg *msg, void *arg)
 		return NL_OK;
 	if (mon->stamp) {
 		stamp(mon);
-		if (!opts.json)
+		if (!opts.json && !mon->vpc)
 			printf("%s ", mon->now);
 	}
 	if (tb[SECGROUP_A_FLOW]) {
 		o = flow_json(tb[SECGROUP_A_FLOW]);
+		if (flow_heard(mon, o))
+			goto out;
 		if (!opts.json) {
 			printf("flow %s %s %s %s %s %s %s %s %s %s\n", safe(FS("interface")),
 			       FS("direction"), FS("srcaddr"), FS("dstaddr"), FS("srcport"),
@@ -212,33 +334,68 @@ out:
 	return NL_OK;
 }
 
-int cmd_monitor(struct args *a)
+/* -o vpc's account-id: the netns, as ip netns identify does not name it */
+static void netns_id(struct mon *mon)
 {
-	struct mon mon = { .stamp = opts.timestamp };
-	struct nl_sock *sk;
-	int grp;
+	struct stat st;
 
+	if (stat("/proc/self/ns/net", &st))
+		snprintf(mon->account, sizeof(mon->account), "-");
+	else
+		snprintf(mon->account, sizeof(mon->account), "%llu",
+			 (unsigned long long)st.st_ino);
+}
+
+static int monitor_args(struct args *a, struct mon *mon)
+{
 	while (peek(a)) {
-		if (match(a, "events"))
-			mon.events = true;
-		else if (match(a, "flows"))
-			mon.flows = true;
-		else if (match(a, "-t") || match(a, "timestamp"))
-			mon.stamp = true;
-		else
+		if (match(a, "events")) {
+			mon->events = true;
+		} else if (match(a, "flows")) {
+			mon->flows = true;
+		} else if (match(a, "-t") || match(a, "timestamp")) {
+			mon->stamp = true;
+		} else if (match(a, "-o")) {
+			if (!peek(a))
+				return usage_err("monitor: -o needs a format: vpc");
+			if (!match(a, "vpc"))
+				return usage_err("monitor: unknown format '%s' (vpc)", peek(a));
+			mon->vpc = true;
+		} else {
 			return usage_err("monitor: unknown argument '%s'", peek(a));
+		}
 	}
-	if (!mon.events && !mon.flows)
-		mon.events = mon.flows = true;
-	grp = sg_nl_events_group();	/* opens the socket */
-	sk = sg_nl_sock();
-	if (grp < 0 || nl_socket_add_membership(sk, grp))
-		return nl_err("monitor", -ENOENT);
-	nl_socket_disable_seq_check(sk);
-	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, &mon);
-	for (;;) {
-		int err = nl_recvmsgs_default(sk);
+	if (mon->vpc && mon->events)
+		return usage_err("monitor: -o vpc prints flows, not events");
+	if (!mon->events && !mon->flows)
+		mon->events = mon->flows = !mon->vpc;
+	mon->flows |= mon->vpc;
+	return 0;
+}
 
+/* the events group and conntrack's destroy events, as they come */
+static int monitor_loop(struct mon *mon, struct nl_sock *sk)
+{
+	struct pollfd pfd[2] = { { .fd = nl_socket_get_fd(sk), .events = POLLIN } };
+	int err;
+
+	nl_socket_set_nonblocking(sk);
+	pfd[1].fd = mon->fl ? flows_fd(mon->fl) : -1;
+	pfd[1].events = POLLIN;
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("sgnl: monitor: poll");
+			return 1;
+		}
+		if (pfd[1].revents && (err = flows_recv(mon->fl))) {
+			fprintf(stderr, "sgnl: monitor: conntrack: %s\n", nl_geterror(err));
+			return 1;
+		}
+		if (!pfd[0].revents)
+			continue;
+		err = nl_recvmsgs_default(sk);
 		/* the socket overran (ENOBUFS): say so and go on, as ip monitor does */
 		if (err == -NLE_NOMEM) {
 			fprintf(stderr, "sgnl: monitor: events were lost (the socket overran)\n");
@@ -249,4 +406,25 @@ int cmd_monitor(struct args *a)
 			return 1;
 		}
 	}
+}
+
+int cmd_monitor(struct args *a)
+{
+	struct mon mon = { .stamp = opts.timestamp };
+	struct nl_sock *sk;
+	int grp, err;
+
+	err = monitor_args(a, &mon);
+	if (err)
+		return err;
+	netns_id(&mon);
+	grp = sg_nl_events_group();	/* opens the socket */
+	sk = sg_nl_sock();
+	if (grp < 0 || nl_socket_add_membership(sk, grp))
+		return nl_err("monitor", -ENOENT);
+	nl_socket_disable_seq_check(sk);
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, &mon);
+	if (mon.flows)
+		mon.fl = flows_open(flow_ended, &mon);
+	return monitor_loop(&mon, sk);
 }

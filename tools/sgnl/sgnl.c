@@ -72,7 +72,8 @@ static const struct help {
 	{ "member", "del", member_del, "member del GROUP ADDR [flush]\n" },
 	{ "stats", NULL, cmd_stats, "stats [dev IFNAME | cgroup PATH]\n" },
 	{ "monitor", NULL, cmd_monitor,
-	  "monitor [-t] [events] [flows]      -t: each line with its time\n" },
+	  "monitor [-t] [events] [flows]   -t: each line with its time\n"
+	  "monitor [flows] -o vpc          flows as VPC Flow Logs version 2 lines\n" },
 	{ "save", NULL, cmd_save,
 	  "save [groups]                  the whole configuration (or its groups), for apply\n" },
 	{ "apply", NULL, cmd_apply,

@@ -282,6 +282,11 @@ enum secgroup_flow_attr {
 	SECGROUP_FLOW_A_RULE,		/* u32, that rule */
 	SECGROUP_FLOW_A_SUPPRESSED,	/* u32, records dropped by the rate limit */
 	SECGROUP_FLOW_A_PAD,
+	SECGROUP_FLOW_A_LEN,		/* u32, bytes of the packet (its IP length) */
+	SECGROUP_FLOW_A_CT_ID,		/* u32, conntrack's id of an accepted
+					 * connection, as CTA_ID (big endian)
+					 * reads: its destroy event ends the
+					 * flow, with its counters */
 
 	__SECGROUP_FLOW_A_MAX
 };
