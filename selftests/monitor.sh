@@ -80,11 +80,34 @@ read -r op ob rp rb <<<"$(echo "$ct" | grep -o 'packets=[0-9]* bytes=[0-9]*' |
 	tr -dc '0-9 \n' | tr '\n' ' ')"
 check "conntrack counted the logged connection (accounting on for it)" \
 	[ "${ob:-0}" -ge 20000 -a "${rp:-0}" -ge 1 ]
+# Forged records to every monitor: the connection's end (999,999 packets),
+# a flow record from 6.6.6.6, and one without attributes.  The kernel
+# refuses an unprivileged sender (EPERM); a process with CAP_NET_ADMIN in
+# the netns (here: nobody with that capability alone) gets them through,
+# and sgnl must take only what the kernel sends.
+fam=$(genl ctrl get name secgroup | awk '/ID:/ { print $2 }')
+ifb=$(cat /sys/class/net/v-b/ifindex)
+forge() {	# forge CAPS ARGS...
+	local caps=$1; shift
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps="$caps" \
+		--ambient-caps="$caps" python3 - "$@" <"$(dirname "$0")/nlforge.py"
+}
+f1=$(forge -all ct-destroy "${ctid:-0}")
+f2=$(forge -all sg-flow "$fam" "$ifb")
+check "an unprivileged user cannot write to the monitors' sockets" [ "$f1/$f2" = 0/0 ]
+f1=$(forge +net_admin ct-destroy "${ctid:-0}")
+f2=$(forge +net_admin sg-flow "$fam" "$ifb")
+echo "# forged with CAP_NET_ADMIN: $f1 ctnetlink and $f2 secgroup messages sent"
+check "with CAP_NET_ADMIN, forged records reach every monitor's socket" \
+	[ "${f1:-0}" -ge 4 -a "${f2:-0}" -ge 8 ]
+sleep 0.5
 conntrack -D -p tcp --dport 82 >/dev/null 2>&1
 sleep 1
 t1=$(date +%s)
-kill $m1 $m2 $m3 $m4
+check "the monitors outlived the forged messages" kill $m1 $m2 $m3 $m4
 wait $m1 $m2 $m3 $m4 2>/dev/null
+unforged() { ! grep -q '6\.6\.6\.6\|999999' "$@"; }
+check "forged records ignored: no 6.6.6.6, no 999999" unforged "$txt" "$js" "$vpc" "$vj"
 sed 's/^/# /' "$txt" "$vpc"
 end=$(grep -E '^flow-end v-b ingress 10.0.0.2 10.0.0.3 [0-9]+ 82 6 ' "$txt")
 check "text: the flow's end, with conntrack's counters both ways" \

@@ -17,6 +17,7 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "sgnl.h"
+#include "nl.h"
 #include "flows.h"
 
 #define FLOWS_BUCKETS 4096		/* power of two */
@@ -139,12 +140,26 @@ void flows_start(struct flows *fl, uint32_t id, json_object *flow)
 	fl->n++;
 }
 
+static struct nla_policy counters_policy[CTA_COUNTERS_MAX + 1] = {
+	[CTA_COUNTERS_PACKETS] = { .type = NLA_U64 },
+	[CTA_COUNTERS_BYTES] = { .type = NLA_U64 },
+};
+
+static struct nla_policy times_policy[CTA_TIMESTAMP_MAX + 1] = {
+	[CTA_TIMESTAMP_START] = { .type = NLA_U64 },
+	[CTA_TIMESTAMP_STOP] = { .type = NLA_U64 },
+};
+
+static struct nla_policy ct_policy[CTA_MAX + 1] = {
+	[CTA_ID] = { .type = NLA_U32 },
+};
+
 static void put_counters(json_object *o, struct nlattr *nest, const char *packets,
 			 const char *bytes)
 {
 	struct nlattr *c[CTA_COUNTERS_MAX + 1];
 
-	if (!nest || nla_parse_nested(c, CTA_COUNTERS_MAX, nest, NULL) ||
+	if (!nest || nla_parse_nested(c, CTA_COUNTERS_MAX, nest, counters_policy) ||
 	    !c[CTA_COUNTERS_PACKETS] || !c[CTA_COUNTERS_BYTES])
 		return;
 	json_object_object_add(o, packets, json_object_new_int64(
@@ -159,7 +174,7 @@ static void put_times(json_object *o, json_object *start, struct nlattr *nest)
 	struct nlattr *t[CTA_TIMESTAMP_MAX + 1];
 	int64_t s = json_object_get_int64(start), e = time(NULL);
 
-	if (nest && !nla_parse_nested(t, CTA_TIMESTAMP_MAX, nest, NULL)) {
+	if (nest && !nla_parse_nested(t, CTA_TIMESTAMP_MAX, nest, times_policy)) {
 		if (t[CTA_TIMESTAMP_START])
 			s = (int64_t)(be64toh(nla_get_u64(t[CTA_TIMESTAMP_START])) / 1000000000);
 		if (t[CTA_TIMESTAMP_STOP])
@@ -199,9 +214,10 @@ static int on_destroy(struct nl_msg *msg, void *arg)
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct nlattr *tb[CTA_MAX + 1];
 
-	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_CTNETLINK ||
+	if (!sg_nl_from_kernel(msg) ||
+	    NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_CTNETLINK ||
 	    NFNL_MSG_TYPE(nlh->nlmsg_type) != IPCTNL_MSG_CT_DELETE ||
-	    nlmsg_parse(nlh, sizeof(struct nfgenmsg), tb, CTA_MAX, NULL) || !tb[CTA_ID])
+	    nlmsg_parse(nlh, sizeof(struct nfgenmsg), tb, CTA_MAX, ct_policy) || !tb[CTA_ID])
 		return NL_OK;
 	ended(arg, be32toh(nla_get_u32(tb[CTA_ID])), tb);
 	return NL_OK;

@@ -286,7 +286,8 @@ static int on_event(struct nl_msg *msg, void *arg)
 	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
 	json_object *o = NULL, *ev;
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, SECGROUP_A_MAX, NULL))
+	if (!sg_nl_from_kernel(msg) ||
+	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, SECGROUP_A_MAX, NULL))
 		return NL_SKIP;
 	if (gh->cmd == SECGROUP_CMD_FLOW ? !mon->flows : !mon->events)
 		return NL_OK;

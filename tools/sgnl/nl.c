@@ -109,7 +109,8 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
 	struct nlattr *tb[SECGROUP_A_MAX + 1];
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, SECGROUP_A_MAX, NULL))
+	if (!sg_nl_from_kernel(msg) ||
+	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, SECGROUP_A_MAX, NULL))
 		return NL_SKIP;
 	if (t->cb) {
 		int err = t->cb(tb, gh->cmd, t->arg);

@@ -26,6 +26,13 @@ int sg_nl_events_group(void);
 void sg_nl_sndbuf(int bytes);
 struct nl_sock *sg_nl_sock(void);
 
+/* @msg came from the kernel, not from another process of the netns
+ * writing to our socket's port (which anyone may) */
+static inline bool sg_nl_from_kernel(struct nl_msg *msg)
+{
+	return nlmsg_get_src(msg)->nl_pid == 0;
+}
+
 /* Parse a nest into @tb of @max entries. */
 int sg_nest(struct nlattr **tb, int max, struct nlattr *nest);
 
