@@ -34,6 +34,7 @@ static const struct nla_policy sg_config_op_policy[SECGROUP_A_MAX + 1] = {
 	[SECGROUP_A_MEMBER] = NLA_POLICY_NESTED(sg_cfg_member_policy),
 	[SECGROUP_A_ATTACH] = NLA_POLICY_NESTED(sg_cfg_attach_policy),
 	[SECGROUP_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SECGROUP_F_ALL),
+	[SECGROUP_A_GEN] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
 /* ---- helpers for the handlers ---- */
@@ -139,6 +140,22 @@ int sg_dump_one(struct sk_buff *skb, struct netlink_callback *cb, int err)
 	if (!err)
 		nl_dump_check_consistent(cb, nlmsg_hdr(skb));
 	return err;
+}
+
+/*
+ * The message just filled from @start in @skb carries the generation it
+ * was read at, for a CONFIG_REPLACE built from it to name.
+ */
+int sg_dump_put_gen(struct sk_buff *skb, int start, u32 gen)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)(skb->data + start);
+
+	if (nla_put_u32(skb, SECGROUP_A_GEN, gen)) {
+		nlmsg_trim(skb, nlh);
+		return -EMSGSIZE;
+	}
+	nlmsg_end(skb, nlh);
+	return 0;
 }
 
 /* ---- events: every change bumps the generation dumps check ---- */

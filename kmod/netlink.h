@@ -46,6 +46,7 @@ struct sg_group *sg_nl_group(struct sg_net *sn, struct nlattr **tb, int id_attr,
 bool sg_nl_flush(struct genl_info *info);
 int sg_nl_reply(struct genl_info *info, struct sk_buff *msg, int err);
 int sg_dump_one(struct sk_buff *skb, struct netlink_callback *cb, int err);
+int sg_dump_put_gen(struct sk_buff *skb, int start, u32 gen);
 
 /* filling replies and events */
 int sg_put_addr(struct sk_buff *skb, int a4, int a6, const struct sg_addr *a);

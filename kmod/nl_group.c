@@ -333,15 +333,18 @@ int sg_nl_group_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct sg_net *sn = sg_pernet(sock_net(skb->sk));
 	struct sg_group *g;
 	long idx = 0, start = cb->args[0];
+	int at, err;
 
 	mutex_lock(&sn->lock);
 	cb->seq = sn->gen;
 	list_for_each_entry(g, &sn->groups, node) {
 		if (idx++ < start)
 			continue;
-		if (sg_dump_one(skb, cb, sg_fill_group(skb, g, NETLINK_CB(cb->skb).portid,
-						       cb->nlh->nlmsg_seq, NLM_F_MULTI,
-						       SECGROUP_CMD_GROUP_GET))) {
+		at = skb->len;
+		err = sg_fill_group(skb, g, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				    NLM_F_MULTI, SECGROUP_CMD_GROUP_GET) ?:
+		      sg_dump_put_gen(skb, at, sn->gen);
+		if (sg_dump_one(skb, cb, err)) {
 			idx--;
 			if (!skb->len)	/* too big even alone: say so */
 				idx = -EMSGSIZE;

@@ -696,6 +696,13 @@ int sg_nl_config_replace(struct sk_buff *skb, struct genl_info *info)
 
 	if (info->attrs[SECGROUP_A_FLAGS])
 		flags = nla_get_u32(info->attrs[SECGROUP_A_FLAGS]);
+	/* built from a read that a change has overtaken since */
+	if (info->attrs[SECGROUP_A_GEN] &&
+	    nla_get_u32(info->attrs[SECGROUP_A_GEN]) != sn->gen) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SECGROUP_A_GEN],
+				    "the configuration changed since it was read: read it again");
+		return -EAGAIN;
+	}
 	rp = kzalloc(sizeof(*rp), GFP_KERNEL_ACCOUNT);
 	if (!rp)
 		return -ENOMEM;

@@ -133,5 +133,27 @@ check "attach ... group addr addr 10.0.2.10: one address, two groups" test "$(ad
 printf 'attach dev v-app group app group addr addr 10.0.2.10 addr fd00::9\n' >"$tmp/addr.b"
 check "... and the same in a batch" sh -c "sgnl -b $tmp/addr.b"
 check "... gives both addresses" test "$(addrs)" = "10.0.2.10 fd00::9 2"
+# A batch and another writer at once: a batch reads, changes and replaces,
+# naming the generation it read; a change that came in between is not
+# undone: the kernel refuses the replace (EAGAIN) and the batch reads again.
+sgnl group add race >/dev/null
+( for i in $(seq 60); do sgnl member add race 10.9.0.$i || echo "# member $i failed"; done ) &
+w=$!
+bad=0
+for i in $(seq 15); do
+	echo "rule add race ingress tcp port $((2000 + i)) from 10.0.0.0/8" | sgnl -b - 2>&1 |
+		sed 's/^/# /'
+	[ "${PIPESTATUS[1]}" = 0 ] || bad=$((bad + 1))
+done
+wait $w
+count() {	# count members | count rules: the group's members, its ingress rules
+	sgnl -j group show race | python3 -c "import json, sys
+g = json.load(sys.stdin)[0]
+print(len([x for x in g['$1'] if '$1' == 'members' or x['direction'] == 'ingress']))"
+}
+check "15 batches beside 60 member adds: every batch made" [ "$bad" = 0 ]
+check "... no member undone: 60" [ "$(count members)" = 60 ]
+check "... no rule lost: 15" [ "$(count rules)" = 15 ]
+[ "$(count rules)" = 15 ] || sgnl group show race | sed 's/^/# /'
 rm -rf "$tmp"
 finish

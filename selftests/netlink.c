@@ -1065,6 +1065,45 @@ TEST_F(sg, committed_despite_lost_reply)
  * A dump that a change interrupts says so (NLM_F_DUMP_INTR), so that the
  * reader starts again instead of trusting a mix of two states.
  */
+/*
+ * A replace built from a read names the generation it read: a change in
+ * between makes it fail with EAGAIN, changing nothing (sgnl -b reads
+ * again), instead of undoing that change.
+ */
+TEST_F(sg, config_replace_generation)
+{
+	uint32_t gen, now;
+	size_t len;
+	struct nl_msg *m;
+
+	free(state(&self->c, &len));
+	gen = self->c.gen;
+	ASSERT_NE(0, gen);
+	ASSERT_EQ(0, rule_add(&self->c, self->web, 443));	/* another writer */
+	free(state(&self->c, &len));
+	now = self->c.gen;
+	EXPECT_NE(gen, now);
+
+	m = cfg_msg(&self->c, 0);
+	nla_put_u32(m, SECGROUP_A_GEN, gen);
+	cfg_group(m, "web", 80);
+	REJECT(m, -EAGAIN);
+	EXPECT_NE(NULL, strstr(self->c.msg, "changed since it was read"));
+
+	m = cfg_msg(&self->c, 0);
+	nla_put_u32(m, SECGROUP_A_GEN, 0);
+	cfg_group(m, "web", 80);
+	REJECT(m, -ERANGE);
+
+	/* at the generation it was read at: made */
+	m = cfg_msg(&self->c, 0);
+	nla_put_u32(m, SECGROUP_A_GEN, now);
+	cfg_group(m, "web", 80);
+	EXPECT_EQ(0, talk(&self->c, m)) TH_LOG("%s", self->c.msg);
+	free(state(&self->c, &len));
+	EXPECT_NE(now, self->c.gen);
+}
+
 TEST_F(sg, dump_interrupted)
 {
 	static char buf[1 << 16];

@@ -63,13 +63,22 @@ static int on_err(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 static int on_valid(struct nl_msg *m, void *arg)
 {
 	struct conn *c = arg;
-	struct nlmsghdr *nlh = nlmsg_hdr(m);
+	struct nlmsghdr *nlh = nlmsg_hdr(m), *copy;
+	struct nlattr *a;
+	int rem;
 
 	c->buf = realloc(c->buf, c->len + nlh->nlmsg_len);
-	memcpy(c->buf + c->len, nlh, nlh->nlmsg_len);
+	copy = memcpy(c->buf + c->len, nlh, nlh->nlmsg_len);
 	/* the sequence number differs between dumps; blank it */
-	((struct nlmsghdr *)(c->buf + c->len))->nlmsg_seq = 0;
-	((struct nlmsghdr *)(c->buf + c->len))->nlmsg_pid = 0;
+	copy->nlmsg_seq = 0;
+	copy->nlmsg_pid = 0;
+	/* and the generation, which is no part of the state: kept apart */
+	nlmsg_for_each_attr(a, copy, GENL_HDRLEN, rem) {
+		if (nla_type(a) == SECGROUP_A_GEN && nla_len(a) == sizeof(uint32_t)) {
+			c->gen = nla_get_u32(a);
+			memset(nla_data(a), 0, sizeof(uint32_t));
+		}
+	}
 	c->len += nlh->nlmsg_len;
 	return NL_OK;
 }

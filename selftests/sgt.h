@@ -18,6 +18,7 @@ struct conn {
 	int err;
 	int done;
 	char msg[256];
+	uint32_t gen;		/* the generation the last group dump read */
 	/* a dump's messages, concatenated */
 	char *buf;
 	size_t len;

@@ -16,6 +16,7 @@
 #include "nl.h"
 
 char sg_nl_errmsg[512];
+int sg_nl_last_err;
 
 static char *names[64] = { "default" };
 static int nnames = 1;

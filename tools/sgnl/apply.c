@@ -53,7 +53,7 @@ int cmd_apply(struct args *a)
 		nchanges = config_diff(have, want, changes);
 	}
 	err = config_send(want, (dry ? SECGROUP_F_DRY_RUN : 0) | (flush ? SECGROUP_F_FLUSH : 0),
-			  dry ? "apply dry-run" : "apply");
+			  0, dry ? "apply dry-run" : "apply");
 	if (!err && dry && opts.json)
 		print_json(changes);
 	else if (!err && dry)

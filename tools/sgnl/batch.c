@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sgnl.h"
 #include "config.h"
@@ -678,6 +679,39 @@ static int b_pass(struct batch *b, struct lines *l)
 	return err;
 }
 
+/*
+ * The lines made to the configuration as read, sent only if nothing
+ * changed it since (its generation): or -EAGAIN, to read it again.
+ */
+static int atomic_once(const char *file, struct lines *l)
+{
+	struct batch b = { .file = file };
+	uint32_t gen;
+	int err;
+
+	b.kgroups = groups_fetch();
+	gen = groups_gen;
+	b.krules = b.kgroups ? rules_fetch(0) : NULL;
+	b.model = b.krules ? config_fetch() : NULL;
+	if (!b.model)	/* a dump that a change cut: read again */
+		err = sg_nl_last_err == -EAGAIN ? -EAGAIN : nl_err("batch", -EIO);
+	else
+		err = b_pass(&b, l);
+	/* no attach or detach: the replace leaves every attachment as it is,
+	 * one that a runtime makes meanwhile too */
+	if (!err && !b.attachments)
+		json_object_object_del(b.model, "attachments");
+	if (!err)
+		err = config_apply(b.model, file, b.flags, gen, "batch");
+	json_object_put(b.model);
+	json_object_put(b.krules);
+	json_object_put(b.kgroups);
+	return err;
+}
+
+/* reads a batch may take while other writers change the configuration */
+#define BATCH_TRIES 20
+
 static int atomic(const char *file, struct lines *l)
 {
 	struct batch b = { .file = file };
@@ -688,23 +722,17 @@ static int atomic(const char *file, struct lines *l)
 		;
 	if (err || i == l->n)	/* nothing to change */
 		return err;
-	b.kgroups = groups_fetch();
-	b.krules = b.kgroups ? rules_fetch(0) : NULL;
-	b.model = b.krules ? config_fetch() : NULL;
-	if (!b.model)
-		err = nl_err("batch", -EIO);
-	else
-		err = b_pass(&b, l);
-	/* no attach or detach: the replace leaves every attachment as it is,
-	 * one that a runtime makes meanwhile too */
-	if (!err && !b.attachments)
-		json_object_object_del(b.model, "attachments");
-	if (!err)
-		err = config_apply(b.model, file, b.flags, "batch");
-	json_object_put(b.model);
-	json_object_put(b.krules);
-	json_object_put(b.kgroups);
-	return err;
+	/* another change came between the read and the replace: again,
+	 * after a pause of 1 to 2^i ms (at most 128), out of step with the
+	 * other writer */
+	srand(getpid());
+	for (i = 0; i < BATCH_TRIES; i++) {
+		err = atomic_once(file, l);
+		if (err != -EAGAIN)
+			return err;
+		usleep(1000 * (1 + rand() % (1 << (i < 7 ? i : 7))));
+	}
+	return nl_err("batch", -EAGAIN);
 }
 
 /* the old way: each line as it is read, failures told, the rest still run */

@@ -51,7 +51,8 @@ int config_diff(json_object *have, json_object *want, json_object *out);
 /* replace.c: send a model (read by config_read) or a file's object
  * (config_apply checks it first) with @flags; 0 or the exit status,
  * failures told as @what's */
-int config_send(json_object *want, uint32_t flags, const char *what);
-int config_apply(json_object *in, const char *file, uint32_t flags, const char *what);
+int config_send(json_object *want, uint32_t flags, uint32_t gen, const char *what);
+int config_apply(json_object *in, const char *file, uint32_t flags, uint32_t gen,
+		 const char *what);
 
 #endif

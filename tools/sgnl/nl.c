@@ -20,6 +20,7 @@
 static struct nl_sock *sk;
 static int family = -1;
 char sg_nl_errmsg[512];
+int sg_nl_last_err;
 
 struct nl_sock *sg_nl_sock(void)
 {
@@ -197,10 +198,12 @@ int sg_nl_talk(struct nl_msg *msg, sg_msg_cb cb, void *arg)
 	while (!t.done && !t.err) {
 		err = nl_recvmsgs(sk, c);
 		if (err < 0 && !t.err) {
-			t.err = -EIO;
+			/* a change came during the dump: read it again */
+			t.err = err == -NLE_DUMP_INTR ? -EAGAIN : -EIO;
 			break;
 		}
 	}
 	nl_cb_put(c);
+	sg_nl_last_err = t.err;
 	return t.err;
 }

@@ -20,6 +20,8 @@ struct nl_msg *sg_msg(uint8_t cmd, int flags);
  * the kernel's extack message in sg_nl_errmsg. */
 int sg_nl_talk(struct nl_msg *msg, sg_msg_cb cb, void *arg);
 extern char sg_nl_errmsg[512];
+/* what the last sg_nl_talk() returned: -EAGAIN for a dump a change cut */
+extern int sg_nl_last_err;
 int sg_nl_family(void);
 int sg_nl_events_group(void);
 /* let the socket take one request of @bytes */

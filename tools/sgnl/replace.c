@@ -114,7 +114,8 @@ static int put_attach(struct nl_msg *m, json_object *at, int *fd)
 }
 
 /* Send @model; @fds collects the cgroup directories held open for it. */
-static int send_model(json_object *model, uint32_t flags, int *fds, size_t *nfds)
+static int send_model(json_object *model, uint32_t flags, uint32_t gen, int *fds,
+		      size_t *nfds)
 {
 	json_object *groups = jget(model, "groups"), *atts = jget(model, "attachments");
 	struct nl_msg *m = nlmsg_alloc_size(CONFIG_MSG_MAX);
@@ -127,7 +128,8 @@ static int send_model(json_object *model, uint32_t flags, int *fds, size_t *nfds
 		goto fail;
 	if (atts)	/* the file lists every attachment */
 		flags |= SECGROUP_F_ATTACHMENTS;
-	if (flags && nla_put_u32(m, SECGROUP_A_FLAGS, flags))
+	if ((flags && nla_put_u32(m, SECGROUP_A_FLAGS, flags)) ||
+	    (gen && nla_put_u32(m, SECGROUP_A_GEN, gen)))
 		goto fail;
 	/* groups first: rules name them, and may name any */
 	for (i = 0; i < json_object_array_length(groups); i++)
@@ -155,9 +157,11 @@ fail:
 	return err;
 }
 
-/* Send the model @want (as read_model gives it) with request @flags;
- * 0, or the exit status with the failure reported as @what's */
-int config_send(json_object *want, uint32_t flags, const char *what)
+/* Send the model @want (as read_model gives it) with request @flags, if
+ * the configuration is still at generation @gen (0: whatever it is); 0,
+ * -EAGAIN (not reported) when it is not, or the exit status with the
+ * failure reported as @what's */
+int config_send(json_object *want, uint32_t flags, uint32_t gen, const char *what)
 {
 	json_object *atts = jget(want, "attachments");
 	size_t nfds = 0, i;
@@ -166,10 +170,10 @@ int config_send(json_object *want, uint32_t flags, const char *what)
 	fds = calloc((atts ? json_object_array_length(atts) : 0) + 1, sizeof(*fds));
 	if (!fds)
 		return nl_err(what, -ENOMEM);
-	err = send_model(want, flags, fds, &nfds);
+	err = send_model(want, flags, gen, fds, &nfds);
 	if (err == -ENODEV)	/* an instance that is gone: told already */
 		err = 1;
-	else if (err)
+	else if (err && !(err == -EAGAIN && gen))
 		err = nl_err(what, err);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
@@ -178,14 +182,15 @@ int config_send(json_object *want, uint32_t flags, const char *what)
 }
 
 /* Check @in, a configuration as `save` writes it, and send it (batch.c). */
-int config_apply(json_object *in, const char *file, uint32_t flags, const char *what)
+int config_apply(json_object *in, const char *file, uint32_t flags, uint32_t gen,
+		 const char *what)
 {
 	json_object *want = NULL;
 	int err;
 
 	err = config_read(file, in, &want);
 	if (!err)
-		err = config_send(want, flags, what);
+		err = config_send(want, flags, gen, what);
 	json_object_put(want);
 	return err;
 }

@@ -47,6 +47,8 @@ int split_words(char *line, char **argv, int max);
 /* Groups: resolve NAME|ID to an id, fetch them all as JSON. */
 int group_resolve(const char *s, uint32_t *id);
 json_object *groups_fetch(void);		/* array, creation order */
+/* the configuration's generation when the last groups_fetch() began */
+extern uint32_t groups_gen;
 json_object *rules_fetch(uint32_t group);	/* array; 0: every group */
 json_object *attach_fetch(void);
 const char *group_name(json_object *groups, uint32_t id);

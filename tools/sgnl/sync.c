@@ -190,7 +190,7 @@ static void enforce(struct agent *ag, struct etcd_kvs *kvs)
 	if ((ag->applied && !strcmp(ag->applied, text)) ||
 	    (ag->refused && !strcmp(ag->refused, text)))
 		goto out;	/* in force already, or refused already */
-	if (config_send(want, 0, "sync")) {
+	if (config_send(want, 0, 0, "sync")) {
 		say("the kernel refused revision %lld (above): refused whole, the last good "
 		    "state stays", (long long)ag->rev);
 		free(ag->refused);

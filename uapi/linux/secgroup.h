@@ -131,6 +131,10 @@ enum secgroup_attr {
 	SECGROUP_A_MEMBER,		/* nest, SECGROUP_MEMBER_A_* */
 	SECGROUP_A_FLAGS,		/* u32, SECGROUP_F_* */
 	SECGROUP_A_FLOW,		/* nest, SECGROUP_FLOW_A_* */
+	SECGROUP_A_GEN,			/* u32, the configuration's generation:
+					 * in each GROUP_GET dump message; in
+					 * CONFIG_REPLACE, the one it was built
+					 * from (EAGAIN once it changed) */
 
 	__SECGROUP_A_MAX
 };
