@@ -50,6 +50,19 @@ static bool sg_src_allowed(const struct sg_policy *pol, const struct sg_addr *sr
 	return false;
 }
 
+/* Conntrack's timestamps are a kernel option (the debug kernel has none). */
+#ifdef CONFIG_NF_CONNTRACK_TIMESTAMP
+static void sg_flow_tstamp(struct nf_conn *ct)
+{
+	if (!nf_conn_tstamp_find(ct))
+		nf_ct_ext_add(ct, NF_CT_EXT_TSTAMP, GFP_ATOMIC);
+}
+#else
+static void sg_flow_tstamp(struct nf_conn *ct)
+{
+}
+#endif
+
 /*
  * Counters and times for the end of a logged connection: conntrack's own
  * accounting and timestamp extensions, added to this one connection before
@@ -71,8 +84,7 @@ static void sg_flow_account(struct nf_conn *ct, const struct sk_buff *skb)
 			atomic64_set(&acct->counter[IP_CT_DIR_ORIGINAL].bytes, skb->len);
 		}
 	}
-	if (!nf_conn_tstamp_find(ct))
-		nf_ct_ext_add(ct, NF_CT_EXT_TSTAMP, GFP_ATOMIC);
+	sg_flow_tstamp(ct);
 }
 
 static void sg_flow_log(struct sg_net *sn, const struct sg_attach *att,
