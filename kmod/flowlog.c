@@ -53,10 +53,12 @@ static void sg_flowlog_drain(struct work_struct *work)
 	}
 }
 
-void sg_flowlog_record(struct sg_net *sn, const struct sg_flow *f)
+/* Whether @f was recorded (not over the rate, nor the ring full). */
+bool sg_flowlog_record(struct sg_net *sn, const struct sg_flow *f)
 {
 	struct sg_flowlog *fl = sn->flowlog;
 	struct sg_flow_ring *r;
+	bool recorded = false;
 	u32 head, tail;
 
 	local_bh_disable();
@@ -79,8 +81,10 @@ void sg_flowlog_record(struct sg_net *sn, const struct sg_flow *f)
 	/* publish the record before the new head (the drain acquires head) */
 	smp_store_release(&r->head, head + 1);
 	schedule_work(&fl->work);
+	recorded = true;
 out:
 	local_bh_enable();
+	return recorded;
 }
 
 int sg_flowlog_init(struct sg_net *sn)

@@ -69,13 +69,17 @@ static void sg_flow_tstamp(struct nf_conn *ct)
  * it is confirmed, so that its destroy event carries them (sgnl monitor's
  * end records).  The first packet passed conntrack before the counters
  * existed: it is counted here.  GFP_ATOMIC, once per logged connection, as
- * conntrack adds them itself when the netns turns them on.
+ * conntrack adds them itself when the netns turns them on.  Not to an
+ * entry another packet holds too (a clone that a bridge floods, a
+ * multicast copy, maybe on another CPU): its extensions must not move
+ * under that packet, as openvswitch's conntrack says.
  */
 static void sg_flow_account(struct nf_conn *ct, const struct sk_buff *skb)
 {
 	struct nf_conn_acct *acct;
 
-	if (nf_ct_is_confirmed(ct) || nf_ct_is_template(ct))
+	if (nf_ct_is_confirmed(ct) || nf_ct_is_template(ct) ||
+	    refcount_read(&ct->ct_general.use) > 1)	/* 6.1's nf_ct_shared() */
 		return;
 	if (!nf_conn_acct_find(ct)) {
 		acct = nf_ct_ext_add(ct, NF_CT_EXT_ACCT, GFP_ATOMIC);
@@ -103,12 +107,12 @@ static void sg_flow_log(struct sg_net *sn, const struct sg_attach *att,
 		.len = skb->len,
 	};
 
-	if (ct && verdict == SECGROUP_VERDICT_ACCEPT) {
-		sg_flow_account(ct, skb);
-		/* as ctnetlink's CTA_ID reads, and conntrack -L -o id shows it */
+	/* as ctnetlink's CTA_ID reads, and conntrack -L -o id shows it */
+	if (ct && verdict == SECGROUP_VERDICT_ACCEPT)
 		f.ct_id = be32_to_cpu((__force __be32)nf_ct_get_id(ct));
-	}
-	sg_flowlog_record(sn, &f);
+	/* counters only for a record that the rate limit let through */
+	if (sg_flowlog_record(sn, &f) && f.ct_id)
+		sg_flow_account(ct, skb);
 }
 
 /* One packet on its way through a hook. */

@@ -312,7 +312,7 @@ int sg_nl_group_get(struct sk_buff *skb, struct genl_info *info)
 
 /*
  * A group's message can outgrow a page (1,000 IPv6 members, 50 long tags):
- * ask for dump buffers that fit the largest one.
+ * ask for dump buffers that fit the largest one, with its generation.
  */
 int sg_nl_group_dump_start(struct netlink_callback *cb)
 {
@@ -324,6 +324,7 @@ int sg_nl_group_dump_start(struct netlink_callback *cb)
 	list_for_each_entry(g, &sn->groups, node)
 		size = max(size, sg_group_msg_size(g));
 	mutex_unlock(&sn->lock);
+	size += nla_total_size(sizeof(u32));	/* SECGROUP_A_GEN */
 	cb->min_dump_alloc = min_t(size_t, size, U16_MAX);
 	return 0;
 }

@@ -303,7 +303,7 @@ void sg_ct_flush(struct sg_net *sn);
 int sg_flowlog_init(struct sg_net *sn);
 void sg_flowlog_exit(struct sg_net *sn);
 struct sg_flow;
-void sg_flowlog_record(struct sg_net *sn, const struct sg_flow *f);
+bool sg_flowlog_record(struct sg_net *sn, const struct sg_flow *f);
 
 /* netlink.c */
 int sg_genl_init(void);

@@ -8,6 +8,10 @@ ignore it.
                                       id ID, with 999999 packets and bytes
   nlforge.py sg-flow FAMILY IFINDEX   a secgroup flow record: ACCEPT,
                                       6.6.6.6:4444 -> 10.0.0.3:4444, on IFINDEX
+  nlforge.py error                    an error (EPERM) to every netfilter socket
+
+Prints how many were sent: the kernel refuses a sender without
+CAP_NET_ADMIN, and any sender but itself to a socket connected to it.
 """
 import socket
 import struct
@@ -49,7 +53,9 @@ def send(proto, mtype, body):
 
 
 def main():
-    if sys.argv[1] == "ct-destroy":
+    if sys.argv[1] == "error":
+        n = send(NETLINK_NETFILTER, 2, struct.pack("=i", -1) + struct.pack("=IHHII", 16, 0, 0, 0, 0))
+    elif sys.argv[1] == "ct-destroy":
         ctid = int(sys.argv[2])
         counters = attr(1, struct.pack(">Q", 999999)) + attr(2, struct.pack(">Q", 999999))
         body = struct.pack("=BBH", socket.AF_INET, 0, 0) + attr(12, struct.pack(">I", ctid)) + \

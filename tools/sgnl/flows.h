@@ -14,8 +14,8 @@ struct flows;
 /* listen to conntrack's destroy events; NULL (said on stderr): no ends */
 struct flows *flows_open(flow_end_fn end, void *arg);
 int flows_fd(struct flows *fl);
-/* @flow (its "start" set) waits for the end of connection @id */
-void flows_start(struct flows *fl, uint32_t id, json_object *flow);
+/* @flow (its "start" set), of @instance, waits for the end of connection @id */
+void flows_start(struct flows *fl, uint32_t id, json_object *flow, const char *instance);
 /* read what conntrack said; 0, or a libnl error */
 int flows_recv(struct flows *fl);
 

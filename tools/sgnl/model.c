@@ -99,11 +99,15 @@ static json_object *kernel_attach(json_object *at, json_object *groups)
 
 json_object *config_fetch(void)
 {
-	json_object *groups = groups_fetch(), *rules = rules_fetch(0), *atts = attach_fetch();
+	json_object *groups, *rules = NULL, *atts = NULL;
 	json_object *m = NULL, *list, *by_group = json_object_new_object();
 	size_t i;
 
-	if (!groups || !rules || !atts)
+	/* the first that fails stops it: sg_nl_last_err says why */
+	groups = groups_fetch();
+	rules = groups ? rules_fetch(0) : NULL;
+	atts = rules ? attach_fetch() : NULL;
+	if (!atts)
 		goto out;
 	for (i = 0; i < json_object_array_length(rules); i++) {
 		json_object *r = json_object_array_get_idx(rules, i);

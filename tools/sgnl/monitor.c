@@ -114,6 +114,16 @@ static json_object *flow_json(struct nlattr *nest)
 	return o;
 }
 
+/* the instance of flow record @o: its device, or cgroup-ID */
+static const char *instance_of(json_object *o, char *buf, size_t len)
+{
+	if (json_object_object_get(o, "interface"))
+		snprintf(buf, len, "%s", safe(jstr(o, "interface")));
+	else
+		snprintf(buf, len, "cgroup-%s", jstr(o, "cgroup_id") ?: "?");
+	return buf;
+}
+
 /*
  * One VPC Flow Logs version 2 line (or object, with -j) for one direction
  * of @o: the record's own (@reply false) or its replies'.  interface-id is
@@ -131,10 +141,7 @@ static void vpc_line(struct mon *mon, json_object *o, bool reply)
 	json_object *j;
 	size_t i;
 
-	if (json_object_object_get(o, "interface"))
-		snprintf(iface, sizeof(iface), "%s", safe(jstr(o, "interface")));
-	else
-		snprintf(iface, sizeof(iface), "cgroup-%s", jstr(o, "cgroup_id"));
+	instance_of(o, iface, sizeof(iface));
 	v[0] = "2";
 	v[1] = mon->account;
 	v[2] = iface;
@@ -169,6 +176,7 @@ static void vpc_line(struct mon *mon, json_object *o, bool reply)
 static void flow_ended(json_object *o, void *arg)
 {
 	struct mon *mon = arg;
+	char inst[48];
 	json_object *ev;
 
 	if (mon->vpc) {
@@ -181,7 +189,7 @@ static void flow_ended(json_object *o, void *arg)
 			printf("%s ", mon->now);
 		}
 		printf("flow-end %s %s %s %s %s %s %s packets %s bytes %s reply-packets %s reply-bytes %s start %s end %s\n",
-		       safe(jstr(o, "interface") ?: "-"), jstr(o, "direction"),
+		       instance_of(o, inst, sizeof(inst)), jstr(o, "direction"),
 		       jstr(o, "srcaddr"), jstr(o, "dstaddr"), jstr(o, "srcport"),
 		       jstr(o, "dstport"), jstr(o, "protocol"), jstr(o, "packets") ?: "-",
 		       jstr(o, "bytes") ?: "-", jstr(o, "reply_packets") ?: "-",
@@ -204,9 +212,11 @@ static void flow_ended(json_object *o, void *arg)
 static bool flow_heard(struct mon *mon, json_object *o)
 {
 	json_object *id = json_object_object_get(o, "ct_id");
+	char inst[48];
 
 	if (id && mon->fl)
-		flows_start(mon->fl, (uint32_t)json_object_get_int64(id), o);
+		flows_start(mon->fl, (uint32_t)json_object_get_int64(id), o,
+			    instance_of(o, inst, sizeof(inst)));
 	if (!mon->vpc)
 		return false;
 	if (!id || !mon->fl)	/* rejected, or no end to wait for */
@@ -301,7 +311,9 @@ static int on_event(struct nl_msg *msg, void *arg)
 		if (flow_heard(mon, o))
 			goto out;
 		if (!opts.json) {
-			printf("flow %s %s %s %s %s %s %s %s %s %s\n", safe(FS("interface")),
+			char inst[48];
+
+			printf("flow %s %s %s %s %s %s %s %s %s %s\n", instance_of(o, inst, sizeof(inst)),
 			       FS("direction"), FS("srcaddr"), FS("dstaddr"), FS("srcport"),
 			       FS("dstport"), FS("protocol"), FS("action"), FS("group"), FS("rule"));
 			goto out;
@@ -390,20 +402,17 @@ static int monitor_loop(struct mon *mon, struct nl_sock *sk)
 			perror("sgnl: monitor: poll");
 			return 1;
 		}
-		if (pfd[1].revents && (err = flows_recv(mon->fl))) {
-			fprintf(stderr, "sgnl: monitor: conntrack: %s\n", nl_geterror(err));
+		/* records first: an end read before its start waits less */
+		err = pfd[0].revents ? nl_recvmsgs_default(sk) : 0;
+		/* the socket overran (ENOBUFS): say so and go on, as ip monitor does */
+		if (err == -NLE_NOMEM)
+			fprintf(stderr, "sgnl: monitor: events were lost (the socket overran)\n");
+		else if (err < 0 && err != -NLE_INTR && err != -NLE_AGAIN) {
+			fprintf(stderr, "sgnl: monitor: %s\n", nl_geterror(err));
 			return 1;
 		}
-		if (!pfd[0].revents)
-			continue;
-		err = nl_recvmsgs_default(sk);
-		/* the socket overran (ENOBUFS): say so and go on, as ip monitor does */
-		if (err == -NLE_NOMEM) {
-			fprintf(stderr, "sgnl: monitor: events were lost (the socket overran)\n");
-			continue;
-		}
-		if (err < 0 && err != -NLE_INTR && err != -NLE_AGAIN) {
-			fprintf(stderr, "sgnl: monitor: %s\n", nl_geterror(err));
+		if (pfd[1].revents && (err = flows_recv(mon->fl))) {
+			fprintf(stderr, "sgnl: monitor: conntrack: %s\n", nl_geterror(err));
 			return 1;
 		}
 	}

@@ -41,7 +41,7 @@ int sg_nl_open(void)
 	sk = nl_socket_alloc();
 	if (!sk)
 		return -ENOMEM;
-	if (genl_connect(sk)) {
+	if (genl_connect(sk) || sg_nl_kernel_only(sk)) {
 		nl_socket_free(sk);
 		sk = NULL;
 		return -ECONNREFUSED;

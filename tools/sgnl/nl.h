@@ -10,6 +10,8 @@
 typedef int (*sg_msg_cb)(struct nlattr **tb, uint8_t cmd, void *arg);
 
 #include <stdbool.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
 
 int sg_nl_open(void);
 /* open on first use, or say the module is missing and exit 1 */
@@ -29,10 +31,26 @@ void sg_nl_sndbuf(int bytes);
 struct nl_sock *sg_nl_sock(void);
 
 /* @msg came from the kernel, not from another process of the netns
- * writing to our socket's port (which anyone may) */
+ * writing to our socket's port (CAP_NET_ADMIN in the netns may) */
 static inline bool sg_nl_from_kernel(struct nl_msg *msg)
 {
 	return nlmsg_get_src(msg)->nl_pid == 0;
+}
+
+/* Only the kernel may write to @sk's port from now on: another sender
+ * gets ECONNREFUSED, whatever the message (an error, a done, an ack). */
+static inline int sg_nl_kernel_only(struct nl_sock *sk)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+
+	return connect(nl_socket_get_fd(sk), (struct sockaddr *)&kernel, sizeof(kernel));
+}
+
+/* a receive buffer of @bytes, beyond net.core.rmem_max with CAP_NET_ADMIN */
+static inline void sg_nl_rcvbuf(struct nl_sock *sk, int bytes)
+{
+	if (setsockopt(nl_socket_get_fd(sk), SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)))
+		setsockopt(nl_socket_get_fd(sk), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
 }
 
 /* Parse a nest into @tb of @max entries. */

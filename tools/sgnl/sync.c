@@ -339,7 +339,7 @@ static int ev_open(struct agent *ag)
 	int grp = sg_nl_events_group();
 
 	ag->ev = nl_socket_alloc();
-	if (grp < 0 || !ag->ev || genl_connect(ag->ev) ||
+	if (grp < 0 || !ag->ev || genl_connect(ag->ev) || sg_nl_kernel_only(ag->ev) ||
 	    nl_socket_add_membership(ag->ev, grp) || nl_socket_set_nonblocking(ag->ev))
 		return -1;
 	nl_socket_set_buffer_size(ag->ev, 1 << 20, 0);
