@@ -52,6 +52,7 @@ struct flows {
 	struct pending *bucket[FLOWS_BUCKETS];
 	struct pending *oldest, *newest;
 	unsigned int n;
+	bool full_said;			/* that the oldest give way */
 	json_object *per_instance;	/* instance -> flows waiting */
 	json_object *warned;		/* instances told they are full */
 	struct {
@@ -151,22 +152,6 @@ static void drop_pending(struct flows *fl, struct pending *p)
 	free(p);
 }
 
-/* the same instance, direction and connection: a retransmitted first packet */
-static bool same_flow(json_object *a, json_object *b)
-{
-	static const char *const keys[] = { "interface", "cgroup_id", "direction" };
-	size_t i;
-
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		json_object *x = json_object_object_get(a, keys[i]);
-		json_object *y = json_object_object_get(b, keys[i]);
-
-		if (!x != !y || (x && strcmp(json_object_get_string(x), json_object_get_string(y))))
-			return false;
-	}
-	return true;
-}
-
 /* the connection a flow record names: its id, protocol and source */
 static bool record_key(json_object *flow, uint32_t id, struct conn_key *k)
 {
@@ -188,7 +173,7 @@ void flows_start(struct flows *fl, uint32_t id, json_object *flow, const char *i
 	struct conn_key k;
 	struct pending *p;
 	unsigned int i;
-	char who[96];
+	char who[96], other[96];
 
 	if (!record_key(flow, id, &k))
 		return;
@@ -203,8 +188,10 @@ void flows_start(struct flows *fl, uint32_t id, json_object *flow, const char *i
 			json_object_object_add(fl->gone[i].ended, who, json_object_new_boolean(1));
 			return;
 		}
+	/* the same instance and direction: a first packet sent again */
 	for (p = *slot(fl, id); p; p = p->next)
-		if (key_eq(&p->key, &k) && same_flow(p->flow, flow))
+		if (key_eq(&p->key, &k) &&
+		    !strcmp(flow_who(p->flow, p->instance, other, sizeof(other)), who))
 			return;
 	if (instance_add(fl, instance, 0) >= FLOWS_PER_INSTANCE) {
 		if (!json_object_object_get(fl->warned, instance))
@@ -214,9 +201,13 @@ void flows_start(struct flows *fl, uint32_t id, json_object *flow, const char *i
 		return;
 	}
 	if (fl->n == FLOWS_MAX) {
-		fprintf(stderr, "sgnl: monitor: %d flows wait for their end: the oldest will not be ended\n",
-			FLOWS_MAX);
+		if (!fl->full_said)	/* once, until there is room again */
+			fprintf(stderr, "sgnl: monitor: %d flows wait for their end: the oldest will not be ended\n",
+				FLOWS_MAX);
+		fl->full_said = true;
 		drop_pending(fl, fl->oldest);
+	} else if (fl->n < FLOWS_MAX / 2) {
+		fl->full_said = false;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p || !(p->instance = strdup(instance))) {
