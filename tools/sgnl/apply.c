@@ -13,7 +13,8 @@
 int cmd_apply(struct args *a)
 {
 	const char *file = next(a);
-	json_object *in, *want = NULL, *have = NULL, *changes = NULL;
+	struct conf *want = NULL, *have = NULL;
+	json_object *in, *changes = NULL;
 	bool dry = false, flush = false, check = false;
 	int err, nchanges = 0;
 
@@ -44,7 +45,7 @@ int cmd_apply(struct args *a)
 		goto out;
 	}
 	if (dry) {
-		have = config_fetch();
+		have = config_fetch(NULL);
 		if (!have) {
 			err = nl_err("apply", -EIO);
 			goto out;
@@ -61,7 +62,7 @@ int cmd_apply(struct args *a)
 		       nchanges == 1 ? "" : "s");
 out:
 	json_object_put(changes);
-	json_object_put(want);
-	json_object_put(have);
+	conf_free(want);
+	conf_free(have);
 	return err;
 }

@@ -5,16 +5,17 @@
  *
  * Every line is read and checked before anything is asked of the kernel:
  * a usage error anywhere sends nothing.  Then each change is made, in
- * order, to the configuration read from the kernel (as `save` writes it)
- * and the result goes to the kernel as one CONFIG_REPLACE, which takes all
- * of it or none.  Groups keep their ids, rules their ids and counters
+ * order, to the configuration read from the kernel (config.h's model) and
+ * the result goes to the kernel as one CONFIG_REPLACE, which takes all of
+ * it or none.  Groups keep their ids, rules their ids and counters
  * (kmod/replace.c); a line that could not be made (no such group, a rule
  * that exists) fails the batch before it is sent.  "flush" on any line
  * flushes, once the batch is in force, every connection it no longer
  * allows.  Attachments are sent only if a line attaches or detaches (the
  * replace then lists them all); without, the kernel keeps every attachment
- * as it is.  Any other change another client makes between the read and
- * the replace is overwritten, as with save, edit, apply.
+ * as it is.  The replace names the generation it was read at: if another
+ * client changed the configuration meanwhile, the kernel refuses it and
+ * the batch is made again from a new read.
  *
  * -b FILE --continue runs the lines one by one instead, any command,
  * reporting each failure and going on; it exits with the first failure's
@@ -33,9 +34,7 @@
 struct batch {
 	const char *file;
 	int line;
-	json_object *model;	/* NULL: the first pass, words only */
-	json_object *kgroups;	/* the kernel's groups: their ids */
-	json_object *krules;	/* the kernel's rules: their ids */
+	struct conf *c;		/* NULL: the first pass, words only */
 	uint32_t flags;		/* SECGROUP_F_FLUSH if a line asked */
 	bool attachments;	/* a line attaches or detaches */
 };
@@ -91,57 +90,29 @@ static int refuse(struct batch *b, const char *fmt, ...)
 	return 1;
 }
 
-static json_object *model_groups(struct batch *b)
-{
-	return json_object_object_get(b->model, "groups");
-}
-
-static json_object *find_group(struct batch *b, const char *name, size_t *at)
-{
-	return jfind(model_groups(b), "name", name, at);
-}
-
-/* NAME or sg-ID of a group of the kernel: its name; NULL if no such id */
-static const char *ref_name(struct batch *b, const char *ref)
+/* the group @ref (NAME, or the sg-ID the kernel gave it) of the batch's
+ * configuration, or NULL */
+static struct conf_group *find_ref(struct batch *b, const char *ref)
 {
 	uint32_t id = sg_parse_group_id(ref);
-	json_object *g;
-	char key[16];
 
-	if (!id)
-		return ref;
-	snprintf(key, sizeof(key), "sg-%08x", id);
-	g = jfind(b->kgroups, "id", key, NULL);
-	return g ? jstr(g, "name") : NULL;
+	return id ? conf_group_by_id(b->c, id) : conf_group(b->c, ref);
 }
 
-/* the group @ref (NAME or ID) of the batch's configuration, or NULL told */
-static json_object *group_ref(struct batch *b, const char *ref, const char *what)
+/* the same, or NULL told */
+static struct conf_group *group_ref(struct batch *b, const char *ref, const char *what)
 {
-	const char *name = ref_name(b, ref);
-	json_object *g = name ? find_group(b, name, NULL) : NULL;
+	struct conf_group *g = find_ref(b, ref);
 
 	if (!g)
 		refuse(b, "%s: no group '%s'", what, ref);
 	return g;
 }
 
-/* the list @key of @o, created empty if it is not there */
-static json_object *list_of(json_object *o, const char *key)
-{
-	json_object *l = json_object_object_get(o, key);
-
-	if (!l) {
-		l = json_object_new_array();
-		json_object_object_add(o, key, l);
-	}
-	return l;
-}
-
 /* ---- the changes ---- */
 
-/* @ga's KEY=VALUE tags into the object @tags */
-static void tags_set(json_object *tags, const struct group_args *ga)
+/* @ga's KEY=VALUE tags into @g */
+static void tags_set(struct conf_group *g, const struct group_args *ga)
 {
 	char key[SECGROUP_TAG_KEY_MAX + 1];
 	const char *eq;
@@ -150,190 +121,129 @@ static void tags_set(json_object *tags, const struct group_args *ga)
 	for (k = 0; k < ga->ntags; k++) {
 		eq = strchr(ga->tags[k], '=');
 		snprintf(key, sizeof(key), "%.*s", (int)(eq - ga->tags[k]), ga->tags[k]);
-		json_object_object_add(tags, key, json_object_new_string(eq + 1));
+		conf_tag_set(g, key, eq + 1);
 	}
 }
 
 static int b_group_add(struct batch *b, struct args *a)
 {
+	struct conf_group *g;
 	struct group_args ga;
-	json_object *g, *tags, *rules;
 	int err;
 
 	err = group_args_parse(a, &ga, false);
-	if (err || !b->model)
+	if (err || !b->c)
 		return err;
-	if (find_group(b, ga.group, NULL))
+	if (conf_group(b->c, ga.group))
 		return refuse(b, "group add: a group named '%s' exists", ga.group);
-	g = json_object_new_object();
-	json_object_object_add(g, "name", json_object_new_string(ga.group));
-	json_object_object_add(g, "description", json_object_new_string(ga.desc ?: ""));
-	tags = json_object_new_object();
-	tags_set(tags, &ga);
-	json_object_object_add(g, "tags", tags);
-	rules = json_object_new_array();
-	if (!ga.no_default_egress) {	/* as the kernel gives a new group */
-		json_object_array_add(rules, json_object_new_string("egress all to 0.0.0.0/0"));
-		json_object_array_add(rules, json_object_new_string("egress all to ::/0"));
-	}
-	json_object_object_add(g, "rules", rules);
-	json_object_array_add(model_groups(b), g);
+	g = conf_group_add(b->c, ga.group, ga.desc ?: "");
+	tags_set(g, &ga);
+	if (!ga.no_default_egress)	/* as the kernel gives a new group */
+		conf_default_rules(g);
 	return 0;
-}
-
-/* a rule of a group other than @g, or an attachment, that names @g */
-static const char *group_user(struct batch *b, json_object *g)
-{
-	json_object *groups = model_groups(b), *atts;
-	char peer[300];
-	size_t i, j;
-
-	peer_group_text(peer, sizeof(peer), jstr(g, "name"));
-	for (i = 0; i < json_object_array_length(groups); i++) {
-		json_object *o = json_object_array_get_idx(groups, i);
-		json_object *rules = json_object_object_get(o, "rules");
-
-		for (j = 0; o != g && j < json_object_array_length(rules); j++) {
-			const char *t = rule_entry_text(json_object_array_get_idx(rules, j));
-			size_t n = strlen(t), p = strlen(peer);
-
-			if (n > p && !strcmp(t + n - p, peer) && t[n - p - 1] == ' ')
-				return "a rule of another group refers to it";
-		}
-	}
-	atts = json_object_object_get(b->model, "attachments");
-	for (i = 0; i < json_object_array_length(atts); i++) {
-		json_object *l = json_object_object_get(json_object_array_get_idx(atts, i), "groups");
-
-		for (j = 0; j < json_object_array_length(l); j++)
-			if (!strcmp(json_object_get_string(json_object_array_get_idx(l, j)),
-				    jstr(g, "name")))
-				return "it is attached to an instance";
-	}
-	return NULL;
 }
 
 static int b_group_del(struct batch *b, struct args *a)
 {
 	const char *ref = next(a), *user;
-	json_object *g;
-	size_t at;
+	struct conf_group *g;
 
 	if (!ref)
 		return usage_err("group del: NAME or ID is required");
 	if (peek(a))
 		return usage_err("group del: unexpected argument '%s'", peek(a));
-	if (!b->model)
+	if (!b->c)
 		return 0;
 	g = group_ref(b, ref, "group del");
 	if (!g)
 		return 1;
-	if (!strcmp(jstr(g, "name"), "default"))
+	if (!strcmp(g->name, "default"))
 		return refuse(b, "group del: the default group cannot be deleted");
-	user = group_user(b, g);
+	user = conf_group_user(b->c, g);
 	if (user)
 		return refuse(b, "group del: '%s' is in use: %s", ref, user);
-	find_group(b, jstr(g, "name"), &at);
-	json_object_array_del_idx(model_groups(b), at, 1);
+	conf_group_del(b->c, g);
 	return 0;
 }
 
 static int b_group_set(struct batch *b, struct args *a)
 {
+	struct conf_group *g;
 	struct group_args ga;
-	json_object *g, *tags;
 	int err, k;
 
 	err = group_args_parse(a, &ga, true);
-	if (err || !b->model)
+	if (err || !b->c)
 		return err;
 	g = group_ref(b, ga.group, "group set");
 	if (!g)
 		return 1;
 	if (ga.desc)
-		json_object_object_add(g, "description", json_object_new_string(ga.desc));
-	tags = json_object_object_get(g, "tags");
-	if (!tags) {
-		tags = json_object_new_object();
-		json_object_object_add(g, "tags", tags);
-	}
+		conf_group_set_desc(g, ga.desc);
 	for (k = 0; k < ga.nuntags; k++)	/* as the kernel: untags, then tags */
-		json_object_object_del(tags, ga.untags[k]);
-	tags_set(tags, &ga);
+		conf_tag_del(g, ga.untags[k]);
+	tags_set(g, &ga);
 	return 0;
 }
 
-/* @ra's entries, with its peer group by name, into a new array */
-static json_object *rule_words(struct batch *b, const struct rule_args *ra,
-			       const char *what)
+/* the rules @ra stands for, its peer group by name, into @out: how
+ * many, or -1 told */
+static int rules_of(struct batch *b, const struct rule_args *ra, const char *what,
+		    struct conf_rule out[2])
 {
-	char peer[300];
-	const char *name;
-	json_object *out;
+	const struct conf_group *peer = NULL;
 
 	if (ra->peer_group) {
-		name = ref_name(b, ra->peer_group);
-		if (!name || !find_group(b, name, NULL)) {
+		peer = find_ref(b, ra->peer_group);
+		if (!peer) {
 			refuse(b, "%s: no peer group '%s'", what, ra->peer_group);
-			return NULL;
+			return -1;
 		}
-		peer_group_text(peer, sizeof(peer), name);
-	} else {
-		sg_cidr_canon(&ra->peer, peer, sizeof(peer));
 	}
-	out = json_object_new_array();
-	rule_entries(ra, peer, ra->desc, out);
-	return out;
+	return conf_rules_of(ra, peer ? peer->name : NULL, ra->desc, out);
 }
 
 static int b_rule_add(struct batch *b, struct args *a)
 {
 	const char *ref = next(a);
+	char text[SG_RULE_TEXT_MAX];
+	struct conf_rule add[2];
+	struct conf_group *g;
 	struct rule_args ra;
-	json_object *g, *add;
-	size_t i;
-	int err;
+	int err, k, n;
 
 	if (!ref)
 		return usage_err("rule add: GROUP is required");
 	err = rule_parse(a, &ra, "rule add", RULE_DESC | RULE_FLUSH);
-	if (err || !b->model)
+	if (err || !b->c)
 		return err;
 	g = group_ref(b, ref, "rule add");
-	add = g ? rule_words(b, &ra, "rule add") : NULL;
-	if (!add)
+	n = g ? rules_of(b, &ra, "rule add", add) : -1;
+	if (n < 0)
 		return 1;
-	for (i = 0; i < json_object_array_length(add); i++) {
-		json_object *e = json_object_array_get_idx(add, i);
-
-		if (rule_entry_find(list_of(g, "rules"), rule_entry_text(e)) >= 0) {
-			err = refuse(b, "rule add: '%s' has the rule '%s'", ref, rule_entry_text(e));
-			break;
+	for (k = 0; k < n; k++) {
+		if (!err && conf_rule_find(g, &add[k]) >= 0) {
+			conf_rule_text(&add[k], text, sizeof(text));
+			err = refuse(b, "rule add: '%s' has the rule '%s'", ref, text);
+		} else if (!err) {
+			conf_rule_add(g, &add[k]);
 		}
-		json_object_array_add(list_of(g, "rules"), json_object_get(e));
+		conf_rule_clear(&add[k]);
 	}
-	json_object_put(add);
 	if (ra.flush)
 		b->flags |= SECGROUP_F_FLUSH;
 	return err;
 }
 
-/* the words of the kernel's rule sgr-@id of group @g, or NULL */
-static const char *rule_by_id(struct batch *b, json_object *g, const char *id,
-			      char *text, size_t len)
+/* the index of @g's rule sgr-@id (as the kernel numbered it), or -1 */
+static int rule_by_id(const struct conf_group *g, const char *id)
 {
 	size_t i;
 
-	for (i = 0; i < json_object_array_length(b->krules); i++) {
-		json_object *r = json_object_array_get_idx(b->krules, i);
-
-		if (sg_rule_id(jstr(r, "id")) == sg_rule_id(id) &&
-		    !strcmp(ref_name(b, jstr(r, "group")) ?: "", jstr(g, "name"))) {
-			rule_kernel_text(r, b->kgroups, text, len);
-			return text;
-		}
-	}
-	return NULL;
+	for (i = 0; i < g->nrules; i++)
+		if (g->rules[i].id && g->rules[i].id == sg_rule_id(id))
+			return i;
+	return -1;
 }
 
 /* rule del GROUP {RULE-ID | words} [flush]; rule set GROUP RULE-ID description TEXT */
@@ -343,9 +253,9 @@ static int b_rule_change(struct batch *b, struct args *a, bool set)
 	const char *desc = NULL;
 	char text[SG_RULE_TEXT_MAX];
 	struct rule_args ra = { 0 };
-	json_object *g, *rules, *del = NULL;
-	size_t i;
-	int err = 0, k;
+	struct conf_rule del[2];
+	struct conf_group *g;
+	int err = 0, k, i, n;
 
 	if (!ref)
 		return usage_err("%s: GROUP is required", what);
@@ -365,28 +275,34 @@ static int b_rule_change(struct batch *b, struct args *a, bool set)
 	} else {
 		err = rule_parse(a, &ra, what, RULE_FLUSH);
 	}
-	if (err || !b->model)
+	if (err || !b->c)
 		return err;
 	g = group_ref(b, ref, what);
 	if (!g)
 		return 1;
-	rules = list_of(g, "rules");
-	if (id && !rule_by_id(b, g, id, text, sizeof(text)))
-		return refuse(b, "%s: '%s' has no rule %s", what, ref, id);
-	if (!id && !(del = rule_words(b, &ra, what)))
-		return 1;
-	for (i = 0; !err && i < (del ? json_object_array_length(del) : 1); i++) {
-		const char *t = del ? rule_entry_text(json_object_array_get_idx(del, i)) : text;
-
-		k = rule_entry_find(rules, t);
+	if (id) {
+		k = rule_by_id(g, id);
 		if (k < 0)
-			err = refuse(b, "%s: '%s' has no rule '%s'", what, ref, t);
-		else if (set)	/* an empty description: none */
-			json_object_array_put_idx(rules, k, rule_entry(t, desc));
+			return refuse(b, "%s: '%s' has no rule %s", what, ref, id);
+		if (set)	/* an empty description: none */
+			conf_rule_set_desc(&g->rules[k], desc);
 		else
-			json_object_array_del_idx(rules, k, 1);
+			conf_rule_del(g, k);
+	} else {
+		n = rules_of(b, &ra, what, del);
+		if (n < 0)
+			return 1;
+		for (i = 0; i < n; i++) {
+			k = err ? -1 : conf_rule_find(g, &del[i]);
+			if (!err && k < 0) {
+				conf_rule_text(&del[i], text, sizeof(text));
+				err = refuse(b, "%s: '%s' has no rule '%s'", what, ref, text);
+			} else if (!err) {
+				conf_rule_del(g, k);
+			}
+			conf_rule_clear(&del[i]);
+		}
 	}
-	json_object_put(del);
 	if (ra.flush)
 		b->flags |= SECGROUP_F_FLUSH;
 	return err;
@@ -397,136 +313,111 @@ static int b_member(struct batch *b, struct args *a, bool add)
 {
 	char buf[INET6_ADDRSTRLEN];
 	struct member_args ma;
-	json_object *g, *list;
-	const char *ref;
-	size_t i;
-	int err;
+	struct conf_group *g;
+	int err, k;
 
 	err = member_parse(a, add, &ma);
-	if (err || !b->model)
+	if (err || !b->c)
 		return err;
-	ref = ma.group;
-	g = group_ref(b, ref, "member");
+	g = group_ref(b, ma.group, "member");
 	if (!g)
 		return 1;
 	sg_format_ip(ma.ip.family, &ma.ip.v4, buf, sizeof(buf));
-	list = list_of(g, "members");
-	for (i = 0; i < json_object_array_length(list); i++)
-		if (!strcmp(json_object_get_string(json_object_array_get_idx(list, i)), buf))
-			break;
-	if (add && i < json_object_array_length(list))
-		return refuse(b, "member add: %s is already a member of '%s'", buf, ref);
-	if (!add && i == json_object_array_length(list))
-		return refuse(b, "member del: %s is not a remote member of '%s'", buf, ref);
+	k = conf_member_find(g, &ma.ip);
+	if (add && k >= 0)
+		return refuse(b, "member add: %s is already a member of '%s'", buf, ma.group);
+	if (!add && k < 0)
+		return refuse(b, "member del: %s is not a remote member of '%s'", buf, ma.group);
 	if (add)
-		json_object_array_add(list, json_object_new_string(buf));
+		conf_member_add(g, &ma.ip);
 	else
-		json_object_array_del_idx(list, i, 1);
+		conf_member_del(g, k);
 	if (ma.flush)
 		b->flags |= SECGROUP_F_FLUSH;
 	return 0;
 }
 
-/* the index of @kind @name's attachment in the batch's configuration, or -1 */
-static int find_attach(struct batch *b, const char *kind, const char *name)
+/* attach's groups (by name), addresses and flow log into @to */
+static int attach_lists(struct batch *b, const struct attach_args *at,
+			struct conf_attach *to)
 {
-	json_object *atts = json_object_object_get(b->model, "attachments");
-	uint64_t key = instance_key(kind, name);
-	size_t i;
-
-	for (i = 0; key && i < json_object_array_length(atts); i++) {
-		json_object *at = json_object_array_get_idx(atts, i);
-		const char *n = jstr(at, kind);
-
-		if (n && instance_key(kind, n) == key)
-			return i;
-	}
-	return -1;
-}
-
-/* attach's groups (by name) and addresses (canonical) into @o */
-static int attach_lists(struct batch *b, const struct attach_args *at, json_object *o)
-{
-	json_object *groups = json_object_new_array(), *addrs = json_object_new_array();
+	const struct conf_group *g;
 	char buf[INET6_ADDRSTRLEN];
-	const char *name;
-	int k, err = 0;
+	size_t j;
+	int k;
 
-	json_object_object_add(o, "groups", groups);
-	json_object_object_add(o, "addrs", addrs);
-	for (k = 0; !err && k < at->ngroups; k++) {
-		name = ref_name(b, at->groups[k]);
-		if (!name || !find_group(b, name, NULL))
-			err = refuse(b, "attach: no group '%s'", at->groups[k]);
-		else if (rule_entry_find(groups, name) >= 0)
-			err = refuse(b, "attach: group '%s' listed twice", at->groups[k]);
-		else
-			json_object_array_add(groups, json_object_new_string(name));
+	for (k = 0; k < at->ngroups; k++) {
+		g = find_ref(b, at->groups[k]);
+		if (!g)
+			return refuse(b, "attach: no group '%s'", at->groups[k]);
+		for (j = 0; j < to->ngroups && strcmp(to->groups[j], g->name); j++)
+			;
+		if (j < to->ngroups)
+			return refuse(b, "attach: group '%s' listed twice", at->groups[k]);
+		conf_attach_add_group(to, g->name);
 	}
-	for (k = 0; !err && k < at->naddrs; k++) {
+	for (k = 0; k < at->naddrs; k++) {
 		sg_format_ip(at->addrs[k].family, &at->addrs[k].v4, buf, sizeof(buf));
-		if (rule_entry_find(addrs, buf) >= 0)
-			err = refuse(b, "attach: address %s listed twice", buf);
-		else
-			json_object_array_add(addrs, json_object_new_string(buf));
+		if (conf_addr_find(to, &at->addrs[k]) >= 0)
+			return refuse(b, "attach: address %s listed twice", buf);
+		conf_attach_add_addr(to, &at->addrs[k]);
 	}
-	if (!json_object_array_length(groups))
-		json_object_array_add(groups, json_object_new_string("default"));
-	return err;
+	if (!to->ngroups)
+		conf_attach_add_group(to, "default");
+	to->flowlog = at->flags & SECGROUP_ATTACH_F_FLOWLOG;
+	return 0;
 }
 
 /* attach {dev IFNAME | cgroup PATH} ...: replaces the instance's attachment */
 static int b_attach(struct batch *b, struct args *a)
 {
 	const char *kind = next(a), *name = next(a);
+	struct conf_attach *to, new = { 0 };
 	struct attach_args at;
-	json_object *atts, *o;
-	int err, i;
+	bool cgroup;
+	int err;
 
 	if (!kind || !name || (strcmp(kind, "dev") && strcmp(kind, "cgroup")))
 		return usage_err("attach: 'dev IFNAME' or 'cgroup PATH' expected");
 	err = attach_parse(a, &at);
-	if (err || !b->model)
+	if (err || !b->c)
 		return err;
+	cgroup = !strcmp(kind, "cgroup");
 	if (!instance_key(kind, name))
-		return refuse(b, "attach: no %s '%s'", strcmp(kind, "dev") ? "cgroup" : "device",
-			      name);
-	o = json_object_new_object();
-	json_object_object_add(o, kind, json_object_new_string(name));
-	if (at.flags & SECGROUP_ATTACH_F_FLOWLOG)
-		json_object_object_add(o, "flowlog", json_object_new_boolean(1));
-	err = attach_lists(b, &at, o);
-	if (err) {
-		json_object_put(o);
-		return err;
+		return refuse(b, "attach: no %s '%s'", cgroup ? "cgroup" : "device", name);
+	err = attach_lists(b, &at, &new);
+	if (!err) {
+		to = conf_attach_find(b->c, cgroup, name) ?: conf_attach_add(b->c, cgroup, name);
+		conf_attach_clear(to);
+		to->groups = new.groups;
+		to->ngroups = new.ngroups;
+		to->addrs = new.addrs;
+		to->naddrs = new.naddrs;
+		to->flowlog = new.flowlog;
+		b->attachments = true;
+	} else {
+		conf_attach_clear(&new);
 	}
-	b->attachments = true;
-	atts = list_of(b->model, "attachments");
-	i = find_attach(b, kind, name);
-	if (i >= 0)
-		json_object_array_put_idx(atts, i, o);
-	else
-		json_object_array_add(atts, o);
-	if (at.flush)
+	if (!err && at.flush)
 		b->flags |= SECGROUP_F_FLUSH;
-	return 0;
+	return err;
 }
 
 static int b_detach(struct batch *b, struct args *a)
 {
 	const char *kind = next(a), *name = next(a);
-	int i;
+	struct conf_attach *at;
 
 	if (!kind || !name || (strcmp(kind, "dev") && strcmp(kind, "cgroup")))
 		return usage_err("detach: 'dev IFNAME' or 'cgroup PATH' expected");
 	if (peek(a))
 		return usage_err("detach: unknown argument '%s'", peek(a));
-	if (!b->model)
+	if (!b->c)
 		return 0;
-	i = find_attach(b, kind, name);
-	if (i < 0)
+	at = conf_attach_find(b->c, !strcmp(kind, "cgroup"), name);
+	if (!at)
 		return refuse(b, "detach: %s '%s' is not attached", kind, name);
-	json_object_array_del_idx(json_object_object_get(b->model, "attachments"), i, 1);
+	conf_attach_del(b->c, at);
 	b->attachments = true;
 	return 0;
 }
@@ -575,25 +466,13 @@ static int b_line(struct batch *b, int argc, char **argv)
 			 obj, cmd ? " " : "", cmd ?: "");
 }
 
-/*
- * One change (group, rule or member add|del|set, words as on the command
- * line) made to @model, a configuration without ids or attachments (a
- * VPC's definition in etcd: vpc.c); with @model NULL, only the words are
- * read.  0, or the exit status with the fault told.
- */
-int batch_edit(json_object *model, int argc, char **argv)
+int batch_edit(struct conf *c, int argc, char **argv)
 {
-	json_object *none = json_object_new_array();
-	struct batch b = { .file = "etcd", .model = model,
-			   .kgroups = none, .krules = none };
-	int err;
+	struct batch b = { .file = "etcd", .c = c };
 
 	if (argc && (!strcmp(argv[0], "attach") || !strcmp(argv[0], "detach")))
-		err = usage_err("--etcd: attachments are each host's, not the VPC's");
-	else
-		err = b_line(&b, argc, argv);
-	json_object_put(none);
-	return err;
+		return usage_err("--etcd: attachments are each host's, not the VPC's");
+	return b_line(&b, argc, argv);
 }
 
 /* A batch's lines, split into words. */
@@ -689,23 +568,17 @@ static int atomic_once(const char *file, struct lines *l)
 	uint32_t gen;
 	int err;
 
-	b.kgroups = groups_fetch();
-	gen = groups_gen;
-	b.krules = b.kgroups ? rules_fetch(0) : NULL;
-	b.model = b.krules ? config_fetch() : NULL;
-	if (!b.model)	/* a dump that a change cut: read again */
-		err = sg_nl_last_err == -EAGAIN ? -EAGAIN : nl_err("batch", -EIO);
-	else
-		err = b_pass(&b, l);
+	b.c = config_fetch(&gen);
+	if (!b.c)	/* a dump that a change cut: read again */
+		return sg_nl_last_err == -EAGAIN ? -EAGAIN : nl_err("batch", -EIO);
+	err = b_pass(&b, l);
 	/* no attach or detach: the replace leaves every attachment as it is,
 	 * one that a runtime makes meanwhile too */
-	if (!err && !b.attachments)
-		json_object_object_del(b.model, "attachments");
+	if (!b.attachments)
+		b.c->has_attachments = false;
 	if (!err)
-		err = config_apply(b.model, file, b.flags, gen, "batch");
-	json_object_put(b.model);
-	json_object_put(b.krules);
-	json_object_put(b.kgroups);
+		err = config_send(b.c, b.flags, gen, "batch");
+	conf_free(b.c);
 	return err;
 }
 

@@ -46,163 +46,134 @@ static void change(const char *fmt, ...)
 	free(line);
 }
 
-static const char *rule_desc(json_object *e)
+static void diff_members(const struct conf_group *a, const struct conf_group *b,
+			 const char *sign)
 {
-	return json_object_is_type(e, json_type_object) ? jstr(e, "description") : "";
-}
-
-static json_object *find_rule(json_object *rules, const char *text)
-{
-	int k = rule_entry_find(rules, text);
-
-	return k < 0 ? NULL : json_object_array_get_idx(rules, k);
-}
-
-static bool in_list(json_object *list, const char *s)
-{
+	char buf[INET6_ADDRSTRLEN];
 	size_t i;
 
-	for (i = 0; list && i < json_object_array_length(list); i++)
-		if (!strcmp(json_object_get_string(json_object_array_get_idx(list, i)), s))
-			return true;
-	return false;
-}
-
-static void diff_list(json_object *a, json_object *b, const char *sign, const char *what)
-{
-	size_t i;
-
-	for (i = 0; b && i < json_object_array_length(b); i++) {
-		const char *s = json_object_get_string(json_object_array_get_idx(b, i));
-
-		if (!in_list(a, s))
-			change("%s %s %s", sign, what, s);
+	for (i = 0; b && i < b->nmembers; i++) {
+		if (a && conf_member_find(a, &b->members[i]) >= 0)
+			continue;
+		sg_format_ip(b->members[i].family, &b->members[i].v4, buf, sizeof(buf));
+		change("%s member %s %s", sign, b->name, buf);
 	}
 }
 
-static void diff_rules(const char *group, json_object *old, json_object *new)
+static void diff_rules(const struct conf_group *old, const struct conf_group *new)
 {
-	json_object *rules = jget(new, "rules"), *o;
+	char text[SG_RULE_TEXT_MAX];
 	size_t i;
+	int k;
 
-	for (i = 0; i < json_object_array_length(rules); i++) {
-		json_object *e = json_object_array_get_idx(rules, i);
+	for (i = 0; i < new->nrules; i++) {
+		const struct conf_rule *r = &new->rules[i];
 
-		o = find_rule(old ? jget(old, "rules") : NULL, rule_entry_text(e));
-		if (!o)
-			change("+ rule %s %s", group, rule_entry_text(e));
-		else if (strcmp(rule_desc(o), rule_desc(e)))
-			change("~ rule %s %s description \"%s\"", group, rule_entry_text(e), rule_desc(e));
+		k = old ? conf_rule_find(old, r) : -1;
+		conf_rule_text(r, text, sizeof(text));
+		if (k < 0)
+			change("+ rule %s %s", new->name, text);
+		else if (strcmp(old->rules[k].desc, r->desc))
+			change("~ rule %s %s description \"%s\"", new->name, text, r->desc);
 	}
-	rules = old ? jget(old, "rules") : NULL;
-	for (i = 0; rules && i < json_object_array_length(rules); i++) {
-		json_object *e = json_object_array_get_idx(rules, i);
-
-		if (!find_rule(jget(new, "rules"), rule_entry_text(e)))
-			change("- rule %s %s", group, rule_entry_text(e));
+	for (i = 0; old && i < old->nrules; i++) {
+		if (conf_rule_find(new, &old->rules[i]) >= 0)
+			continue;
+		conf_rule_text(&old->rules[i], text, sizeof(text));
+		change("- rule %s %s", new->name, text);
 	}
 }
 
-static void diff_group(json_object *old, json_object *new)
+static void diff_group(const struct conf_group *old, const struct conf_group *new)
 {
-	const char *name = jstr(new, "name");
-	char what[300];
+	json_object *tags;
+	size_t i;
 
 	if (!old)
-		change("+ group %s", name);
-	if (old && strcmp(jstr(old, "description"), jstr(new, "description")))
-		change("~ group %s description \"%s\"", name, jstr(new, "description"));
-	if (old && !json_object_equal(jget(old, "tags"), jget(new, "tags")))
-		change("~ group %s tags %s", name,
-		       jget(new, "tags") ? config_one_line(jget(new, "tags")) : "{}");
-	snprintf(what, sizeof(what), "member %s", name);
-	diff_list(old ? jget(old, "members") : NULL, jget(new, "members"), "+", what);
+		change("+ group %s", new->name);
+	if (old && strcmp(old->desc, new->desc))
+		change("~ group %s description \"%s\"", new->name, new->desc);
+	if (old && !conf_tags_equal(old, new)) {
+		tags = json_object_new_object();
+		for (i = 0; i < new->ntags; i++)
+			json_object_object_add(tags, new->tags[i].key,
+					       json_object_new_string(new->tags[i].value));
+		change("~ group %s tags %s", new->name, new->ntags ? config_one_line(tags) : "{}");
+		json_object_put(tags);
+	}
+	diff_members(old, new, "+");
 	if (old)
-		diff_list(jget(new, "members"), jget(old, "members"), "-", what);
-	diff_rules(name, old, new);
+		diff_members(new, old, "-");
+	diff_rules(old, new);
 }
 
-static const char *attach_key(json_object *at, char *buf, size_t len)
+static const char *attach_key(const struct conf_attach *at, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s %s", jstr(at, "dev") ? "dev" : "cgroup",
-		 jstr(at, "dev") ?: jstr(at, "cgroup"));
+	snprintf(buf, len, "%s %s", at->cgroup ? "cgroup" : "dev", at->name);
 	return buf;
 }
 
 /* An attachment in sgnl attach's words. */
-static const char *attach_words(json_object *at, char *buf, size_t len)
+static const char *attach_words(const struct conf_attach *at, char *buf, size_t len)
 {
-	json_object *l = jget(at, "groups");
+	char ip[INET6_ADDRSTRLEN];
 	size_t i, n;
 
 	attach_key(at, buf, len);
-	for (i = 0; i < json_object_array_length(l); i++) {
+	for (i = 0; i < at->ngroups; i++) {
 		n = strlen(buf);
-		snprintf(buf + n, len - n, " group %s",
-			 json_object_get_string(json_object_array_get_idx(l, i)));
+		snprintf(buf + n, len - n, " group %s", at->groups[i]);
 	}
-	l = jget(at, "addrs");
-	for (i = 0; l && i < json_object_array_length(l); i++) {
+	for (i = 0; i < at->naddrs; i++) {
 		n = strlen(buf);
-		snprintf(buf + n, len - n, " addr %s",
-			 json_object_get_string(json_object_array_get_idx(l, i)));
+		sg_format_ip(at->addrs[i].family, &at->addrs[i].v4, ip, sizeof(ip));
+		snprintf(buf + n, len - n, " addr %s", ip);
 	}
 	n = strlen(buf);
-	if (jget(at, "flowlog"))
+	if (at->flowlog)
 		snprintf(buf + n, len - n, " flowlog");
 	return buf;
 }
 
-static json_object *find_attach(json_object *list, json_object *at)
+/* @at's instance in @c, by the name it is given */
+static const struct conf_attach *find_attach(const struct conf *c, const struct conf_attach *at)
 {
-	char a[4200], b[4200];
 	size_t i;
 
-	attach_key(at, a, sizeof(a));
-	for (i = 0; list && i < json_object_array_length(list); i++)
-		if (!strcmp(attach_key(json_object_array_get_idx(list, i), b, sizeof(b)), a))
-			return json_object_array_get_idx(list, i);
+	for (i = 0; i < c->natts; i++)
+		if (c->atts[i].cgroup == at->cgroup && !strcmp(c->atts[i].name, at->name))
+			return &c->atts[i];
 	return NULL;
 }
 
-static void diff_models(json_object *have, json_object *want)
+static void diff_models(const struct conf *have, const struct conf *want)
 {
-	json_object *hg = jget(have, "groups"), *wg = jget(want, "groups");
-	json_object *ha = jget(have, "attachments"), *wa = jget(want, "attachments"), *o;
+	const struct conf_attach *o;
 	char buf[8192];
 	size_t i;
 
-	for (i = 0; i < json_object_array_length(hg); i++) {
-		o = json_object_array_get_idx(hg, i);
-		if (!jfind(wg, "name", jstr(o, "name"), NULL))
-			change("- group %s", jstr(o, "name"));
-	}
-	for (i = 0; i < json_object_array_length(wg); i++) {
-		o = json_object_array_get_idx(wg, i);
-		diff_group(jfind(hg, "name", jstr(o, "name"), NULL), o);
-	}
-	if (!wa)
+	for (i = 0; i < have->ngroups; i++)
+		if (!conf_group(want, have->groups[i].name))
+			change("- group %s", have->groups[i].name);
+	for (i = 0; i < want->ngroups; i++)
+		diff_group(conf_group(have, want->groups[i].name), &want->groups[i]);
+	if (!want->has_attachments)
 		return;		/* the file leaves attachments as they are */
-	for (i = 0; i < json_object_array_length(ha); i++) {
-		o = json_object_array_get_idx(ha, i);
-		if (!find_attach(wa, o))
-			change("- attach %s", attach_key(o, buf, sizeof(buf)));
-	}
-	for (i = 0; i < json_object_array_length(wa); i++) {
-		json_object *w = json_object_array_get_idx(wa, i);
-
-		o = find_attach(ha, w);
+	for (i = 0; i < have->natts; i++)
+		if (!find_attach(want, &have->atts[i]))
+			change("- attach %s", attach_key(&have->atts[i], buf, sizeof(buf)));
+	for (i = 0; i < want->natts; i++) {
+		o = find_attach(have, &want->atts[i]);
 		if (!o)
-			change("+ attach %s", attach_words(w, buf, sizeof(buf)));
-		else if (!json_object_equal(o, w))
-			change("~ attach %s", attach_words(w, buf, sizeof(buf)));
+			change("+ attach %s", attach_words(&want->atts[i], buf, sizeof(buf)));
+		else if (!conf_attach_equal(o, &want->atts[i]))
+			change("~ attach %s", attach_words(&want->atts[i], buf, sizeof(buf)));
 	}
 }
 
-
 /* The changes from @have to @want: printed, or (-j) objects added to
  * @out; how many */
-int config_diff(json_object *have, json_object *want, json_object *out)
+int config_diff(const struct conf *have, const struct conf *want, json_object *out)
 {
 	nchanges = 0;
 	changes = out;

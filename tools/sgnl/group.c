@@ -9,7 +9,7 @@
 
 static char idbuf[16];
 
-static const char *sg_id(uint32_t id)
+const char *sg_id(uint32_t id)
 {
 	snprintf(idbuf, sizeof(idbuf), "sg-%08x", id);
 	return idbuf;
@@ -98,13 +98,8 @@ static json_object *group_json(struct nlattr *nest)
 	return o;
 }
 
-uint32_t groups_gen;
-
 static int on_group(struct nlattr **tb, uint8_t cmd, void *arg)
 {
-	/* the generation the dump began at: its first message's */
-	if (!json_object_array_length(arg))
-		groups_gen = tb[SECGROUP_A_GEN] ? nla_get_u32(tb[SECGROUP_A_GEN]) : 0;
 	if (tb[SECGROUP_A_GROUP])
 		json_object_array_add(arg, group_json(tb[SECGROUP_A_GROUP]));
 	return 0;

@@ -1,158 +1,489 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sgnl's configuration model (Documentation/apply-format.md): one json-c
- * object shaped like the file `save` writes and `apply` reads.  The
- * kernel's state becomes one here (save, the "before" of a diff, a
- * batch), a file in read.c; so `save | apply` is a no-op and
- * `apply FILE; save` prints FILE normalised.
+ * sgnl's configuration model (config.h): groups with their tags, remote
+ * members and rules, and attachments, as typed structures.  A file
+ * (read.c) and the kernel (fetch.c) each become one, once; save, diff,
+ * replace and the batch's changes work on it as it is.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sgnl.h"
 #include "config.h"
 
-static const char *name_of(json_object *groups, const char *id)
+static void *xrealloc(void *p, size_t n, size_t size)
 {
-	json_object *g = jfind(groups, "id", id, NULL);
-
-	return g ? jstr(g, "name") : id;
-}
-
-/* A rule entry: its canonical words, with its description if it has one. */
-json_object *rule_entry(const char *text, const char *desc)
-{
-	json_object *o;
-
-	if (!desc || !*desc)
-		return json_object_new_string(text);
-	o = json_object_new_object();
-	json_object_object_add(o, "rule", json_object_new_string(text));
-	json_object_object_add(o, "description", json_object_new_string(desc));
-	return o;
-}
-
-/* The canonical words of rule @r as the kernel dumps it (rules_fetch). */
-void rule_kernel_text(json_object *r, json_object *groups, char *text, size_t len)
-{
-	/* the longest: a 255-byte peer group name, quoted, and every field */
-	json_object *t = jget(r, "type"), *c = jget(r, "code");
-	char peer[300];
-
-	if (jstr(r, "peer_group"))
-		peer_group_text(peer, sizeof(peer), name_of(groups, jstr(r, "peer_group")));
-	else
-		snprintf(peer, sizeof(peer), "%s", jstr(r, "peer"));
-	rule_canon(text, len, strcmp(jstr(r, "direction"), "ingress") ?
-		   SECGROUP_EGRESS : SECGROUP_INGRESS, jstr(r, "protocol"),
-		   jstr(r, "port"), t ? json_object_get_int(t) : -1,
-		   c ? json_object_get_int(c) : -1, peer);
-}
-
-static json_object *kernel_rule(json_object *r, json_object *groups)
-{
-	char text[SG_RULE_TEXT_MAX];
-
-	rule_kernel_text(r, groups, text, sizeof(text));
-	return rule_entry(text, jstr(r, "description"));
-}
-
-/* @rules of group @g: @by_group maps group ids to their rules, in order. */
-static json_object *kernel_group(json_object *g, json_object *groups, json_object *by_group)
-{
-	json_object *o = json_object_new_object(), *list = json_object_new_array();
-	json_object *rules = jget(by_group, jstr(g, "id"));
-	size_t i;
-
-	json_object_object_add(o, "name", json_object_new_string(jstr(g, "name")));
-	json_object_object_add(o, "description", json_object_new_string(jstr(g, "description")));
-	if (json_object_object_length(jget(g, "tags")))
-		json_object_object_add(o, "tags", json_object_get(jget(g, "tags")));
-	if (json_object_array_length(jget(g, "members")))
-		json_object_object_add(o, "members", json_object_get(jget(g, "members")));
-	for (i = 0; rules && i < json_object_array_length(rules); i++)
-		json_object_array_add(list, kernel_rule(json_object_array_get_idx(rules, i), groups));
-	json_object_object_add(o, "rules", list);
-	return o;
-}
-
-static json_object *kernel_attach(json_object *at, json_object *groups)
-{
-	json_object *o = json_object_new_object(), *list = json_object_new_array();
-	json_object *ids = jget(at, "groups");
-	size_t i;
-
-	if (jstr(at, "dev"))
-		json_object_object_add(o, "dev", json_object_new_string(jstr(at, "dev")));
-	else
-		json_object_object_add(o, "cgroup", json_object_new_string(jstr(at, "cgroup")));
-	for (i = 0; i < json_object_array_length(ids); i++)
-		json_object_array_add(list, json_object_new_string(
-			name_of(groups, json_object_get_string(json_object_array_get_idx(ids, i)))));
-	json_object_object_add(o, "groups", list);
-	if (json_object_array_length(jget(at, "addrs")))
-		json_object_object_add(o, "addrs", json_object_get(jget(at, "addrs")));
-	if (json_object_get_boolean(jget(at, "flowlog")))
-		json_object_object_add(o, "flowlog", json_object_new_boolean(1));
-	return o;
-}
-
-json_object *config_fetch(void)
-{
-	json_object *groups, *rules = NULL, *atts = NULL;
-	json_object *m = NULL, *list, *by_group = json_object_new_object();
-	size_t i;
-
-	/* the first that fails stops it: sg_nl_last_err says why */
-	groups = groups_fetch();
-	rules = groups ? rules_fetch(0) : NULL;
-	atts = rules ? attach_fetch() : NULL;
-	if (!atts)
-		goto out;
-	for (i = 0; i < json_object_array_length(rules); i++) {
-		json_object *r = json_object_array_get_idx(rules, i);
-
-		list = jget(by_group, jstr(r, "group"));
-		if (!list) {
-			list = json_object_new_array();
-			json_object_object_add(by_group, jstr(r, "group"), list);
-		}
-		json_object_array_add(list, json_object_get(r));
+	p = realloc(p, (n ?: 1) * size);
+	if (!p) {
+		fputs("sgnl: out of memory\n", stderr);
+		exit(1);
 	}
-	m = json_object_new_object();
-	json_object_object_add(m, "version", json_object_new_int(CONFIG_VERSION));
-	list = json_object_new_array();
-	for (i = 0; i < json_object_array_length(groups); i++)
-		json_object_array_add(list, kernel_group(json_object_array_get_idx(groups, i),
-							 groups, by_group));
-	json_object_object_add(m, "groups", list);
-	list = json_object_new_array();
-	for (i = 0; i < json_object_array_length(atts); i++)
-		json_object_array_add(list, kernel_attach(json_object_array_get_idx(atts, i), groups));
-	json_object_object_add(m, "attachments", list);
-out:
-	json_object_put(by_group);
-	json_object_put(groups);
-	json_object_put(rules);
-	json_object_put(atts);
-	return m;
+	return p;
 }
 
-
-/* The words of a rule entry (a string, or an object with "rule") */
-const char *rule_entry_text(json_object *e)
+static char *xstrdup(const char *s)
 {
-	return json_object_is_type(e, json_type_object) ? jstr(e, "rule") :
-	       json_object_get_string(e);
+	char *d = strdup(s ?: "");
+
+	if (!d) {
+		fputs("sgnl: out of memory\n", stderr);
+		exit(1);
+	}
+	return d;
 }
 
-/* The index of the entry of @rules with the words @text, or -1 */
-int rule_entry_find(json_object *rules, const char *text)
+/* room for one more element at the end of @arr, of @n */
+#define GROW(arr, n) ((arr) = xrealloc((arr), (n) + 1, sizeof(*(arr))), &(arr)[(n)++])
+/* element @i of @arr, of @n, taken out */
+#define TAKE(arr, n, i) memmove(&(arr)[i], &(arr)[(i) + 1], (--(n) - (i)) * sizeof(*(arr)))
+
+struct conf *conf_new(void)
+{
+	return memset(xrealloc(NULL, 1, sizeof(struct conf)), 0, sizeof(struct conf));
+}
+
+void conf_rule_clear(struct conf_rule *r)
+{
+	free(r->peer_group);
+	free(r->desc);
+}
+
+static void group_free(struct conf_group *g)
 {
 	size_t i;
 
-	for (i = 0; rules && i < json_object_array_length(rules); i++)
-		if (!strcmp(rule_entry_text(json_object_array_get_idx(rules, i)), text))
+	for (i = 0; i < g->ntags; i++) {
+		free(g->tags[i].key);
+		free(g->tags[i].value);
+	}
+	for (i = 0; i < g->nrules; i++)
+		conf_rule_clear(&g->rules[i]);
+	free(g->tags);
+	free(g->members);
+	free(g->rules);
+	free(g->name);
+	free(g->desc);
+}
+
+void conf_attach_clear(struct conf_attach *at)
+{
+	size_t i;
+
+	for (i = 0; i < at->ngroups; i++)
+		free(at->groups[i]);
+	free(at->groups);
+	free(at->addrs);
+	at->groups = NULL;
+	at->addrs = NULL;
+	at->ngroups = 0;
+	at->naddrs = 0;
+	at->flowlog = false;
+}
+
+void conf_free(struct conf *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->ngroups; i++)
+		group_free(&c->groups[i]);
+	for (i = 0; i < c->natts; i++) {
+		conf_attach_clear(&c->atts[i]);
+		free(c->atts[i].name);
+	}
+	free(c->groups);
+	free(c->atts);
+	free(c);
+}
+
+/* ---- groups ---- */
+
+struct conf_group *conf_group(const struct conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->ngroups; i++)
+		if (!strcmp(c->groups[i].name, name))
+			return &c->groups[i];
+	return NULL;
+}
+
+struct conf_group *conf_group_by_id(const struct conf *c, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; id && i < c->ngroups; i++)
+		if (c->groups[i].id == id)
+			return &c->groups[i];
+	return NULL;
+}
+
+struct conf_group *conf_group_add(struct conf *c, const char *name, const char *desc)
+{
+	struct conf_group *g = GROW(c->groups, c->ngroups);
+
+	memset(g, 0, sizeof(*g));
+	g->name = xstrdup(name);
+	g->desc = xstrdup(desc);
+	return g;
+}
+
+void conf_group_del(struct conf *c, struct conf_group *g)
+{
+	size_t i = g - c->groups;
+
+	group_free(g);
+	TAKE(c->groups, c->ngroups, i);
+}
+
+void conf_group_set_desc(struct conf_group *g, const char *desc)
+{
+	free(g->desc);
+	g->desc = xstrdup(desc);
+}
+
+static struct conf_tag *tag_find(const struct conf_group *g, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < g->ntags; i++)
+		if (!strcmp(g->tags[i].key, key))
+			return &g->tags[i];
+	return NULL;
+}
+
+const char *conf_tag(const struct conf_group *g, const char *key)
+{
+	struct conf_tag *t = tag_find(g, key);
+
+	return t ? t->value : NULL;
+}
+
+/* a tag that exists keeps its place and takes the new value */
+void conf_tag_set(struct conf_group *g, const char *key, const char *value)
+{
+	struct conf_tag *t = tag_find(g, key);
+
+	if (!t) {
+		t = GROW(g->tags, g->ntags);
+		t->key = xstrdup(key);
+	} else {
+		free(t->value);
+	}
+	t->value = xstrdup(value);
+}
+
+void conf_tag_del(struct conf_group *g, const char *key)
+{
+	struct conf_tag *t = tag_find(g, key);
+
+	if (!t)
+		return;
+	free(t->key);
+	free(t->value);
+	TAKE(g->tags, g->ntags, (size_t)(t - g->tags));
+}
+
+/* the same keys with the same values, in any order */
+bool conf_tags_equal(const struct conf_group *a, const struct conf_group *b)
+{
+	size_t i;
+
+	if (a->ntags != b->ntags)
+		return false;
+	for (i = 0; i < a->ntags; i++) {
+		const char *v = conf_tag(b, a->tags[i].key);
+
+		if (!v || strcmp(v, a->tags[i].value))
+			return false;
+	}
+	return true;
+}
+
+static void add_rule_text(struct conf_group *g, const char *text)
+{
+	char buf[SG_RULE_TEXT_MAX], *w[32];
+	struct conf_rule r[2];
+	struct rule_args ra;
+	struct args a;
+	int k, n;
+
+	snprintf(buf, sizeof(buf), "%s", text);
+	a.argc = split_words(buf, w, 32);
+	a.argv = w;
+	if (rule_parse(&a, &ra, "default rules", 0))
+		abort();	/* our own words */
+	n = conf_rules_of(&ra, ra.peer_group, "", r);
+	for (k = 0; k < n; k++) {
+		conf_rule_add(g, &r[k]);
+		conf_rule_clear(&r[k]);
+	}
+}
+
+/* The rules the kernel gives a new group; for "default", its own too. */
+void conf_default_rules(struct conf_group *g)
+{
+	if (!strcmp(g->name, "default"))
+		add_rule_text(g, "ingress all from group default");
+	add_rule_text(g, "egress all to 0.0.0.0/0");
+	add_rule_text(g, "egress all to ::/0");
+}
+
+/* a rule of a group other than @g, or an attachment, that names @g */
+const char *conf_group_user(const struct conf *c, const struct conf_group *g)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->ngroups; i++) {
+		const struct conf_group *o = &c->groups[i];
+
+		for (j = 0; o != g && j < o->nrules; j++)
+			if (o->rules[j].peer_group && !strcmp(o->rules[j].peer_group, g->name))
+				return "a rule of another group refers to it";
+	}
+	for (i = 0; i < c->natts; i++)
+		for (j = 0; j < c->atts[i].ngroups; j++)
+			if (!strcmp(c->atts[i].groups[j], g->name))
+				return "it is attached to an instance";
+	return NULL;
+}
+
+/* ---- rules ---- */
+
+int conf_rules_of(const struct rule_args *ra, const char *peer_group,
+		  const char *desc, struct conf_rule out[2])
+{
+	int k, n = rule_nprotos(ra);
+
+	for (k = 0; k < n; k++) {
+		struct conf_rule *r = &out[k];
+
+		memset(r, 0, sizeof(*r));
+		r->dir = ra->dir;
+		r->all = ra->proto.all;
+		r->proto = ra->proto.all ? 0 : ra->proto.proto[k];
+		/* the whole range is no port at all */
+		r->ports = ra->ports && (ra->pmin || ra->pmax != 65535);
+		r->pmin = r->ports ? ra->pmin : 0;
+		r->pmax = r->ports ? ra->pmax : 0;
+		r->type = ra->type;
+		r->itype = ra->type ? ra->itype : 0;
+		r->code = ra->code;
+		r->icode = ra->code ? ra->icode : 0;
+		if (peer_group) {
+			r->peer_group = xstrdup(peer_group);
+		} else {
+			r->peer = ra->peer;
+			sg_cidr_clear(&r->peer);
+		}
+		r->desc = xstrdup(desc);
+	}
+	return n;
+}
+
+bool conf_ip_equal(const struct sg_ip *a, const struct sg_ip *b)
+{
+	return a->family == b->family && a->prefix == b->prefix &&
+	       !memcmp(&a->v4, &b->v4, a->family == AF_INET ? 4 : 16);
+}
+
+bool conf_rule_same(const struct conf_rule *a, const struct conf_rule *b)
+{
+	if (a->dir != b->dir || a->all != b->all || a->proto != b->proto ||
+	    a->ports != b->ports || a->pmin != b->pmin || a->pmax != b->pmax ||
+	    a->type != b->type || a->itype != b->itype ||
+	    a->code != b->code || a->icode != b->icode ||
+	    !a->peer_group != !b->peer_group)
+		return false;
+	return a->peer_group ? !strcmp(a->peer_group, b->peer_group) :
+			       conf_ip_equal(&a->peer, &b->peer);
+}
+
+int conf_rule_find(const struct conf_group *g, const struct conf_rule *r)
+{
+	size_t i;
+
+	for (i = 0; i < g->nrules; i++)
+		if (conf_rule_same(&g->rules[i], r))
 			return i;
 	return -1;
+}
+
+/* after the last rule of its direction: ingress rules come first */
+void conf_rule_add(struct conf_group *g, const struct conf_rule *r)
+{
+	size_t at = g->nrules;
+	struct conf_rule *n;
+
+	if (r->dir == SECGROUP_INGRESS)
+		for (at = 0; at < g->nrules && g->rules[at].dir == SECGROUP_INGRESS; at++)
+			;
+	n = GROW(g->rules, g->nrules);
+	memmove(&g->rules[at + 1], &g->rules[at], (n - &g->rules[at]) * sizeof(*n));
+	n = &g->rules[at];
+	*n = *r;
+	n->peer_group = r->peer_group ? xstrdup(r->peer_group) : NULL;
+	n->desc = xstrdup(r->desc);
+}
+
+void conf_rule_del(struct conf_group *g, size_t i)
+{
+	conf_rule_clear(&g->rules[i]);
+	TAKE(g->rules, g->nrules, i);
+}
+
+void conf_rule_set_desc(struct conf_rule *r, const char *desc)
+{
+	free(r->desc);
+	r->desc = xstrdup(desc);
+}
+
+void conf_rule_text(const struct conf_rule *r, char *buf, size_t len)
+{
+	char port[16] = "", peer[300];
+
+	if (r->ports && r->pmin == r->pmax)
+		snprintf(port, sizeof(port), "%u", r->pmin);
+	else if (r->ports)
+		snprintf(port, sizeof(port), "%u-%u", r->pmin, r->pmax);
+	if (r->peer_group)
+		peer_group_text(peer, sizeof(peer), r->peer_group);
+	else
+		sg_cidr_canon(&r->peer, peer, sizeof(peer));
+	rule_canon(buf, len, r->dir, r->all ? "all" : sg_proto_name(r->proto),
+		   port[0] ? port : NULL, r->type ? r->itype : -1, r->code ? r->icode : -1,
+		   peer);
+}
+
+void conf_rule_args(const struct conf_rule *r, struct rule_args *ra)
+{
+	memset(ra, 0, sizeof(*ra));
+	ra->dir = r->dir;
+	ra->proto.all = r->all;
+	ra->proto.nproto = 1;
+	ra->proto.proto[0] = r->proto;
+	ra->ports = r->ports;
+	ra->pmin = r->pmin;
+	ra->pmax = r->pmax;
+	ra->type = r->type;
+	ra->itype = r->itype;
+	ra->code = r->code;
+	ra->icode = r->icode;
+	ra->peer = r->peer;
+	ra->peer_group = r->peer_group;
+	ra->desc = r->desc[0] ? r->desc : NULL;
+}
+
+/* ---- remote members ---- */
+
+/* the same host address, whatever prefix @b was parsed with */
+static bool same_host(const struct sg_ip *a, const struct sg_ip *b)
+{
+	return a->family == b->family && !memcmp(&a->v4, &b->v4, a->family == AF_INET ? 4 : 16);
+}
+
+int conf_member_find(const struct conf_group *g, const struct sg_ip *ip)
+{
+	size_t i;
+
+	for (i = 0; i < g->nmembers; i++)
+		if (same_host(&g->members[i], ip))
+			return i;
+	return -1;
+}
+
+int conf_addr_find(const struct conf_attach *at, const struct sg_ip *ip)
+{
+	size_t i;
+
+	for (i = 0; i < at->naddrs; i++)
+		if (same_host(&at->addrs[i], ip))
+			return i;
+	return -1;
+}
+
+/* a host address: its prefix is the whole address */
+static struct sg_ip host_ip(const struct sg_ip *ip)
+{
+	struct sg_ip h = *ip;
+
+	h.prefix = h.family == AF_INET ? 32 : 128;
+	return h;
+}
+
+void conf_member_add(struct conf_group *g, const struct sg_ip *ip)
+{
+	*GROW(g->members, g->nmembers) = host_ip(ip);
+}
+
+void conf_member_del(struct conf_group *g, size_t i)
+{
+	TAKE(g->members, g->nmembers, i);
+}
+
+/* ---- attachments ---- */
+
+struct conf_attach *conf_attach_find(const struct conf *c, bool cgroup, const char *name)
+{
+	uint64_t key = instance_key(cgroup ? "cgroup" : "dev", name);
+	size_t i;
+
+	for (i = 0; i < c->natts; i++) {
+		const struct conf_attach *at = &c->atts[i];
+
+		if (at->cgroup != cgroup)
+			continue;
+		/* the same instance however named (a cgroup's path) */
+		if (!strcmp(at->name, name) ||
+		    (key && instance_key(cgroup ? "cgroup" : "dev", at->name) == key))
+			return &c->atts[i];
+	}
+	return NULL;
+}
+
+struct conf_attach *conf_attach_add(struct conf *c, bool cgroup, const char *name)
+{
+	struct conf_attach *at = GROW(c->atts, c->natts);
+
+	memset(at, 0, sizeof(*at));
+	at->cgroup = cgroup;
+	at->name = xstrdup(name);
+	c->has_attachments = true;
+	return at;
+}
+
+void conf_attach_del(struct conf *c, struct conf_attach *at)
+{
+	conf_attach_clear(at);
+	free(at->name);
+	TAKE(c->atts, c->natts, (size_t)(at - c->atts));
+}
+
+void conf_attach_add_group(struct conf_attach *at, const char *name)
+{
+	*GROW(at->groups, at->ngroups) = xstrdup(name);
+}
+
+void conf_attach_add_addr(struct conf_attach *at, const struct sg_ip *ip)
+{
+	*GROW(at->addrs, at->naddrs) = host_ip(ip);
+}
+
+/* the same instance, groups in the same order, addresses and flow log */
+bool conf_attach_equal(const struct conf_attach *a, const struct conf_attach *b)
+{
+	size_t i;
+
+	if (a->cgroup != b->cgroup || strcmp(a->name, b->name) || a->flowlog != b->flowlog ||
+	    a->ngroups != b->ngroups || a->naddrs != b->naddrs)
+		return false;
+	for (i = 0; i < a->ngroups; i++)
+		if (strcmp(a->groups[i], b->groups[i]))
+			return false;
+	for (i = 0; i < a->naddrs; i++)
+		if (!conf_ip_equal(&a->addrs[i], &b->addrs[i]))
+			return false;
+	return true;
 }

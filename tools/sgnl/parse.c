@@ -325,14 +325,12 @@ const char *sg_proto_name(uint8_t proto)
 	return num;
 }
 
-/* "10.1.2.3/16" as the kernel keeps it: "10.1.0.0/16" */
-void sg_cidr_canon(const struct sg_ip *ip, char *buf, size_t len)
+/* @ip with the bits past its prefix cleared, as the kernel keeps it */
+void sg_cidr_clear(struct sg_ip *ip)
 {
-	unsigned char b[16];
-	char addr[INET6_ADDRSTRLEN];
+	unsigned char *b = (unsigned char *)&ip->v4;
 	int i, bytes = ip->family == AF_INET ? 4 : 16;
 
-	memcpy(b, ip->family == AF_INET ? (const void *)&ip->v4 : (const void *)&ip->v6, bytes);
 	for (i = 0; i < bytes; i++) {
 		int keep = ip->prefix - i * 8;
 
@@ -341,8 +339,17 @@ void sg_cidr_canon(const struct sg_ip *ip, char *buf, size_t len)
 		else if (keep < 8)
 			b[i] &= 0xff << (8 - keep);
 	}
-	inet_ntop(ip->family, b, addr, sizeof(addr));
-	snprintf(buf, len, "%s/%u", addr, ip->prefix);
+}
+
+/* "10.1.2.3/16" as the kernel keeps it: "10.1.0.0/16" */
+void sg_cidr_canon(const struct sg_ip *ip, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN];
+	struct sg_ip c = *ip;
+
+	sg_cidr_clear(&c);
+	inet_ntop(c.family, &c.v4, addr, sizeof(addr));
+	snprintf(buf, len, "%s/%u", addr, c.prefix);
 }
 
 void sg_format_ip(int family, const void *addr, char *buf, size_t len)

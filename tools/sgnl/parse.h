@@ -48,6 +48,7 @@ const char *sg_name_problem(const char *s);
 bool sg_text_ok(const char *s);
 #define SG_TEXT_CHARS "descriptions hold only letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*"
 void sg_format_ip(int family, const void *addr, char *buf, size_t len);
+void sg_cidr_clear(struct sg_ip *ip);
 void sg_cidr_canon(const struct sg_ip *ip, char *buf, size_t len);
 
 #endif

@@ -55,16 +55,17 @@ static int want_type(struct reader *rd, json_object *v, json_type t, const char 
 	return 0;
 }
 
-/* One entry of "rules": its canonical rules (dns gives two) into @out[dir]. */
+/* One entry of "rules": its rules (dns gives two) into @g. */
 static int read_rule(struct reader *rd, json_object *e, json_object *names,
-		     json_object **out)
+		     struct conf_group *g)
 {
 	static const char *const keys[] = { "rule", "description", NULL };
-	char buf[2048], text[SG_RULE_TEXT_MAX], peer[300], *w[32];
+	char buf[2048], text[SG_RULE_TEXT_MAX], *w[32];
 	const char *s, *desc = NULL;
+	struct conf_rule r[2];
 	struct rule_args ra;
 	struct args a;
-	int n, err;
+	int n, k, err;
 
 	if (json_object_is_type(e, json_type_object)) {
 		err = check_keys(rd, e, keys);
@@ -99,68 +100,55 @@ static int read_rule(struct reader *rd, json_object *e, json_object *names,
 		return err;
 	if (ra.desc && desc)
 		return bad(rd, "a description in the rule and beside it");
-	desc = desc ?: ra.desc;
 	if (ra.peer_group) {
 		if (sg_parse_group_id(ra.peer_group))
 			return bad(rd, "name the peer group, not its id '%s'", ra.peer_group);
 		if (!json_object_object_get_ex(names, ra.peer_group, NULL))
 			return bad(rd, "no group '%s' in the file", ra.peer_group);
-		peer_group_text(peer, sizeof(peer), ra.peer_group);
-	} else {
-		sg_cidr_canon(&ra.peer, peer, sizeof(peer));
 	}
-	rule_entries(&ra, peer, desc, out[ra.dir]);
+	n = conf_rules_of(&ra, ra.peer_group, desc ?: ra.desc, r);
+	for (k = 0; k < n; k++) {
+		conf_rule_add(g, &r[k]);
+		conf_rule_clear(&r[k]);
+	}
 	return 0;
 }
 
-/* The canonical entries of @ra (dns gives two) with peer @peer, into @out. */
-void rule_entries(const struct rule_args *ra, const char *peer, const char *desc,
-		  json_object *out)
-{
-	char text[SG_RULE_TEXT_MAX], port[16] = "";
-	int k;
-
-	if (ra->ports && (ra->pmin || ra->pmax != 65535)) {
-		if (ra->pmin == ra->pmax)
-			snprintf(port, sizeof(port), "%u", ra->pmin);
-		else
-			snprintf(port, sizeof(port), "%u-%u", ra->pmin, ra->pmax);
-	}
-	for (k = 0; k < rule_nprotos(ra); k++) {
-		rule_canon(text, sizeof(text), ra->dir,
-			   ra->proto.all ? "all" : sg_proto_name(ra->proto.proto[k]),
-			   port[0] ? port : NULL, ra->type ? ra->itype : -1,
-			   ra->code ? ra->icode : -1, peer);
-		json_object_array_add(out, rule_entry(text, desc));
-	}
-}
-
+/* "members" or "addrs": host addresses, each added by @add */
 static int read_addrs(struct reader *rd, json_object *list, const char *key,
-		      json_object **out)
+		      void (*add)(void *to, const struct sg_ip *ip), void *to)
 {
-	char buf[INET6_ADDRSTRLEN];
 	struct sg_ip ip;
 	size_t i;
 
-	*out = json_object_new_array();
 	for (i = 0; list && i < json_object_array_length(list); i++) {
 		json_object *v = json_object_array_get_idx(list, i);
 
 		if (!json_object_is_type(v, json_type_string) ||
 		    sg_parse_ip(json_object_get_string(v), &ip, false))
 			return bad(rd, "%s[%zu]: an IPv4 or IPv6 address is expected", key, i);
-		sg_format_ip(ip.family, &ip.v4, buf, sizeof(buf));
-		json_object_array_add(*out, json_object_new_string(buf));
+		add(to, &ip);
 	}
 	return 0;
 }
 
+static void add_member(void *g, const struct sg_ip *ip)
+{
+	conf_member_add(g, ip);
+}
+
+static void add_addr(void *at, const struct sg_ip *ip)
+{
+	conf_attach_add_addr(at, ip);
+}
+
 static int read_group(struct reader *rd, json_object *g, json_object *names,
-		      json_object **out)
+		      struct conf *c)
 {
 	static const char *const keys[] = { "name", "description", "tags", "members",
 					    "rules", NULL };
-	json_object *o, *rules[2], *members, *tags = jget(g, "tags"), *list;
+	json_object *tags = jget(g, "tags"), *list;
+	struct conf_group *cg;
 	size_t i;
 	int err;
 
@@ -184,35 +172,20 @@ static int read_group(struct reader *rd, json_object *g, json_object *names,
 				return bad(rd, "tag values are strings");
 		}
 	}
-	o = json_object_new_object();
-	*out = o;
-	json_object_object_add(o, "name", json_object_new_string(jstr(g, "name")));
-	json_object_object_add(o, "description",
-			       json_object_new_string(jstr(g, "description") ?: ""));
-	if (tags && json_object_object_length(tags))
-		json_object_object_add(o, "tags", json_object_get(tags));
-	err = read_addrs(rd, jget(g, "members"), "members", &members);
-	if (err || !json_object_array_length(members))
-		json_object_put(members);
-	else
-		json_object_object_add(o, "members", members);
-	if (err)
-		return err;
-	rules[0] = json_object_new_array();
-	rules[1] = json_object_new_array();
+	cg = conf_group_add(c, jstr(g, "name"), jstr(g, "description") ?: "");
+	if (tags) {
+		json_object_object_foreach(tags, key, val)
+			conf_tag_set(cg, key, json_object_get_string(val));
+	}
+	err = read_addrs(rd, jget(g, "members"), "members", add_member, cg);
 	list = jget(g, "rules");
 	for (i = 0; !err && list && i < json_object_array_length(list); i++) {
 		size_t at = strlen(rd->where);
 
 		snprintf(rd->where + at, sizeof(rd->where) - at, ".rules[%zu]", i);
-		err = read_rule(rd, json_object_array_get_idx(list, i), names, rules);
+		err = read_rule(rd, json_object_array_get_idx(list, i), names, cg);
 		rd->where[at] = 0;
 	}
-	/* the kernel lists ingress rules, then egress ones */
-	for (i = 0; i < json_object_array_length(rules[1]); i++)
-		json_object_array_add(rules[0], json_object_get(json_object_array_get_idx(rules[1], i)));
-	json_object_put(rules[1]);
-	json_object_object_add(o, "rules", rules[0]);
 	return err;
 }
 
@@ -240,26 +213,13 @@ static int read_names(struct reader *rd, json_object *groups, json_object *names
 	return 0;
 }
 
-/* A file without "default" resets it: the model says so explicitly. */
-static json_object *default_group(void)
-{
-	json_object *o = json_object_new_object(), *rules = json_object_new_array();
-
-	json_object_object_add(o, "name", json_object_new_string("default"));
-	json_object_object_add(o, "description", json_object_new_string("default security group"));
-	json_object_array_add(rules, json_object_new_string("ingress all from group default"));
-	json_object_array_add(rules, json_object_new_string("egress all to 0.0.0.0/0"));
-	json_object_array_add(rules, json_object_new_string("egress all to ::/0"));
-	json_object_object_add(o, "rules", rules);
-	return o;
-}
-
 static int read_attach(struct reader *rd, json_object *at, json_object *names,
-		       json_object **out)
+		       struct conf *c)
 {
 	static const char *const keys[] = { "dev", "cgroup", "groups", "addrs", "flowlog", NULL };
-	json_object *o, *list = jget(at, "groups"), *addrs;
+	json_object *list = jget(at, "groups");
 	bool dev = jget(at, "dev");
+	struct conf_attach *ca;
 	size_t i;
 	int err;
 
@@ -277,9 +237,6 @@ static int read_attach(struct reader *rd, json_object *at, json_object *names,
 		return err;
 	if (!!jget(at, "dev") + !!jget(at, "cgroup") != 1)
 		return bad(rd, "name one instance: \"dev\" or \"cgroup\"");
-	o = json_object_new_object();
-	*out = o;
-	json_object_object_add(o, dev ? "dev" : "cgroup", json_object_get(jget(at, dev ? "dev" : "cgroup")));
 	for (i = 0; list && i < json_object_array_length(list); i++) {
 		json_object *v = json_object_array_get_idx(list, i);
 
@@ -287,28 +244,20 @@ static int read_attach(struct reader *rd, json_object *at, json_object *names,
 		    !json_object_object_get_ex(names, json_object_get_string(v), NULL))
 			return bad(rd, "groups[%zu]: not a group of the file", i);
 	}
-	if (list) {
-		json_object_object_add(o, "groups", json_object_get(list));
-	} else {
-		list = json_object_new_array();
-		json_object_array_add(list, json_object_new_string("default"));
-		json_object_object_add(o, "groups", list);
-	}
-	err = read_addrs(rd, jget(at, "addrs"), "addrs", &addrs);
-	if (err || !json_object_array_length(addrs))
-		json_object_put(addrs);
-	else
-		json_object_object_add(o, "addrs", addrs);
-	if (!err && json_object_get_boolean(jget(at, "flowlog")))
-		json_object_object_add(o, "flowlog", json_object_new_boolean(1));
-	return err;
+	ca = conf_attach_add(c, !dev, jstr(at, dev ? "dev" : "cgroup"));
+	for (i = 0; list && i < json_object_array_length(list); i++)
+		conf_attach_add_group(ca, json_object_get_string(json_object_array_get_idx(list, i)));
+	if (!list)
+		conf_attach_add_group(ca, "default");
+	ca->flowlog = json_object_get_boolean(jget(at, "flowlog"));
+	return read_addrs(rd, jget(at, "addrs"), "addrs", add_addr, ca);
 }
 
-static int read_model(struct reader *rd, json_object *in, json_object **out)
+static int read_model(struct reader *rd, json_object *in, struct conf *c)
 {
 	static const char *const keys[] = { "version", "groups", "attachments", NULL };
-	json_object *m, *groups = jget(in, "groups"), *atts = jget(in, "attachments");
-	json_object *names = json_object_new_object(), *list, *x;
+	json_object *groups = jget(in, "groups"), *atts = jget(in, "attachments");
+	json_object *names = json_object_new_object();
 	size_t i;
 	int err;
 
@@ -324,44 +273,37 @@ static int read_model(struct reader *rd, json_object *in, json_object **out)
 		err = want_type(rd, atts, json_type_array, "attachments");
 	if (!err && groups)
 		err = read_names(rd, groups, names);
-	m = json_object_new_object();
-	*out = m;
-	json_object_object_add(m, "version", json_object_new_int(CONFIG_VERSION));
-	list = json_object_new_array();
-	json_object_object_add(m, "groups", list);
+	/* a file without "default" resets it: the model says so explicitly */
 	if (!err && !json_object_object_get_ex(names, "default", NULL)) {
-		json_object_array_add(list, default_group());
+		conf_default_rules(conf_group_add(c, "default", "default security group"));
 		json_object_object_add(names, "default", NULL);
 	}
 	for (i = 0; !err && groups && i < json_object_array_length(groups); i++) {
 		snprintf(rd->where, sizeof(rd->where), "groups[%zu]", i);
-		x = NULL;
-		err = read_group(rd, json_object_array_get_idx(groups, i), names, &x);
-		if (x)
-			json_object_array_add(list, x);
+		err = read_group(rd, json_object_array_get_idx(groups, i), names, c);
 	}
-	if (!err && atts) {
-		list = json_object_new_array();
-		json_object_object_add(m, "attachments", list);
-		for (i = 0; !err && i < json_object_array_length(atts); i++) {
-			snprintf(rd->where, sizeof(rd->where), "attachments[%zu]", i);
-			x = NULL;
-			err = read_attach(rd, json_object_array_get_idx(atts, i), names, &x);
-			if (x)
-				json_object_array_add(list, x);
-		}
+	c->has_attachments = !err && atts;
+	for (i = 0; !err && atts && i < json_object_array_length(atts); i++) {
+		snprintf(rd->where, sizeof(rd->where), "attachments[%zu]", i);
+		err = read_attach(rd, json_object_array_get_idx(atts, i), names, c);
 	}
 	json_object_put(names);
 	return err;
 }
 
-
 /* @in, a configuration from @file, checked and normalised into @out */
-int config_read(const char *file, json_object *in, json_object **out)
+int config_read(const char *file, json_object *in, struct conf **out)
 {
 	struct reader rd = { .file = file };
+	int err;
 
-	return read_model(&rd, in, out);
+	*out = conf_new();
+	err = read_model(&rd, in, *out);
+	if (err) {
+		conf_free(*out);
+		*out = NULL;
+	}
+	return err;
 }
 
 /* @text (@len bytes, NUL after them) as JSON, strictly; @what names it */

@@ -47,14 +47,18 @@ int split_words(char *line, char **argv, int max);
 /* Groups: resolve NAME|ID to an id, fetch them all as JSON. */
 int group_resolve(const char *s, uint32_t *id);
 json_object *groups_fetch(void);		/* array, creation order */
-/* the configuration's generation when the last groups_fetch() began */
-extern uint32_t groups_gen;
 json_object *rules_fetch(uint32_t group);	/* array; 0: every group */
 json_object *attach_fetch(void);
 const char *group_name(json_object *groups, uint32_t id);
+/* "sg-%08x": the text of a group id, until the next call */
+const char *sg_id(uint32_t id);
 void print_json(json_object *o);
 /* @s with control bytes escaped, for text output (four at a time) */
 const char *safe(const char *s);
+static inline json_object *jget(json_object *o, const char *k)
+{
+	return json_object_object_get(o, k);
+}
 /* The string value of key @k of @o, or NULL (json.c). */
 const char *jstr(json_object *o, const char *k);
 /* The element of array @arr whose member @k is the string @v, or NULL;
@@ -146,7 +150,6 @@ void sg_complete_table(int argc, char **argv,
 /* sgnl -b FILE (batch.c): all or nothing, or (@continue_on_error) each
  * line on its own */
 int batch(const char *file, bool continue_on_error);
-int batch_edit(json_object *model, int argc, char **argv);
 /* vpc.c, sync.c: a VPC's definition in etcd, and the agent */
 int etcd_command(const char *url, const char *vpc, int argc, char **argv);
 int cmd_sync(struct args *a);

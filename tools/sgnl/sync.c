@@ -119,40 +119,20 @@ static bool member_key(struct agent *ag, char *key, char **host, char **group, c
 				      inet_pton(AF_INET6, *addr, buf) == 1);
 }
 
-static bool str_in(json_object *list, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < json_object_array_length(list); i++)
-		if (!strcmp(json_object_get_string(json_object_array_get_idx(list, i)), s))
-			return true;
-	return false;
-}
-
 /* The other hosts' members into @def's groups (of the same name). */
-static void add_members(struct agent *ag, json_object *def, struct etcd_kvs *kvs)
+static void add_members(struct agent *ag, struct conf *def, struct etcd_kvs *kvs)
 {
-	json_object *groups = jget(def, "groups"), *g, *list;
 	char *key, *host, *group, *addr;
+	struct conf_group *g;
+	struct sg_ip ip;
 	size_t i;
 
 	for (i = 0; i < kvs->n; i++) {
 		key = strdup(kvs->kv[i].key);
-		if (!key || !member_key(ag, key, &host, &group, &addr) ||
-		    !strcmp(host, ag->host)) {
-			free(key);
-			continue;
-		}
-		g = jfind(groups, "name", group, NULL);
-		if (g) {
-			list = jget(g, "members");
-			if (!list) {
-				list = json_object_new_array();
-				json_object_object_add(g, "members", list);
-			}
-			if (!str_in(list, addr))
-				json_object_array_add(list, json_object_new_string(addr));
-		}
+		if (key && member_key(ag, key, &host, &group, &addr) &&
+		    strcmp(host, ag->host) && (g = conf_group(def, group)) &&
+		    !sg_parse_ip(addr, &ip, false) && conf_member_find(g, &ip) < 0)
+			conf_member_add(g, &ip);
 		free(key);
 	}
 }
@@ -160,8 +140,8 @@ static void add_members(struct agent *ag, json_object *def, struct etcd_kvs *kvs
 /* The definition at @kvs's revision with the members: to the kernel, once. */
 static void enforce(struct agent *ag, struct etcd_kvs *kvs)
 {
-	json_object *def = NULL, *want = NULL;
 	const struct etcd_kv *kv = NULL;
+	struct conf *def = NULL;
 	char *text = NULL;
 	size_t i;
 	FILE *f;
@@ -183,14 +163,15 @@ static void enforce(struct agent *ag, struct etcd_kvs *kvs)
 		return;
 	}
 	add_members(ag, def, kvs);
-	if (config_read(ag->v.config, def, &want) || !(f = open_memstream(&text, &len)))
+	f = open_memstream(&text, &len);
+	if (!f)
 		goto out;
-	config_write(f, want);
+	config_write(f, def);
 	fclose(f);
 	if ((ag->applied && !strcmp(ag->applied, text)) ||
 	    (ag->refused && !strcmp(ag->refused, text)))
 		goto out;	/* in force already, or refused already */
-	if (config_send(want, 0, 0, "sync")) {
+	if (config_send(def, 0, 0, "sync")) {
 		say("the kernel refused revision %lld (above): refused whole, the last good "
 		    "state stays", (long long)ag->rev);
 		free(ag->refused);
@@ -205,8 +186,7 @@ static void enforce(struct agent *ag, struct etcd_kvs *kvs)
 	text = NULL;
 out:
 	free(text);
-	json_object_put(want);
-	json_object_put(def);
+	conf_free(def);
 }
 
 /* ---- this host's members ---- */
@@ -214,29 +194,26 @@ out:
 /* Each address of each attachment in each of its groups: a key of ours */
 static json_object *my_members(struct agent *ag)
 {
-	json_object *m = config_fetch(), *atts, *want, *at, *gs, *as;
-	char key[512];
+	struct conf *c = config_fetch(NULL);
+	const struct conf_attach *at;
+	char key[512], addr[INET6_ADDRSTRLEN];
+	json_object *want;
 	size_t i, j, k;
 
-	if (!m)
+	if (!c)
 		return NULL;
 	want = json_object_new_object();
-	atts = jget(m, "attachments");
-	for (i = 0; atts && i < json_object_array_length(atts); i++) {
-		at = json_object_array_get_idx(atts, i);
-		gs = jget(at, "groups");
-		as = jget(at, "addrs");
-		for (j = 0; gs && j < json_object_array_length(gs); j++) {
-			for (k = 0; as && k < json_object_array_length(as); k++) {
-				snprintf(key, sizeof(key), "%s%s/%s", ag->mine,
-					 json_object_get_string(json_object_array_get_idx(gs, j)),
-					 json_object_get_string(json_object_array_get_idx(as, k)));
-				json_object_object_add(want, key, json_object_new_string(
-					jstr(at, "dev") ? jstr(at, "dev") : jstr(at, "cgroup")));
+	for (i = 0; i < c->natts; i++) {
+		at = &c->atts[i];
+		for (j = 0; j < at->ngroups; j++) {
+			for (k = 0; k < at->naddrs; k++) {
+				sg_format_ip(at->addrs[k].family, &at->addrs[k].v4, addr, sizeof(addr));
+				snprintf(key, sizeof(key), "%s%s/%s", ag->mine, at->groups[j], addr);
+				json_object_object_add(want, key, json_object_new_string(at->name));
 			}
 		}
 	}
-	json_object_put(m);
+	conf_free(c);
 	return want;
 }
 

@@ -63,17 +63,15 @@ void vpc_close(struct vpc *v)
 }
 
 /* The empty VPC: the default group alone. */
-static json_object *vpc_empty(void)
+static struct conf *vpc_empty(void)
 {
-	json_object *in = json_tokener_parse("{\"version\": 1, \"groups\": []}"), *m = NULL;
+	struct conf *c = conf_new();
 
-	if (config_read("etcd", in, &m))
-		json_object_put(m), m = NULL;
-	json_object_put(in);
-	return m;
+	conf_default_rules(conf_group_add(c, "default", "default security group"));
+	return c;
 }
 
-int vpc_definition(struct vpc *v, const char *text, json_object **model)
+int vpc_definition(struct vpc *v, const char *text, struct conf **model)
 {
 	json_object *in = config_parse_text(v->config, text, strlen(text));
 	int err;
@@ -89,14 +87,10 @@ int vpc_definition(struct vpc *v, const char *text, json_object **model)
 	}
 	err = config_read(v->config, in, model);
 	json_object_put(in);
-	if (err) {
-		json_object_put(*model);
-		*model = NULL;
-	}
 	return err;
 }
 
-int vpc_read(struct vpc *v, json_object **model, int64_t *rev)
+int vpc_read(struct vpc *v, struct conf **model, int64_t *rev)
 {
 	struct etcd_kvs kvs;
 	int err;
@@ -109,7 +103,7 @@ int vpc_read(struct vpc *v, json_object **model, int64_t *rev)
 	}
 	if (!kvs.n) {
 		*model = vpc_empty();
-		err = *model ? 0 : 1;
+		err = 0;
 	} else {
 		*rev = kvs.kv[0].mod_revision;
 		err = vpc_definition(v, kvs.kv[0].value, model);
@@ -119,7 +113,7 @@ int vpc_read(struct vpc *v, json_object **model, int64_t *rev)
 }
 
 /* @model as the text of the definition: apply's format, no attachments */
-static char *vpc_text(json_object *model)
+static char *vpc_text(struct conf *model)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -127,20 +121,28 @@ static char *vpc_text(json_object *model)
 
 	if (!f)
 		return NULL;
-	json_object_object_del(model, "attachments");
+	model->has_attachments = false;
 	config_write(f, model);
 	fclose(f);
 	return text;
 }
 
 /* Write @model if the definition is still at @rev: 0, 1 (failed), -1 (changed) */
-static int vpc_write(struct vpc *v, json_object *model, int64_t rev)
+static int vpc_write(struct vpc *v, struct conf *model, int64_t rev)
 {
 	char *text = vpc_text(model);
+	struct conf *checked;
 	int put;
 
 	if (!text)
 		return 1;
+	/* the text as apply reads it, as every agent will */
+	put = vpc_definition(v, text, &checked);
+	conf_free(checked);
+	if (put) {
+		free(text);
+		return put;
+	}
 	put = etcd_put_if(v->e, v->config, rev, text);
 	free(text);
 	if (put < 0) {
@@ -153,7 +155,7 @@ static int vpc_write(struct vpc *v, json_object *model, int64_t rev)
 /* One change to the definition, retried from a fresh read on a conflict. */
 static int vpc_change(struct vpc *v, int argc, char **argv)
 {
-	json_object *model, *checked;
+	struct conf *model;
 	int64_t rev;
 	int err, i;
 
@@ -166,14 +168,9 @@ static int vpc_change(struct vpc *v, int argc, char **argv)
 		if (err)
 			return err;
 		err = batch_edit(model, argc, argv);
-		/* the result as apply would read it, as every agent will */
 		if (!err)
-			err = config_read(v->config, model, &checked);
-		if (!err) {
-			err = vpc_write(v, checked, rev);
-			json_object_put(checked);
-		}
-		json_object_put(model);
+			err = vpc_write(v, model, rev);
+		conf_free(model);
 		if (err != -1)
 			return err;
 		/* changed meanwhile: again, from what it is now, after a
@@ -188,8 +185,9 @@ static int vpc_change(struct vpc *v, int argc, char **argv)
 static int vpc_apply(struct vpc *v, struct args *a)
 {
 	const char *file = next(a);
-	json_object *in, *model = NULL;
+	struct conf *model = NULL;
 	struct etcd_kvs kvs;
+	json_object *in;
 	int err;
 
 	if (!file || peek(a))
@@ -215,7 +213,7 @@ static int vpc_apply(struct vpc *v, struct args *a)
 			err = 1;
 		}
 	}
-	json_object_put(model);
+	conf_free(model);
 	return err;
 }
 
@@ -223,7 +221,7 @@ int etcd_command(const char *url, const char *name, int argc, char **argv)
 {
 	struct args a = { argc, argv };
 	const char *obj = peek(&a);
-	json_object *model;
+	struct conf *model;
 	struct vpc v;
 	int64_t rev;
 	int err;
@@ -250,7 +248,7 @@ int etcd_command(const char *url, const char *name, int argc, char **argv)
 				 vpc_read(&v, &model, &rev);
 		if (!err) {
 			config_write(stdout, model);
-			json_object_put(model);
+			conf_free(model);
 		}
 	} else {
 		err = vpc_change(&v, argc, argv);

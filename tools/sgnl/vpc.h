@@ -16,6 +16,8 @@
 
 #include "etcd.h"
 
+struct conf;
+
 #define VPC_NAME_MAX	63
 
 struct vpc {
@@ -37,7 +39,7 @@ bool vpc_name_ok(const char *s);
  * none yet, and *model is the empty VPC).  0, 1 (etcd failed) or 2 (the
  * definition is bad: told).
  */
-int vpc_definition(struct vpc *v, const char *text, json_object **model);
-int vpc_read(struct vpc *v, json_object **model, int64_t *rev);
+int vpc_definition(struct vpc *v, const char *text, struct conf **model);
+int vpc_read(struct vpc *v, struct conf **model, int64_t *rev);
 
 #endif
