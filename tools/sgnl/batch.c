@@ -35,6 +35,7 @@ struct batch {
 	const char *file;
 	int line;
 	struct conf *c;		/* NULL: the first pass, words only */
+	struct conf *k;		/* the configuration as read: its ids */
 	uint32_t flags;		/* SECGROUP_F_FLUSH if a line asked */
 	bool attachments;	/* a line attaches or detaches */
 };
@@ -91,12 +92,18 @@ static int refuse(struct batch *b, const char *fmt, ...)
 }
 
 /* the group @ref (NAME, or the sg-ID the kernel gave it) of the batch's
- * configuration, or NULL */
+ * configuration, or NULL.  An id names the group that had it when the
+ * batch read the kernel: deleted and added again by the batch, it is the
+ * group of that name (the replace gives it the same id). */
 static struct conf_group *find_ref(struct batch *b, const char *ref)
 {
 	uint32_t id = sg_parse_group_id(ref);
+	const struct conf_group *k;
 
-	return id ? conf_group_by_id(b->c, id) : conf_group(b->c, ref);
+	if (!id)
+		return conf_group(b->c, ref);
+	k = b->k ? conf_group_by_id(b->k, id) : NULL;
+	return k ? conf_group(b->c, k->name) : NULL;
 }
 
 /* the same, or NULL told */
@@ -235,14 +242,17 @@ static int b_rule_add(struct batch *b, struct args *a)
 	return err;
 }
 
-/* the index of @g's rule sgr-@id (as the kernel numbered it), or -1 */
-static int rule_by_id(const struct conf_group *g, const char *id)
+/* the index in @g of the rule that was sgr-@id of its group when the
+ * batch read the kernel (deleted and added again since: the same rule,
+ * which the replace gives the same id), or -1 */
+static int rule_by_id(struct batch *b, const struct conf_group *g, const char *id)
 {
+	const struct conf_group *k = b->k ? conf_group(b->k, g->name) : NULL;
 	size_t i;
 
-	for (i = 0; i < g->nrules; i++)
-		if (g->rules[i].id && g->rules[i].id == sg_rule_id(id))
-			return i;
+	for (i = 0; k && i < k->nrules; i++)
+		if (k->rules[i].id == sg_rule_id(id))
+			return conf_rule_find(g, &k->rules[i]);
 	return -1;
 }
 
@@ -281,7 +291,7 @@ static int b_rule_change(struct batch *b, struct args *a, bool set)
 	if (!g)
 		return 1;
 	if (id) {
-		k = rule_by_id(g, id);
+		k = rule_by_id(b, g, id);
 		if (k < 0)
 			return refuse(b, "%s: '%s' has no rule %s", what, ref, id);
 		if (set)	/* an empty description: none */
@@ -571,6 +581,7 @@ static int atomic_once(const char *file, struct lines *l)
 	b.c = config_fetch(&gen);
 	if (!b.c)	/* a dump that a change cut: read again */
 		return sg_nl_last_err == -EAGAIN ? -EAGAIN : nl_err("batch", -EIO);
+	b.k = conf_dup(b.c);
 	err = b_pass(&b, l);
 	/* no attach or detach: the replace leaves every attachment as it is,
 	 * one that a runtime makes meanwhile too */
@@ -579,6 +590,7 @@ static int atomic_once(const char *file, struct lines *l)
 	if (!err)
 		err = config_send(b.c, b.flags, gen, "batch");
 	conf_free(b.c);
+	conf_free(b.k);
 	return err;
 }
 

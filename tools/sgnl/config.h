@@ -71,6 +71,7 @@ struct conf {
 /* model.c: every function that adds exits on a failed allocation */
 struct conf *conf_new(void);
 void conf_free(struct conf *c);
+struct conf *conf_dup(const struct conf *c);	/* groups, ids and all */
 struct conf_group *conf_group(const struct conf *c, const char *name);
 struct conf_group *conf_group_by_id(const struct conf *c, uint32_t id);
 struct conf_group *conf_group_add(struct conf *c, const char *name, const char *desc);

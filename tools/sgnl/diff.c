@@ -135,15 +135,11 @@ static const char *attach_words(const struct conf_attach *at, char *buf, size_t 
 	return buf;
 }
 
-/* @at's instance in @c, by the name it is given */
+/* @at's instance in @c, by its name or as the same instance (a cgroup
+ * named by another path), as a batch finds it */
 static const struct conf_attach *find_attach(const struct conf *c, const struct conf_attach *at)
 {
-	size_t i;
-
-	for (i = 0; i < c->natts; i++)
-		if (c->atts[i].cgroup == at->cgroup && !strcmp(c->atts[i].name, at->name))
-			return &c->atts[i];
-	return NULL;
+	return conf_attach_find(c, at->cgroup, at->name);
 }
 
 static void diff_models(const struct conf *have, const struct conf *want)

@@ -33,8 +33,12 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
-/* room for one more element at the end of @arr, of @n */
-#define GROW(arr, n) ((arr) = xrealloc((arr), (n) + 1, sizeof(*(arr))), &(arr)[(n)++])
+/* room for one more element at the end of @arr, of @n: the array doubles
+ * when @n is 0 or a power of two, so that a million members cost a few
+ * copies, not a million */
+#define GROW(arr, n) \
+	((arr) = ((n) & ((n) - 1)) ? (arr) : xrealloc((arr), 2 * (n) ?: 1, sizeof(*(arr))), \
+	 &(arr)[(n)++])
 /* element @i of @arr, of @n, taken out */
 #define TAKE(arr, n, i) memmove(&(arr)[i], &(arr)[(i) + 1], (--(n) - (i)) * sizeof(*(arr)))
 
@@ -98,6 +102,28 @@ void conf_free(struct conf *c)
 	free(c);
 }
 
+/* A copy of @c, ids with it: what a batch read, as it read it. */
+struct conf *conf_dup(const struct conf *c)
+{
+	struct conf *d = conf_new();
+	const struct conf_group *g;
+	struct conf_group *n;
+	size_t i, j;
+
+	for (i = 0; i < c->ngroups; i++) {
+		g = &c->groups[i];
+		n = conf_group_add(d, g->name, g->desc);
+		n->id = g->id;
+		for (j = 0; j < g->ntags; j++)
+			conf_tag_set(n, g->tags[j].key, g->tags[j].value);
+		for (j = 0; j < g->nmembers; j++)
+			conf_member_add(n, &g->members[j]);
+		for (j = 0; j < g->nrules; j++)
+			conf_rule_add(n, &g->rules[j]);
+	}
+	return d;	/* the attachments: not needed */
+}
+
 /* ---- groups ---- */
 
 struct conf_group *conf_group(const struct conf *c, const char *name)
@@ -140,8 +166,10 @@ void conf_group_del(struct conf *c, struct conf_group *g)
 
 void conf_group_set_desc(struct conf_group *g, const char *desc)
 {
+	char *d = xstrdup(desc);	/* @desc may be the old one */
+
 	free(g->desc);
-	g->desc = xstrdup(desc);
+	g->desc = d;
 }
 
 static struct conf_tag *tag_find(const struct conf_group *g, const char *key)
@@ -165,6 +193,7 @@ const char *conf_tag(const struct conf_group *g, const char *key)
 void conf_tag_set(struct conf_group *g, const char *key, const char *value)
 {
 	struct conf_tag *t = tag_find(g, key);
+	char *v = xstrdup(value);	/* @value may be the old one */
 
 	if (!t) {
 		t = GROW(g->tags, g->ntags);
@@ -172,7 +201,7 @@ void conf_tag_set(struct conf_group *g, const char *key, const char *value)
 	} else {
 		free(t->value);
 	}
-	t->value = xstrdup(value);
+	t->value = v;
 }
 
 void conf_tag_del(struct conf_group *g, const char *key)
@@ -336,8 +365,10 @@ void conf_rule_del(struct conf_group *g, size_t i)
 
 void conf_rule_set_desc(struct conf_rule *r, const char *desc)
 {
+	char *d = xstrdup(desc);	/* @desc may be the old one */
+
 	free(r->desc);
-	r->desc = xstrdup(desc);
+	r->desc = d;
 }
 
 void conf_rule_text(const struct conf_rule *r, char *buf, size_t len)
