@@ -39,23 +39,6 @@ static int sg_param_set_count(const char *val, const struct kernel_param *kp)
 	return sg_param_set_range(val, kp, 1, 1000000);
 }
 
-/*
- * A group's remote members travel in one nest of its message, whose length
- * is 16 bits: 2,000 IPv6 addresses (40,000 bytes) leave room for 50 tags
- * of the longest keys and values (20,000 bytes) and the rest.
- */
-#define SG_MEMBERS_MAX 2000
-
-static int sg_param_set_members(const char *val, const struct kernel_param *kp)
-{
-	return sg_param_set_range(val, kp, 1, SG_MEMBERS_MAX);
-}
-
-static const struct kernel_param_ops sg_members_param_ops = {
-	.set = sg_param_set_members,
-	.get = param_get_uint,
-};
-
 static const struct kernel_param_ops sg_groups_param_ops = {
 	.set = sg_param_set_groups,
 	.get = param_get_uint,
@@ -73,8 +56,8 @@ module_param_cb(max_groups_per_attach, &sg_groups_param_ops,
 MODULE_PARM_DESC(max_groups_per_attach, "groups per instance, 1..16 (default 5)");
 module_param_cb(max_groups, &sg_count_param_ops, &sg_max_groups, 0644);
 MODULE_PARM_DESC(max_groups, "groups per network namespace (default 2500)");
-module_param_cb(max_members, &sg_members_param_ops, &sg_max_members, 0644);
-MODULE_PARM_DESC(max_members, "remote members per group, 1..2000 (default 1000)");
+module_param_cb(max_members, &sg_count_param_ops, &sg_max_members, 0644);
+MODULE_PARM_DESC(max_members, "remote members per group, 1..1000000 (default 1000)");
 
 static unsigned int sg_net_id __read_mostly;
 

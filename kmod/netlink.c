@@ -28,6 +28,11 @@ SG_OP_POLICY(sg_rule_op_policy, SECGROUP_A_RULE, sg_rule_policy);
 SG_OP_POLICY(sg_attach_op_policy, SECGROUP_A_ATTACH, sg_attach_policy);
 SG_OP_POLICY(sg_member_op_policy, SECGROUP_A_MEMBER, sg_member_policy);
 
+/* NET_GET takes nothing */
+static const struct nla_policy sg_net_op_policy[SECGROUP_A_MAX + 1] = {
+	[SECGROUP_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0),
+};
+
 static const struct nla_policy sg_config_op_policy[SECGROUP_A_MAX + 1] = {
 	[SECGROUP_A_GROUP] = NLA_POLICY_NESTED(sg_cfg_group_policy),
 	[SECGROUP_A_RULE] = NLA_POLICY_NESTED(sg_cfg_rule_policy),
@@ -271,6 +276,11 @@ static const struct genl_ops sg_genl_ops[] = {
 	       sg_nl_attach_dump, sg_attach_op_policy),
 	SG_OP(MEMBER_NEW, sg_nl_member_new, sg_member_op_policy, SG_CHANGE),
 	SG_OP(MEMBER_DEL, sg_nl_member_del, sg_member_op_policy, SG_CHANGE),
+	{ .cmd = SECGROUP_CMD_MEMBER_GET, .start = sg_nl_member_dump_start,
+	  .dumpit = sg_nl_member_dump, .done = sg_nl_member_dump_done,
+	  .policy = sg_member_op_policy, .maxattr = SECGROUP_A_MAX,
+	  .flags = GENL_UNS_ADMIN_PERM },
+	SG_OP(NET_GET, sg_nl_net_get, sg_net_op_policy, SG_READ),
 	SG_OP(CONFIG_REPLACE, sg_nl_config_replace, sg_config_op_policy,
 	      SG_CHANGE | SG_RTNL),
 };

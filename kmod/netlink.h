@@ -23,10 +23,10 @@ extern const struct nla_policy sg_cfg_rule_policy[SECGROUP_RULE_A_MAX + 1];
 extern const struct nla_policy sg_cfg_attach_policy[SECGROUP_ATTACH_A_MAX + 1];
 extern const struct nla_policy sg_cfg_member_policy[SECGROUP_MEMBER_A_MAX + 1];
 
-size_t sg_group_msg_size(const struct sg_group *g);
+size_t sg_group_msg_size(struct sg_net *sn, const struct sg_group *g);
 size_t sg_attach_msg_size(const struct sg_attach *att);
-int sg_fill_group(struct sk_buff *skb, const struct sg_group *g, u32 portid,
-		  u32 seq, int flags, u8 cmd);
+int sg_fill_group(struct sk_buff *skb, struct sg_net *sn, const struct sg_group *g,
+		  u32 portid, u32 seq, int flags, u8 cmd);
 int sg_fill_rule(struct sk_buff *skb, const struct sg_rule *r, u32 portid,
 		 u32 seq, int flags, u8 cmd);
 int sg_fill_attach(struct sk_buff *skb, struct sg_net *sn,
@@ -86,6 +86,10 @@ int sg_nl_group_dump_start(struct netlink_callback *cb);
 int sg_nl_group_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int sg_nl_group_set(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_member_new(struct sk_buff *skb, struct genl_info *info);
+int sg_nl_member_dump_start(struct netlink_callback *cb);
+int sg_nl_member_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int sg_nl_member_dump_done(struct netlink_callback *cb);
+int sg_nl_net_get(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_member_del(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_rule_new(struct sk_buff *skb, struct genl_info *info);
 int sg_nl_rule_del(struct sk_buff *skb, struct genl_info *info);

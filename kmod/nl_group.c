@@ -3,6 +3,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include <linux/sort.h>
+
 #include "netlink.h"
 
 /* ---- policies: a request's groups, tags and members ---- */
@@ -29,6 +31,7 @@ const struct nla_policy sg_group_policy[SECGROUP_GROUP_A_MAX + 1] = {
 	[SECGROUP_GROUP_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SECGROUP_GROUP_F_NO_DEFAULT_EGRESS),
 	[SECGROUP_GROUP_A_MEMBERS] = { .type = NLA_REJECT },
 	[SECGROUP_GROUP_A_ATTACHMENTS] = { .type = NLA_REJECT },
+	[SECGROUP_GROUP_A_NMEMBERS] = { .type = NLA_REJECT },
 };
 
 const struct nla_policy sg_member_policy[SECGROUP_MEMBER_A_MAX + 1] = {
@@ -137,11 +140,12 @@ fail:
 
 static int sg_group_reply(struct genl_info *info, const struct sg_group *g)
 {
-	struct sk_buff *msg = genlmsg_new(sg_group_msg_size(g), GFP_KERNEL);
+	struct sg_net *sn = info->user_ptr[0];
+	struct sk_buff *msg = genlmsg_new(sg_group_msg_size(sn, g), GFP_KERNEL);
 
 	if (!msg)
 		return -ENOMEM;
-	return sg_nl_reply(info, msg, sg_fill_group(msg, g, info->snd_portid,
+	return sg_nl_reply(info, msg, sg_fill_group(msg, sn, g, info->snd_portid,
 						    info->snd_seq, 0, info->genlhdr->cmd));
 }
 
@@ -272,8 +276,9 @@ int sg_nl_group_del(struct sk_buff *skb, struct genl_info *info)
 	struct sg_net *sn = info->user_ptr[0];
 	struct nlattr *tb[SECGROUP_GROUP_A_MAX + 1];
 	struct nlattr *nest = info->attrs[SECGROUP_A_GROUP];
+	struct sg_mref *members;
 	struct sg_group *g;
-	int err;
+	int err, n;
 
 	err = sg_nl_parse_nest(info, SECGROUP_A_GROUP, tb, SECGROUP_GROUP_A_MAX,
 			       sg_group_policy);
@@ -286,8 +291,13 @@ int sg_nl_group_del(struct sk_buff *skb, struct genl_info *info)
 	err = sg_group_del_check(sn, g, nest, info->extack);
 	if (err)
 		return err;
+	n = sg_group_remote_list(sn, g, &members);
+	if (n < 0) {
+		NL_SET_ERR_MSG(info->extack, "out of memory listing the group's members");
+		return n;
+	}
 	sg_notify_group(sn, SECGROUP_CMD_GROUP_DEL, g);
-	sg_group_remove(sn, g);
+	sg_group_remove(sn, g, members, n);
 	return 0;
 }
 
@@ -322,7 +332,7 @@ int sg_nl_group_dump_start(struct netlink_callback *cb)
 
 	mutex_lock(&sn->lock);
 	list_for_each_entry(g, &sn->groups, node)
-		size = max(size, sg_group_msg_size(g));
+		size = max(size, sg_group_msg_size(sn, g));
 	mutex_unlock(&sn->lock);
 	size += nla_total_size(sizeof(u32));	/* SECGROUP_A_GEN */
 	cb->min_dump_alloc = min_t(size_t, size, U16_MAX);
@@ -342,7 +352,7 @@ int sg_nl_group_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		if (idx++ < start)
 			continue;
 		at = skb->len;
-		err = sg_fill_group(skb, g, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+		err = sg_fill_group(skb, sn, g, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 				    NLM_F_MULTI, SECGROUP_CMD_GROUP_GET) ?:
 		      sg_dump_put_gen(skb, at, sn->gen);
 		if (sg_dump_one(skb, cb, err)) {
@@ -440,7 +450,6 @@ static struct sg_group *sg_nl_member_parse(struct genl_info *info, struct sg_add
 int sg_nl_member_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sg_net *sn = info->user_ptr[0];
-	struct sg_rmember *m;
 	struct sg_group *g;
 	struct sg_addr a;
 	int err;
@@ -448,14 +457,9 @@ int sg_nl_member_new(struct sk_buff *skb, struct genl_info *info)
 	g = sg_nl_member_parse(info, &a);
 	if (IS_ERR(g))
 		return PTR_ERR(g);
-	m = sg_rmember_add(g, &a, info->attrs[SECGROUP_A_MEMBER], info->extack);
-	if (IS_ERR(m))
-		return PTR_ERR(m);
-	err = sg_member_get(sn, &a, g->id, &sg_from_remote, info->extack);
-	if (err) {
-		sg_rmember_remove(g, m);
+	err = sg_remote_add(sn, g, &a, info->attrs[SECGROUP_A_MEMBER], info->extack);
+	if (err)
 		return err;
-	}
 	sg_notify_member(sn, SECGROUP_CMD_MEMBER_NEW, g->id, &a);
 	return 0;
 }
@@ -463,35 +467,179 @@ int sg_nl_member_new(struct sk_buff *skb, struct genl_info *info)
 int sg_nl_member_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sg_net *sn = info->user_ptr[0];
-	struct sg_rmember *m;
 	struct sg_group *g;
 	struct sg_addr a;
+	int err;
 
 	g = sg_nl_member_parse(info, &a);
 	if (IS_ERR(g))
 		return PTR_ERR(g);
-	m = sg_rmember_find(g, &a);
-	if (!m) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SECGROUP_A_MEMBER],
-				    "address is not a remote member");
-		return -ENOENT;
-	}
-	sg_member_put(sn, &a, g->id, &sg_from_remote);
-	sg_rmember_remove(g, m);
+	err = sg_remote_del(sn, g, &a, info->attrs[SECGROUP_A_MEMBER], info->extack);
+	if (err)
+		return err;
 	if (sg_nl_flush(info))
 		sg_ct_flush(sn);
 	sg_notify_member(sn, SECGROUP_CMD_MEMBER_DEL, g->id, &a);
 	return 0;
 }
 
+/* ---- MEMBER_GET: the dump of remote members ---- */
+
+int sg_nl_member_dump_start(struct netlink_callback *cb)
+{
+	struct sg_net *sn = sg_pernet(sock_net(cb->skb->sk));
+	struct nlattr *tb[SECGROUP_MEMBER_A_MAX + 1], *nest;
+	struct sg_member_iter *mi;
+	u32 group = 0;
+	int err;
+
+	nest = sg_dump_attrs(cb)[SECGROUP_A_MEMBER];
+	if (nest) {
+		err = nla_parse_nested(tb, SECGROUP_MEMBER_A_MAX, nest, sg_member_policy,
+				       cb->extack);
+		if (err)
+			return err;
+		if (tb[SECGROUP_MEMBER_A_IPV4] || tb[SECGROUP_MEMBER_A_IPV6]) {
+			NL_SET_ERR_MSG_ATTR(cb->extack, nest, "a dump of members takes a group only");
+			return -EINVAL;
+		}
+		if (tb[SECGROUP_MEMBER_A_GROUP]) {
+			group = nla_get_u32(tb[SECGROUP_MEMBER_A_GROUP]);
+			mutex_lock(&sn->lock);
+			err = sg_group_find(sn, group, NULL) ? 0 : -ENOENT;
+			mutex_unlock(&sn->lock);
+			if (err) {
+				NL_SET_ERR_MSG_ATTR(cb->extack, tb[SECGROUP_MEMBER_A_GROUP],
+						    "no such group id");
+				return err;
+			}
+		}
+	}
+	mi = sg_member_iter_new(sn);
+	if (!mi)
+		return -ENOMEM;
+	cb->args[0] = (long)mi;
+	cb->args[1] = group;
+	return 0;
+}
+
+int sg_nl_member_dump_done(struct netlink_callback *cb)
+{
+	sg_member_iter_free((struct sg_member_iter *)cb->args[0]);
+	return 0;
+}
+
+struct sg_member_dump {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+};
+
+static int sg_fill_member(const struct sg_addr *a, u32 group, void *arg)
+{
+	struct sg_member_dump *d = arg;
+	struct netlink_callback *cb = d->cb;
+	struct sk_buff *skb = d->skb;
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &sg_genl_family, NLM_F_MULTI, SECGROUP_CMD_MEMBER_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, SECGROUP_A_MEMBER);
+	if (!nest || nla_put_u32(skb, SECGROUP_MEMBER_A_GROUP, group) ||
+	    sg_put_addr(skb, SECGROUP_MEMBER_A_IPV4, SECGROUP_MEMBER_A_IPV6, a)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	nl_dump_check_consistent(cb, nlmsg_hdr(skb));
+	return 0;
+}
+
+/*
+ * The walk resumes where the last message stopped.  A change between two
+ * parts of the dump (the generation), or a resize of the map that made the
+ * walk start again, marks it interrupted: the reader reads it again.
+ */
+int sg_nl_member_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct sg_net *sn = sg_pernet(sock_net(skb->sk));
+	struct sg_member_dump d = { .skb = skb, .cb = cb };
+	bool restarted = false;
+	int err;
+
+	mutex_lock(&sn->lock);
+	cb->seq = sn->gen;
+	err = sg_member_iter_next((struct sg_member_iter *)cb->args[0], cb->args[1],
+				  &restarted, sg_fill_member, &d);
+	mutex_unlock(&sn->lock);
+	if (restarted)
+		cb->args[2] = 1;
+	if (cb->args[2]) {	/* every message from then on says so */
+		cb->seq = cb->prev_seq + 1;
+		if (skb->len)
+			nl_dump_check_consistent(cb, nlmsg_hdr(skb));
+	}
+	if (err && !skb->len)
+		return err;
+	return skb->len;
+}
+
+/* ---- NET_GET: the netns's totals ---- */
+
+int sg_nl_net_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sg_net *sn = info->user_ptr[0];
+	struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	struct nlattr *nest;
+	void *hdr;
+
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &sg_genl_family, 0, info->genlhdr->cmd);
+	if (!hdr)
+		goto fail;
+	nest = nla_nest_start(msg, SECGROUP_A_NET);
+	if (!nest ||
+	    nla_put_u32(msg, SECGROUP_NET_A_GROUPS, sn->ngroups) ||
+	    nla_put_u64_64bit(msg, SECGROUP_NET_A_MEMBERS, sg_remote_total(sn),
+			      SECGROUP_NET_A_PAD) ||
+	    nla_put_u32(msg, SECGROUP_NET_A_ADDRS, sg_members_addrs(sn)) ||
+	    nla_put_u64_64bit(msg, SECGROUP_NET_A_MEMBER_BYTES, sg_members_bytes(sn),
+			      SECGROUP_NET_A_PAD))
+		goto fail;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+fail:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
 /* ---- messages: groups and members, in replies and events ---- */
 /*
- * Room for a group's message: NLMSG_GOODSIZE holds everything but its
- * members (up to max_members) and tags (up to 50 of 383 bytes).
+ * A group's message lists its remote members while the netns has at most
+ * SECGROUP_GROUP_MEMBERS_INLINE of them in all: finding a group's members
+ * is a walk of the member map, and a nest holds 64 KiB.  Beyond, they are
+ * read with MEMBER_GET; SECGROUP_GROUP_A_NMEMBERS always counts them.
  */
-size_t sg_group_msg_size(const struct sg_group *g)
+static bool sg_members_inline(struct sg_net *sn)
 {
-	size_t n = NLMSG_GOODSIZE + g->nmembers * nla_total_size(sizeof(struct in6_addr));
+	return sg_remote_total(sn) <= SECGROUP_GROUP_MEMBERS_INLINE;
+}
+
+/*
+ * Room for a group's message: NLMSG_GOODSIZE holds everything but its
+ * members (when inline) and tags (up to 50 of 383 bytes).
+ */
+size_t sg_group_msg_size(struct sg_net *sn, const struct sg_group *g)
+{
+	size_t n = NLMSG_GOODSIZE;
+
+	if (g->nmembers && sg_members_inline(sn))
+		n += g->nmembers * nla_total_size(sizeof(struct in6_addr));
 	u32 i;
 
 	for (i = 0; i < g->ntags; i++)
@@ -520,22 +668,41 @@ static int sg_fill_tags(struct sk_buff *skb, const struct sg_group *g)
 	return 0;
 }
 
-static int sg_fill_members(struct sk_buff *skb, const struct sg_group *g)
+static int sg_mref_cmp(const void *x, const void *y)
 {
-	const struct sg_rmember *m;
-	struct nlattr *nest;
+	const struct sg_mref *a = x, *b = y;
 
-	nest = nla_nest_start(skb, SECGROUP_GROUP_A_MEMBERS);
-	if (!nest)
-		return -EMSGSIZE;
-	list_for_each_entry(m, &g->members, node)
-		if (sg_put_addr(skb, SECGROUP_ADDR_A_IPV4, SECGROUP_ADDR_A_IPV6, &m->addr))
-			return -EMSGSIZE;
-	return sg_nest_end(skb, nest);
+	return memcmp(&a->a, &b->a, sizeof(a->a));
 }
 
-int sg_fill_group(struct sk_buff *skb, const struct sg_group *g, u32 portid,
-		  u32 seq, int flags, u8 cmd)
+/* The members in the order of their addresses, not of the map's hash. */
+static int sg_fill_members(struct sk_buff *skb, struct sg_net *sn,
+			   const struct sg_group *g)
+{
+	struct sg_mref *list;
+	struct nlattr *nest;
+	int i, n, err = 0;
+
+	if (nla_put_u32(skb, SECGROUP_GROUP_A_NMEMBERS, g->nmembers))
+		return -EMSGSIZE;
+	if (!sn || !sg_members_inline(sn))
+		return 0;
+	n = sg_group_remote_list(sn, (struct sg_group *)g, &list);
+	if (n < 0)
+		return n;
+	sort(list, n, sizeof(*list), sg_mref_cmp, NULL);
+	nest = nla_nest_start(skb, SECGROUP_GROUP_A_MEMBERS);
+	if (!nest)
+		err = -EMSGSIZE;
+	for (i = 0; !err && i < n; i++)
+		if (sg_put_addr(skb, SECGROUP_ADDR_A_IPV4, SECGROUP_ADDR_A_IPV6, &list[i].a))
+			err = -EMSGSIZE;
+	kvfree(list);
+	return err ?: sg_nest_end(skb, nest);
+}
+
+int sg_fill_group(struct sk_buff *skb, struct sg_net *sn, const struct sg_group *g,
+		  u32 portid, u32 seq, int flags, u8 cmd)
 {
 	struct nlattr *nest;
 	void *hdr;
@@ -551,7 +718,7 @@ int sg_fill_group(struct sk_buff *skb, const struct sg_group *g, u32 portid,
 	    nla_put_u32(skb, SECGROUP_GROUP_A_FLAGS,
 			g->is_default ? SECGROUP_GROUP_F_DEFAULT : 0) ||
 	    nla_put_u32(skb, SECGROUP_GROUP_A_ATTACHMENTS, g->attached) ||
-	    sg_fill_tags(skb, g) || sg_fill_members(skb, g) ||
+	    sg_fill_tags(skb, g) || sg_fill_members(skb, sn, g) ||
 	    sg_nest_end(skb, nest))
 		goto cancel;
 	genlmsg_end(skb, hdr);
@@ -563,10 +730,10 @@ cancel:
 
 void sg_notify_group(struct sg_net *sn, u8 cmd, const struct sg_group *g)
 {
-	struct sk_buff *msg = sg_change_new(sn, sg_group_msg_size(g));
+	struct sk_buff *msg = sg_change_new(sn, sg_group_msg_size(sn, g));
 
 	if (msg)
-		sg_event_send(sn, msg, sg_fill_group(msg, g, 0, 0, 0, cmd));
+		sg_event_send(sn, msg, sg_fill_group(msg, sn, g, 0, 0, 0, cmd));
 }
 
 void sg_notify_member(struct sg_net *sn, u8 cmd, u32 group, const struct sg_addr *a)

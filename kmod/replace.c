@@ -24,6 +24,8 @@
 #include <linux/cgroup.h>
 #include <linux/string.h>
 #include <linux/log2.h>
+#include <linux/sort.h>
+#include <linux/bsearch.h>
 
 #include "netlink.h"
 
@@ -43,6 +45,14 @@ struct sg_idset {
 	u32 *ids;
 };
 
+/* A remote member of the request: @gid is its new group's id. */
+struct sg_stage {
+	struct sg_addr a;
+	u32 gid;
+	u32 added;			/* its member map entry taken here */
+	const struct nlattr *at;
+};
+
 struct sg_replace {
 	struct sg_net *sn;
 	struct genl_info *info;
@@ -55,7 +65,11 @@ struct sg_replace {
 	u32 ngroups;
 	struct sg_plan *plan;
 	u32 nplan;
-	u32 members_got;		/* groups whose remote members are taken */
+	struct sg_stage *stage;		/* the request's remote members, sorted */
+	u32 nstage;
+	struct sg_mref *drop;		/* the old ones the new state drops */
+	int ndrop;
+	bool members_got;		/* the new ones' entries are taken */
 	u32 plans_got;			/* plans whose member entries are taken */
 };
 
@@ -93,6 +107,14 @@ static int sg_idset_init(struct sg_replace *rp)
 	rp->rule_ids.ids = kvcalloc(rp->rule_ids.mask + 1, sizeof(u32), GFP_KERNEL_ACCOUNT);
 	if (!rp->rule_ids.ids)
 		return -ENOMEM;
+	n = 0;
+	sg_cfg_for_each(a, rp, rem)
+		n += nla_type(a) == SECGROUP_A_MEMBER;
+	if (n) {
+		rp->stage = kvmalloc_array(n, sizeof(*rp->stage), GFP_KERNEL_ACCOUNT);
+		if (!rp->stage)
+			return -ENOMEM;
+	}
 	list_for_each_entry(g, &rp->sn->groups, node)
 		for (d = 0; d < SG_DIRS; d++)
 			list_for_each_entry(r, &g->rules[d], node)
@@ -221,7 +243,58 @@ static int sg_cfg_member_add(struct sg_replace *rp, struct nlattr *a)
 		return PTR_ERR(g);
 	err = sg_nl_addr(tb[SECGROUP_MEMBER_A_IPV4], tb[SECGROUP_MEMBER_A_IPV6], &x, a,
 			 rp->extack);
-	return err ?: PTR_ERR_OR_ZERO(sg_rmember_add(g, &x, a, rp->extack));
+	if (err)
+		return err;
+	if (g->nmembers >= sg_max_members) {
+		NL_SET_ERR_MSG_ATTR(rp->extack, a,
+				    "member quota of the group reached (module parameter max_members)");
+		return -ENOSPC;
+	}
+	g->nmembers++;
+	rp->stage[rp->nstage++] = (struct sg_stage){ .a = x, .gid = g->id, .at = a };
+	return 0;
+}
+
+static int sg_stage_cmp(const void *x, const void *y)
+{
+	const struct sg_stage *a = x, *b = y;
+
+	if (a->gid != b->gid)
+		return a->gid < b->gid ? -1 : 1;
+	return memcmp(&a->a, &b->a, sizeof(a->a));
+}
+
+/* ... and equal ones in the request's order, the later one refused */
+static int sg_stage_order(const void *x, const void *y)
+{
+	const struct sg_stage *a = x, *b = y;
+
+	return sg_stage_cmp(a, b) ?: (a->at < b->at ? -1 : a->at > b->at);
+}
+
+/* The request's remote members in order, each once: O(n log n). */
+static int sg_cfg_members_sort(struct sg_replace *rp)
+{
+	u32 i;
+
+	sort(rp->stage, rp->nstage, sizeof(*rp->stage), sg_stage_order, NULL);
+	for (i = 1; i < rp->nstage; i++) {
+		if (!sg_stage_cmp(&rp->stage[i - 1], &rp->stage[i])) {
+			NL_SET_ERR_MSG_ATTR(rp->extack, rp->stage[i].at,
+					    "address is already a member");
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
+/* Whether the new state has the remote membership @r. */
+static bool sg_cfg_keeps(const struct sg_mref *r, void *arg)
+{
+	struct sg_replace *rp = arg;
+	struct sg_stage key = { .a = r->a, .gid = r->group };
+
+	return bsearch(&key, rp->stage, rp->nstage, sizeof(*rp->stage), sg_stage_cmp);
 }
 
 /* A configuration without "default" resets it to how a netns starts. */
@@ -275,7 +348,7 @@ static int sg_cfg_groups(struct sg_replace *rp)
 		if (err)
 			return err;
 	}
-	return 0;
+	return sg_cfg_members_sort(rp);
 }
 
 /* ---- planning the attachments ---- */
@@ -412,45 +485,86 @@ static int sg_cfg_compile(struct sg_replace *rp)
 	return 0;
 }
 
+/* The entries the new remote members took, given back. */
+static void sg_cfg_stage_put(struct sg_replace *rp)
+{
+	u32 i;
+
+	for (i = 0; i < rp->nstage; i++) {
+		if (!rp->stage[i].added)
+			continue;
+		sg_member_put(rp->sn, &rp->stage[i].a, rp->stage[i].gid, &sg_from_remote);
+		rp->stage[i].added = 0;
+	}
+}
+
 static void sg_cfg_members_put(struct sg_replace *rp)
 {
-	struct sg_rmember *m;
-	struct sg_group *g;
 	struct sg_plan *p;
-	u32 i = 0;
 
 	while (rp->plans_got) {
 		p = &rp->plan[--rp->plans_got];
 		sg_attach_put_members(rp->sn, &p->req.key, &p->req.conf);
 	}
-	list_for_each_entry(g, &rp->sn->groups, node) {
-		if (i++ == rp->members_got)
-			break;
-		list_for_each_entry(m, &g->members, node)
-			sg_member_put(rp->sn, &m->addr, g->id, &sg_from_remote);
-	}
-	rp->members_got = 0;
+	if (rp->members_got)
+		sg_cfg_stage_put(rp);
+	rp->members_got = false;
 }
 
-/* Member map entries for the new groups' remote members and instances. */
+/*
+ * The old remote members the new state drops, listed now (the commit
+ * cannot fail): every remote membership of the member map that the
+ * request does not have.  The old groups are on rp->groups.
+ */
+static int sg_cfg_members_drop(struct sg_replace *rp)
+{
+	struct sg_group *o;
+	u64 n = 0;
+
+	list_for_each_entry(o, &rp->groups, node)
+		n += o->nmembers;
+	if (!n)
+		return 0;
+	if (n > U32_MAX)
+		return -ENOMEM;
+	rp->drop = kvmalloc_array(n, sizeof(*rp->drop), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!rp->drop)
+		return -ENOMEM;
+	rp->ndrop = sg_members_collect(rp->sn, 0, sg_cfg_keeps, rp, rp->drop, n);
+	if (WARN_ON_ONCE(rp->ndrop < 0))	/* more than the groups count */
+		return rp->ndrop;
+	return 0;
+}
+
+/*
+ * Member map entries for the new remote members the old state lacks, and
+ * for the instances.  A group some joined has changed (its event).
+ */
 static int sg_cfg_members_get(struct sg_replace *rp)
 {
-	struct sg_rmember *m;
-	struct sg_group *g;
+	struct sg_group *g = NULL;
+	struct sg_stage *st;
 	int err;
+	u32 i;
 
-	list_for_each_entry(g, &rp->sn->groups, node) {
-		list_for_each_entry(m, &g->members, node) {
-			err = sg_member_get(rp->sn, &m->addr, g->id, &sg_from_remote,
-					    rp->extack);
-			if (err) {
-				/* the entries of this group taken so far */
-				list_for_each_entry_continue_reverse(m, &g->members, node)
-					sg_member_put(rp->sn, &m->addr, g->id, &sg_from_remote);
-				goto undo;
-			}
-		}
-		rp->members_got++;
+	err = sg_cfg_members_drop(rp);
+	if (err) {
+		NL_SET_ERR_MSG(rp->extack, "out of memory listing the remote members");
+		return err;
+	}
+	rp->members_got = true;
+	for (i = 0; i < rp->nstage; i++) {
+		st = &rp->stage[i];
+		if (sg_member_is_remote(rp->sn, &st->a, st->gid))
+			continue;	/* the old state has it: kept */
+		err = sg_member_get(rp->sn, &st->a, st->gid, &sg_from_remote, rp->extack);
+		if (err)
+			goto undo;
+		st->added = 1;
+		if (!g || g->id != st->gid)	/* sorted: group by group */
+			g = sg_group_find(rp->sn, st->gid, NULL);
+		if (g)
+			g->members_changed = true;
 	}
 	for (; rp->plans_got < rp->nplan; rp->plans_got++) {
 		err = sg_attach_get_members(rp->sn, &rp->plan[rp->plans_got].req.key,
@@ -559,14 +673,14 @@ static void sg_cfg_commit_attachments(struct sg_replace *rp)
 		sg_attach_count_groups(sn, &att->conf, 1);
 }
 
+/* As many remote members and none joined: the same ones. */
 static bool sg_group_changed(const struct sg_group *o, const struct sg_group *g)
 {
-	const struct sg_rmember *m;
 	u32 i;
 	s32 at;
 
 	if (strcmp(o->desc, g->desc) || o->ntags != g->ntags ||
-	    o->nmembers != g->nmembers)
+	    o->nmembers != g->nmembers || g->members_changed)
 		return true;
 	for (i = 0; i < g->ntags; i++) {
 		for (at = o->ntags - 1; at >= 0; at--)
@@ -575,9 +689,6 @@ static bool sg_group_changed(const struct sg_group *o, const struct sg_group *g)
 		if (at < 0 || strcmp(o->tags[at].value, g->tags[i].value))
 			return true;
 	}
-	list_for_each_entry(m, &g->members, node)
-		if (!sg_rmember_find((struct sg_group *)o, &m->addr))
-			return true;
 	return false;
 }
 
@@ -596,6 +707,17 @@ static void sg_cfg_notify_rule(struct sg_net *sn, struct sg_group *old, struct s
 		sg_notify_rule(sn, SECGROUP_CMD_RULE_SET, r);
 }
 
+/* The old groups the configuration drops, each as it was. */
+static void sg_cfg_notify_deleted(struct sg_replace *rp)
+{
+	struct sg_group *o;
+
+	list_for_each_entry(o, &rp->groups, node)
+		if (!sg_group_find(rp->sn, o->id, NULL))
+			sg_notify_group(rp->sn, SECGROUP_CMD_GROUP_DEL, o);
+}
+
+/* The groups and rules that are new or changed. */
 static void sg_cfg_notify_groups(struct sg_replace *rp)
 {
 	struct sg_net *sn = rp->sn;
@@ -603,9 +725,6 @@ static void sg_cfg_notify_groups(struct sg_replace *rp)
 	struct sg_rule *r;
 	int d;
 
-	list_for_each_entry(o, &rp->groups, node)
-		if (!sg_group_find(sn, o->id, NULL))
-			sg_notify_group(sn, SECGROUP_CMD_GROUP_DEL, o);
 	list_for_each_entry(g, &sn->groups, node) {
 		o = sg_group_find_in(&rp->groups, g->id, NULL);
 		if (!o)
@@ -640,14 +759,10 @@ static void sg_cfg_unlend(struct sg_net *sn)
 
 static void sg_cfg_commit(struct sg_replace *rp)
 {
-	struct sg_rmember *m;
-	struct sg_group *g;
-
 	sg_changed(rp->sn);	/* an order changed alone sends no event */
 	sg_cfg_commit_attachments(rp);
-	list_for_each_entry(g, &rp->groups, node)
-		list_for_each_entry(m, &g->members, node)
-			sg_member_put(rp->sn, &m->addr, g->id, &sg_from_remote);
+	sg_cfg_notify_deleted(rp);	/* with their members, before they go */
+	sg_members_drop(rp->sn, rp->drop, rp->ndrop);
 	sg_cfg_notify_groups(rp);
 	sg_cfg_unlend(rp->sn);
 }
@@ -671,6 +786,8 @@ static void sg_cfg_free(struct sg_replace *rp)
 		sg_attach_req_release(&p->req);
 	}
 	kvfree(rp->plan);
+	kvfree(rp->stage);
+	kvfree(rp->drop);
 	kvfree(rp->rule_ids.ids);
 	kfree(rp);
 }

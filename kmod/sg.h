@@ -71,11 +71,6 @@ struct sg_rule {
 	bool stats_shared;		/* replace: @stats belong to another rule */
 };
 
-struct sg_rmember {
-	struct list_head node;
-	struct sg_addr addr;
-};
-
 struct sg_group {
 	struct list_head node;		/* sg_net.groups, creation order */
 	u32 id;
@@ -86,8 +81,8 @@ struct sg_group {
 	u32 ntags;
 	struct list_head rules[SG_DIRS];
 	u32 nrules[SG_DIRS];
-	struct list_head members;	/* remote members */
-	u32 nmembers;
+	u32 nmembers;			/* remote members: in the member map */
+	bool members_changed;		/* replace: one joined */
 	u32 attached;			/* attachments naming it */
 };
 
@@ -167,6 +162,7 @@ struct sg_net {
 	u32 nattach[SG_ATTACH_KINDS];	/* by enum sg_attach_kind */
 	struct rhashtable attach_ht;
 	struct rhashtable members;
+	u64 member_bytes;		/* the member map's entries and sets */
 	bool hooks[SG_ATTACH_KINDS];	/* registered, by kind */
 	bool dying;			/* past pre_exit: no hooks any more */
 	u32 gen;			/* bumped by every change: dump consistency */
@@ -175,6 +171,12 @@ struct sg_net {
 };
 
 struct sg_net *sg_pernet(const struct net *net);
+
+/* a remote membership */
+struct sg_mref {
+	struct sg_addr a;
+	u32 group;
+};
 
 /* store.c: groups, rules, remote members */
 #define SG_DEFAULT_NAME	"default"
@@ -191,7 +193,8 @@ int sg_group_check(struct list_head *groups, u32 n, const char *name,
 		   const struct nlattr *at, struct netlink_ext_ack *extack);
 int sg_group_del_check(struct sg_net *sn, const struct sg_group *g,
 		       const struct nlattr *at, struct netlink_ext_ack *extack);
-void sg_group_remove(struct sg_net *sn, struct sg_group *g);
+int sg_group_remote_list(struct sg_net *sn, struct sg_group *g, struct sg_mref **out);
+void sg_group_remove(struct sg_net *sn, struct sg_group *g, struct sg_mref *list, int n);
 void sg_group_free(struct sg_group *g);
 void sg_tags_free(struct sg_tag *tags, u32 n);
 /* a rule never published: at once; a published one: after a grace period */
@@ -202,10 +205,13 @@ struct sg_rule *sg_rule_all_to(struct sg_net *sn, struct list_head *also,
 int sg_group_rule_check(struct sg_group *g, const struct sg_rule *r,
 			const struct nlattr *at, struct netlink_ext_ack *extack);
 void sg_group_add_rule(struct sg_group *g, struct sg_rule *r);
-struct sg_rmember *sg_rmember_find(struct sg_group *g, const struct sg_addr *a);
-struct sg_rmember *sg_rmember_add(struct sg_group *g, const struct sg_addr *a,
-				  const struct nlattr *at, struct netlink_ext_ack *extack);
-void sg_rmember_remove(struct sg_group *g, struct sg_rmember *m);
+int sg_remote_check(struct sg_net *sn, struct sg_group *g, const struct sg_addr *a,
+		    const struct nlattr *at, struct netlink_ext_ack *extack);
+int sg_remote_add(struct sg_net *sn, struct sg_group *g, const struct sg_addr *a,
+		  const struct nlattr *at, struct netlink_ext_ack *extack);
+int sg_remote_del(struct sg_net *sn, struct sg_group *g, const struct sg_addr *a,
+		  const struct nlattr *at, struct netlink_ext_ack *extack);
+u64 sg_remote_total(struct sg_net *sn);
 void sg_group_del_rule(struct sg_group *g, struct sg_rule *r);
 struct sg_rule *sg_rule_find_id(struct sg_group *g, u32 id);
 struct sg_rule *sg_rule_find_same(struct sg_group *g, const struct sg_rule *r);
@@ -214,7 +220,7 @@ struct sg_rule *sg_rule_alloc(void);
 int sg_store_init(struct sg_net *sn);
 void sg_store_exit(struct sg_net *sn);
 
-/* members.c: address -> groups map for referenced groups */
+/* members.c: address -> groups, the remote members' only record */
 int sg_members_init(struct sg_net *sn);
 void sg_members_exit(struct sg_net *sn);
 int sg_member_get(struct sg_net *sn, const struct sg_addr *a, u32 group,
@@ -223,6 +229,18 @@ void sg_member_put(struct sg_net *sn, const struct sg_addr *a, u32 group,
 		   const struct sg_attach_key *who);
 u32 sg_member_groups(struct sg_net *sn, const struct sg_addr *a,
 		     const struct sg_attach_key *origin, u32 *out, u32 max);
+bool sg_member_is_remote(struct sg_net *sn, const struct sg_addr *a, u32 group);
+int sg_members_collect(struct sg_net *sn, u32 group,
+		       bool (*keep)(const struct sg_mref *r, void *arg), void *arg,
+		       struct sg_mref *out, u32 max);
+void sg_members_drop(struct sg_net *sn, const struct sg_mref *refs, u32 n);
+u64 sg_members_bytes(struct sg_net *sn);
+u32 sg_members_addrs(struct sg_net *sn);
+struct sg_member_iter;
+struct sg_member_iter *sg_member_iter_new(struct sg_net *sn);
+void sg_member_iter_free(struct sg_member_iter *mi);
+int sg_member_iter_next(struct sg_member_iter *mi, u32 group, bool *restarted,
+			int (*fn)(const struct sg_addr *a, u32 group, void *arg), void *arg);
 
 /* policy.c: compile an attachment's rules */
 struct sg_policy *sg_policy_build(struct sg_net *sn, const struct sg_attach_conf *c);

@@ -197,47 +197,59 @@ void sg_group_del_rule(struct sg_group *g, struct sg_rule *r)
 	g->nrules[r->dir]--;
 }
 
-/* ---- remote members ---- */
+/* ---- remote members: the member map is their record ---- */
 
-struct sg_rmember *sg_rmember_find(struct sg_group *g, const struct sg_addr *a)
+/* Whether @a may join @g's remote members; refused as sg_group_rule_check() refuses */
+int sg_remote_check(struct sg_net *sn, struct sg_group *g, const struct sg_addr *a,
+		    const struct nlattr *at, struct netlink_ext_ack *extack)
 {
-	struct sg_rmember *m;
-
-	list_for_each_entry(m, &g->members, node)
-		if (sg_addr_eq(&m->addr, a))
-			return m;
-	return NULL;
-}
-
-/* @a joins @g's remote members; refused as sg_group_rule_check() refuses */
-struct sg_rmember *sg_rmember_add(struct sg_group *g, const struct sg_addr *a,
-				  const struct nlattr *at, struct netlink_ext_ack *extack)
-{
-	struct sg_rmember *m;
-
-	if (sg_rmember_find(g, a)) {
+	if (sg_member_is_remote(sn, a, g->id)) {
 		NL_SET_ERR_MSG_ATTR(extack, at, "address is already a member");
-		return ERR_PTR(-EEXIST);
+		return -EEXIST;
 	}
 	if (g->nmembers >= sg_max_members) {
 		NL_SET_ERR_MSG_ATTR(extack, at,
 				    "member quota of the group reached (module parameter max_members)");
-		return ERR_PTR(-ENOSPC);
+		return -ENOSPC;
 	}
-	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
-	if (!m)
-		return ERR_PTR(-ENOMEM);
-	m->addr = *a;
-	list_add_tail(&m->node, &g->members);
-	g->nmembers++;
-	return m;
+	return 0;
 }
 
-void sg_rmember_remove(struct sg_group *g, struct sg_rmember *m)
+/* @a joins @g's remote members: one member map update */
+int sg_remote_add(struct sg_net *sn, struct sg_group *g, const struct sg_addr *a,
+		  const struct nlattr *at, struct netlink_ext_ack *extack)
 {
-	list_del(&m->node);
-	g->nmembers--;
-	kfree(m);
+	int err = sg_remote_check(sn, g, a, at, extack);
+
+	if (!err)
+		err = sg_member_get(sn, a, g->id, &sg_from_remote, extack);
+	if (!err)
+		g->nmembers++;
+	return err;
+}
+
+int sg_remote_del(struct sg_net *sn, struct sg_group *g, const struct sg_addr *a,
+		  const struct nlattr *at, struct netlink_ext_ack *extack)
+{
+	if (!sg_member_is_remote(sn, a, g->id)) {
+		NL_SET_ERR_MSG_ATTR(extack, at, "address is not a remote member");
+		return -ENOENT;
+	}
+	sg_member_put(sn, a, g->id, &sg_from_remote);
+	if (!WARN_ON_ONCE(!g->nmembers))
+		g->nmembers--;
+	return 0;
+}
+
+/* Remote memberships of the netns, all groups */
+u64 sg_remote_total(struct sg_net *sn)
+{
+	struct sg_group *g;
+	u64 n = 0;
+
+	list_for_each_entry(g, &sn->groups, node)
+		n += g->nmembers;
+	return n;
 }
 
 void sg_tags_free(struct sg_tag *tags, u32 n)
@@ -253,7 +265,6 @@ void sg_tags_free(struct sg_tag *tags, u32 n)
 
 void sg_group_free(struct sg_group *g)
 {
-	struct sg_rmember *m, *mt;
 	struct sg_rule *r, *rt;
 	int d;
 
@@ -264,8 +275,6 @@ void sg_group_free(struct sg_group *g)
 			list_del(&r->node);
 			sg_rule_free_rcu(r);
 		}
-	list_for_each_entry_safe(m, mt, &g->members, node)
-		kfree(m);
 	sg_tags_free(g->tags, g->ntags);
 	kfree(g->desc);
 	kfree(g->name);
@@ -333,14 +342,35 @@ int sg_group_del_check(struct sg_net *sn, const struct sg_group *g,
 	return 0;
 }
 
-/* Unlink and free @g, which sg_group_del_check() let go. */
-void sg_group_remove(struct sg_net *sn, struct sg_group *g)
+/*
+ * @g's remote members, found in the member map, to drop: into a new array
+ * in *@out; how many, or -ENOMEM.  Nothing changes yet.
+ */
+int sg_group_remote_list(struct sg_net *sn, struct sg_group *g, struct sg_mref **out)
 {
-	struct sg_rmember *m;
+	int n;
 
+	*out = NULL;
+	if (!g->nmembers)
+		return 0;
+	*out = kvmalloc_array(g->nmembers, sizeof(**out), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!*out)
+		return -ENOMEM;
+	n = sg_members_collect(sn, g->id, NULL, NULL, *out, g->nmembers);
+	if (WARN_ON_ONCE(n < 0))	/* more than it counts */
+		n = g->nmembers;
+	return n;
+}
+
+/*
+ * Unlink and free @g, which sg_group_del_check() let go; @list, @n: its
+ * remote members (sg_group_remote_list()), freed here.
+ */
+void sg_group_remove(struct sg_net *sn, struct sg_group *g, struct sg_mref *list, int n)
+{
 	lockdep_assert_held(&sn->lock);
-	list_for_each_entry(m, &g->members, node)
-		sg_member_put(sn, &m->addr, g->id, &sg_from_remote);
+	sg_members_drop(sn, list, n);
+	kvfree(list);
 	list_del(&g->node);
 	sn->ngroups--;
 	sg_group_free(g);
@@ -364,7 +394,6 @@ struct sg_group *sg_group_create(struct sg_net *sn, struct list_head *also,
 		goto nomem;
 	for (d = 0; d < SG_DIRS; d++)
 		INIT_LIST_HEAD(&g->rules[d]);
-	INIT_LIST_HEAD(&g->members);
 	g->name = kstrdup(name, GFP_KERNEL_ACCOUNT);
 	g->desc = kstrdup(desc ? desc : "", GFP_KERNEL_ACCOUNT);
 	if (!g->name || !g->desc)

@@ -68,6 +68,13 @@ run rule-list rule-list rule list
 run rule-list-f rule-list rule list web ingress port 80
 run stats stats stats
 run stats-dev stats stats dev v-b
+run member-list member-list member list
+check "... member list: admin's remote member" \
+	python3 -c 'import json, sys; a = json.load(open(sys.argv[1]))
+sys.exit(not any(m["addr"] == "192.0.2.7" for m in a))' "$out/member-list"
+check "... stats ends with the netns's totals" \
+	python3 -c 'import json, sys; n = json.load(open(sys.argv[1]))[-1]["netns"]
+sys.exit(not (n["members"] >= 1 and n["member_bytes"] > 0))' "$out/stats"
 check "... stats: the device and the cgroup" \
 	python3 -c 'import json, sys; a = json.load(open(sys.argv[1]))
 sys.exit(not ({"dev", "cgroup"} <= {k for x in a for k in x}))' "$out/stats"

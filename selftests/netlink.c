@@ -799,6 +799,31 @@ TEST_F(sg, member_errors)
 	nla_put(m, SECGROUP_MEMBER_A_IPV4, 4, a4);
 	nla_nest_end(m, n);
 	REJECT(m, -ENOENT);
+
+	/* the dump of members takes a group, nothing else */
+	m = msg(&self->c, SECGROUP_CMD_MEMBER_GET, NLM_F_DUMP);
+	n = nest(m, SECGROUP_A_MEMBER);
+	nla_put_u32(m, SECGROUP_MEMBER_A_GROUP, self->web);
+	nla_put(m, SECGROUP_MEMBER_A_IPV4, 4, a4);
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+	m = msg(&self->c, SECGROUP_CMD_MEMBER_GET, NLM_F_DUMP);
+	n = nest(m, SECGROUP_A_MEMBER);
+	nla_put_u32(m, SECGROUP_MEMBER_A_GROUP, 0x7e57);
+	nla_nest_end(m, n);
+	REJECT(m, -ENOENT);
+	m = msg(&self->c, SECGROUP_CMD_MEMBER_GET, NLM_F_DUMP);
+	n = nest(m, SECGROUP_A_MEMBER);
+	nla_put_string(m, SECGROUP_MEMBER_A_GROUP_NAME, "web");
+	nla_nest_end(m, n);
+	REJECT(m, -EINVAL);
+	/* and the totals nothing at all */
+	m = msg(&self->c, SECGROUP_CMD_NET_GET, 0);
+	nla_put_u32(m, SECGROUP_A_FLAGS, SECGROUP_F_FLUSH);
+	REJECT(m, -EINVAL);
+	m = msg(&self->c, SECGROUP_CMD_NET_GET, 0);
+	nest(m, SECGROUP_A_GROUP);
+	REJECT(m, -EINVAL);
 }
 
 /* CAP_NET_ADMIN is needed in the netns's own user namespace, to read too. */
@@ -822,6 +847,10 @@ TEST_F(sg, unprivileged)
 		/* reads too, as nft list and wg show */
 		if (talk(&c, msg(&c, SECGROUP_CMD_GROUP_GET, NLM_F_DUMP)) != -EPERM)
 			_exit(13);
+		if (talk(&c, msg(&c, SECGROUP_CMD_MEMBER_GET, NLM_F_DUMP)) != -EPERM)
+			_exit(16);
+		if (talk(&c, msg(&c, SECGROUP_CMD_NET_GET, 0)) != -EPERM)
+			_exit(17);
 		/* and the events: flow records and the audit trail */
 		if (nl_socket_add_membership(c.sk, genl_ctrl_resolve_grp(c.sk,
 				SECGROUP_GENL_NAME, SECGROUP_MCGRP_EVENTS)) == 0)

@@ -311,7 +311,8 @@ def events():
         if name.endswith(".c"):
             text = open(os.path.join(top, "kmod", name)).read()
             sent |= set(re.findall(r"\bsg_notify_\w+\(\s*[^,()]+,\s*(SECGROUP_CMD_\w+)", text))
-            sent |= set(re.findall(r"\bgenlmsg_put\([^;]*?\b(SECGROUP_CMD_\w+)", text))
+            # an event has no receiving port: genlmsg_put(skb, 0, ...)
+            sent |= set(re.findall(r"\bgenlmsg_put\(\s*\w+,\s*0,[^;]*?\b(SECGROUP_CMD_\w+)", text))
     check(len(sent) > 1, "kmod/ multicasts %d commands" % len(sent))
     fam = family()
     for cmd in sorted(sent):

@@ -301,6 +301,53 @@ int member_del(struct args *a)
 	return member_change(a, false);
 }
 
+/* member list [GROUP]: every remote member, "GROUP ADDR" */
+struct member_list {
+	json_object *out, *groups;
+};
+
+static void on_listed(uint32_t group, const struct sg_ip *ip, void *arg)
+{
+	struct member_list *ml = arg;
+	char buf[INET6_ADDRSTRLEN];
+	json_object *o;
+
+	sg_format_ip(ip->family, &ip->v4, buf, sizeof(buf));
+	if (!opts.json) {
+		printf("%s %s\n", safe(group_name(ml->groups, group)), buf);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "group", json_object_new_string(sg_id(group)));
+	json_object_object_add(o, "addr", json_object_new_string(buf));
+	json_object_array_add(ml->out, o);
+}
+
+int member_list(struct args *a)
+{
+	struct member_list ml = { .out = json_object_new_array() };
+	const char *ref = next(a);
+	uint32_t id = 0;
+	int err;
+
+	if (peek(a)) {
+		json_object_put(ml.out);
+		return usage_err("member list: unknown argument '%s'", peek(a));
+	}
+	err = ref ? group_resolve(ref, &id) : 0;
+	if (err) {
+		json_object_put(ml.out);
+		return nl_err("member list", err);
+	}
+	ml.groups = groups_fetch();
+	err = ml.groups ? members_fetch(id, on_listed, &ml) : -EIO;
+	if (!err && opts.json)
+		print_json(ml.out);
+	json_object_put(ml.out);
+	json_object_put(ml.groups);
+	return err ? nl_err("member list", err) : 0;
+}
+
 static void stats_text(json_object *at, json_object *groups)
 {
 	json_object *g = json_object_object_get(at, "groups");
@@ -330,9 +377,53 @@ static void stats_text(json_object *at, json_object *groups)
 	       json_object_get_string(json_object_object_get(s, "drop_invalid")));
 }
 
+static int on_net(struct nlattr **tb, uint8_t cmd, void *arg)
+{
+	struct nlattr *n[SECGROUP_NET_A_MAX + 1];
+	json_object *o;
+
+	if (!tb[SECGROUP_A_NET])
+		return 0;
+	sg_nest(n, SECGROUP_NET_A_MAX, tb[SECGROUP_A_NET]);
+	o = json_object_new_object();
+	json_object_object_add(o, "groups", json_object_new_int64(nla_get_u32(n[SECGROUP_NET_A_GROUPS])));
+	json_object_object_add(o, "members", json_object_new_int64(nla_get_u64(n[SECGROUP_NET_A_MEMBERS])));
+	json_object_object_add(o, "addrs", json_object_new_int64(nla_get_u32(n[SECGROUP_NET_A_ADDRS])));
+	json_object_object_add(o, "member_bytes",
+			       json_object_new_int64(nla_get_u64(n[SECGROUP_NET_A_MEMBER_BYTES])));
+	json_object_object_add(arg, "netns", o);
+	return 0;
+}
+
+/* The netns's totals: { "netns": { groups, members, addrs, member_bytes } } */
+static json_object *net_fetch(void)
+{
+	json_object *o = json_object_new_object();
+
+	if (sg_nl_talk(sg_msg(SECGROUP_CMD_NET_GET, 0), on_net, o) || !jget(o, "netns")) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static void net_text(json_object *o)
+{
+	json_object *n = jget(o, "netns");
+	int64_t members = json_object_get_int64(jget(n, "members"));
+	int64_t bytes = json_object_get_int64(jget(n, "member_bytes"));
+
+	printf("netns  groups %s  remote members %s  addresses %s\n"
+	       "  member map %lld bytes", jstr(n, "groups"), jstr(n, "members"),
+	       jstr(n, "addrs"), (long long)bytes);
+	if (members)
+		printf(" (%lld per remote member)", (long long)(bytes / members));
+	printf("\n");
+}
+
 int cmd_stats(struct args *a)
 {
-	json_object *all, *groups;
+	json_object *all, *groups, *net;
 	int fd = -1, err = 0;
 	size_t i;
 
@@ -355,8 +446,14 @@ int cmd_stats(struct args *a)
 		}
 	} else {
 		all = attach_fetch();
-		if (!all)
+		net = all ? net_fetch() : NULL;
+		if (!net) {
+			json_object_put(all);
 			return nl_err("stats", -EIO);
+		}
+		if (!opts.json)
+			net_text(net);
+		json_object_array_add(all, net);	/* -j: the last object */
 	}
 	groups = groups_fetch();
 	if (opts.json) {
@@ -364,7 +461,8 @@ int cmd_stats(struct args *a)
 		json_object_put(all);
 	} else {
 		for (i = 0; i < json_object_array_length(all); i++)
-			stats_text(json_object_array_get_idx(all, i), groups);
+			if (!jget(json_object_array_get_idx(all, i), "netns"))
+				stats_text(json_object_array_get_idx(all, i), groups);
 		json_object_put(all);
 	}
 	json_object_put(groups);

@@ -19,7 +19,8 @@
 #include "sgnl.h"
 
 #define CONFIG_VERSION	1
-#define CONFIG_MSG_MAX	(16 << 20)	/* bytes of one replace request */
+#define CONFIG_MSG_MAX	(64 << 20)	/* bytes of one replace request: a million
+					 * IPv6 members take 32 MiB */
 
 /* One rule: one protocol (a service such as dns is two rules). */
 struct conf_rule {
@@ -106,6 +107,7 @@ void conf_rule_args(const struct conf_rule *r, struct rule_args *ra);
 int conf_member_find(const struct conf_group *g, const struct sg_ip *ip);	/* -1 */
 void conf_member_add(struct conf_group *g, const struct sg_ip *ip);
 void conf_member_del(struct conf_group *g, size_t i);
+void conf_sort_members(struct conf *c);	/* as the kernel lists them */
 bool conf_ip_equal(const struct sg_ip *a, const struct sg_ip *b);
 
 struct conf_attach *conf_attach_find(const struct conf *c, bool cgroup, const char *name);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The kernel's configuration as a model (config.h), read straight from
- * the dumps of groups, rules and attachments: save, the "before" of a
- * diff, a batch's starting point.  Groups and rules keep their ids, so a
+ * the dumps of groups, rules, attachments and remote members: save, the
+ * "before" of a diff, a batch's starting point.  Groups and rules keep their ids, so a
  * batch can name them; peers and attachments name groups by name.
  */
 #include <errno.h>
@@ -30,7 +30,6 @@ static int on_group(struct nlattr **tb, uint8_t cmd, void *arg)
 	struct nlattr *g[SECGROUP_GROUP_A_MAX + 1], *t[SECGROUP_TAG_A_MAX + 1], *a;
 	struct fetch *f = arg;
 	struct conf_group *cg;
-	struct sg_ip ip;
 	int rem;
 
 	if (f->first)	/* the generation the dump began at */
@@ -49,13 +48,15 @@ static int on_group(struct nlattr **tb, uint8_t cmd, void *arg)
 				     nla_get_string(t[SECGROUP_TAG_A_VALUE]));
 		}
 	}
-	if (g[SECGROUP_GROUP_A_MEMBERS]) {
-		nla_for_each_nested(a, g[SECGROUP_GROUP_A_MEMBERS], rem) {
-			ip_of(a, nla_type(a) == SECGROUP_ADDR_A_IPV4, &ip);
-			conf_member_add(cg, &ip);
-		}
-	}
-	return 0;
+	return 0;	/* the members: from MEMBER_GET, however many */
+}
+
+static void on_member(uint32_t group, const struct sg_ip *ip, void *arg)
+{
+	struct conf_group *g = conf_group_by_id(arg, group);
+
+	if (g)	/* not a group made after the groups' dump */
+		conf_member_add(g, ip);
 }
 
 /* a rule nest as the model's rule, its strings not yet copied */
@@ -150,11 +151,13 @@ struct conf *config_fetch(uint32_t *gen)
 	/* the first that fails stops it: sg_nl_last_err says why */
 	if (sg_nl_talk(sg_msg(SECGROUP_CMD_GROUP_GET, NLM_F_DUMP), on_group, &f) ||
 	    sg_nl_talk(sg_msg(SECGROUP_CMD_RULE_GET, NLM_F_DUMP), on_rule, &f) ||
-	    sg_nl_talk(sg_msg(SECGROUP_CMD_ATTACH_GET, NLM_F_DUMP), on_attach, &f)) {
+	    sg_nl_talk(sg_msg(SECGROUP_CMD_ATTACH_GET, NLM_F_DUMP), on_attach, &f) ||
+	    members_fetch(0, on_member, f.c)) {
 		conf_free(f.c);
 		return NULL;
 	}
 	f.c->has_attachments = true;
+	conf_sort_members(f.c);	/* MEMBER_GET gives them in hash order */
 	if (gen)
 		*gen = f.gen;
 	return f.c;

@@ -61,6 +61,8 @@ int put_group_ref(struct nl_msg *m, int attr, const char *s)
 	return nla_put_u32(m, attr, id) ? -EMSGSIZE : 0;
 }
 
+static bool members_missing;	/* a group's message left them to MEMBER_GET */
+
 static json_object *group_json(struct nlattr *nest)
 {
 	struct nlattr *g[SECGROUP_GROUP_A_MAX + 1], *t[SECGROUP_TAG_A_MAX + 1], *a;
@@ -95,6 +97,9 @@ static json_object *group_json(struct nlattr *nest)
 		}
 	}
 	json_object_object_add(o, "members", members);
+	if (g[SECGROUP_GROUP_A_NMEMBERS] &&
+	    nla_get_u32(g[SECGROUP_GROUP_A_NMEMBERS]) != json_object_array_length(members))
+		members_missing = true;
 	return o;
 }
 
@@ -105,15 +110,93 @@ static int on_group(struct nlattr **tb, uint8_t cmd, void *arg)
 	return 0;
 }
 
+struct members_cb {
+	void (*fn)(uint32_t group, const struct sg_ip *ip, void *arg);
+	void *arg;
+};
+
+static int on_member(struct nlattr **tb, uint8_t cmd, void *arg)
+{
+	struct nlattr *m[SECGROUP_MEMBER_A_MAX + 1];
+	struct members_cb *cb = arg;
+	struct sg_ip ip = { 0 };
+	bool v4;
+
+	if (!tb[SECGROUP_A_MEMBER])
+		return 0;
+	sg_nest(m, SECGROUP_MEMBER_A_MAX, tb[SECGROUP_A_MEMBER]);
+	v4 = m[SECGROUP_MEMBER_A_IPV4];
+	ip.family = v4 ? AF_INET : AF_INET6;
+	ip.prefix = v4 ? 32 : 128;
+	memcpy(&ip.v4, nla_data(m[v4 ? SECGROUP_MEMBER_A_IPV4 : SECGROUP_MEMBER_A_IPV6]),
+	       v4 ? 4 : 16);
+	cb->fn(nla_get_u32(m[SECGROUP_MEMBER_A_GROUP]), &ip, cb->arg);
+	return 0;
+}
+
+int members_fetch(uint32_t group, void (*fn)(uint32_t group, const struct sg_ip *ip, void *arg),
+		  void *arg)
+{
+	struct nl_msg *m = sg_msg(SECGROUP_CMD_MEMBER_GET, NLM_F_DUMP);
+	struct members_cb cb = { fn, arg };
+	struct nlattr *n;
+
+	if (group) {
+		n = nla_nest_start(m, SECGROUP_A_MEMBER);
+		nla_put_u32(m, SECGROUP_MEMBER_A_GROUP, group);
+		nla_nest_end(m, n);
+	}
+	return sg_nl_talk(m, on_member, &cb);
+}
+
+/* a member from MEMBER_GET into its group's "members" of the array @arg */
+static void add_member(uint32_t group, const struct sg_ip *ip, void *arg)
+{
+	json_object *g = jfind(arg, "id", sg_id(group), NULL);
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!g)
+		return;
+	sg_format_ip(ip->family, &ip->v4, buf, sizeof(buf));
+	json_object_array_add(json_object_object_get(g, "members"), json_object_new_string(buf));
+}
+
+/* two addresses as strings, in the order the kernel lists them */
+static int addr_cmp(const void *x, const void *y)
+{
+	struct sg_ip a, b;
+
+	sg_parse_ip(json_object_get_string(*(json_object *const *)x), &a, false);
+	sg_parse_ip(json_object_get_string(*(json_object *const *)y), &b, false);
+	if (a.family != b.family)
+		return a.family < b.family ? -1 : 1;
+	return memcmp(&a.v4, &b.v4, a.family == AF_INET ? 4 : 16);
+}
+
+/* Every group, its remote members with it: from MEMBER_GET when the
+ * netns has too many for the groups' messages to list. */
 json_object *groups_fetch(void)
 {
 	json_object *arr = json_object_new_array();
+	size_t i;
 
-	if (sg_nl_talk(sg_msg(SECGROUP_CMD_GROUP_GET, NLM_F_DUMP), on_group, arr)) {
-		json_object_put(arr);
-		return NULL;
+	members_missing = false;
+	if (sg_nl_talk(sg_msg(SECGROUP_CMD_GROUP_GET, NLM_F_DUMP), on_group, arr))
+		goto fail;
+	if (!members_missing)
+		return arr;
+	for (i = 0; i < json_object_array_length(arr); i++)
+		json_object_object_add(json_object_array_get_idx(arr, i), "members",
+				       json_object_new_array());
+	if (!members_fetch(0, add_member, arr)) {
+		for (i = 0; i < json_object_array_length(arr); i++)
+			json_object_array_sort(json_object_object_get(
+				json_object_array_get_idx(arr, i), "members"), addr_cmp);
+		return arr;
 	}
-	return arr;
+fail:
+	json_object_put(arr);
+	return NULL;
 }
 
 const char *group_name(json_object *groups, uint32_t id)

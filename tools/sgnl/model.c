@@ -449,6 +449,24 @@ void conf_member_add(struct conf_group *g, const struct sg_ip *ip)
 	*GROW(g->members, g->nmembers) = host_ip(ip);
 }
 
+static int ip_cmp(const void *x, const void *y)
+{
+	const struct sg_ip *a = x, *b = y;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(&a->v4, &b->v4, a->family == AF_INET ? 4 : 16);
+}
+
+/* every group's members in the order of their addresses */
+void conf_sort_members(struct conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ngroups; i++)
+		qsort(c->groups[i].members, c->groups[i].nmembers, sizeof(struct sg_ip), ip_cmp);
+}
+
 void conf_member_del(struct conf_group *g, size_t i)
 {
 	TAKE(g->members, g->nmembers, i);

@@ -70,6 +70,7 @@ static const struct help {
 	{ "detach", NULL, cmd_detach, "detach {dev IFNAME | cgroup PATH}\n" },
 	{ "member", "add", member_add, "member add GROUP ADDR [flush]\n" },
 	{ "member", "del", member_del, "member del GROUP ADDR [flush]\n" },
+	{ "member", "list", member_list, "member list [GROUP]            the remote members, GROUP ADDR\n" },
 	{ "stats", NULL, cmd_stats, "stats [dev IFNAME | cgroup PATH]\n" },
 	{ "monitor", NULL, cmd_monitor,
 	  "monitor [-t] [events] [flows]   -t: each line with its time\n"

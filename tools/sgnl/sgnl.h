@@ -48,6 +48,9 @@ int split_words(char *line, char **argv, int max);
 int group_resolve(const char *s, uint32_t *id);
 json_object *groups_fetch(void);		/* array, creation order */
 json_object *rules_fetch(uint32_t group);	/* array; 0: every group */
+/* every remote member (of @group; 0: all) through @fn: 0 or -errno */
+int members_fetch(uint32_t group, void (*fn)(uint32_t group, const struct sg_ip *ip, void *arg),
+		  void *arg);
 json_object *attach_fetch(void);
 const char *group_name(json_object *groups, uint32_t id);
 /* "sg-%08x": the text of a group id, until the next call */
@@ -98,6 +101,7 @@ int rule_set(struct args *a);
 int rule_list(struct args *a);
 int member_add(struct args *a);
 int member_del(struct args *a);
+int member_list(struct args *a);
 int cmd_attach(struct args *a);
 int cmd_detach(struct args *a);
 int cmd_stats(struct args *a);

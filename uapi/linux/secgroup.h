@@ -36,6 +36,10 @@
  *   ATTACH_GET   do: one attachment with its counters; dump: every one.
  *   MEMBER_NEW   SECGROUP_A_MEMBER { GROUP, IPV4 | IPV6 }: a remote member.
  *   MEMBER_DEL   the same, removed.
+ *   MEMBER_GET   dump: every remote member, or those of SECGROUP_A_MEMBER
+ *                { GROUP }, one per message (a group may have a million).
+ *   NET_GET      the netns's totals: SECGROUP_A_NET { GROUPS, MEMBERS,
+ *                ADDRS, MEMBER_BYTES }.
  *   CONFIG_REPLACE  the netns's whole configuration as a flat list of
  *                top-level objects, each naming its group by name (so that
  *                no attribute outgrows netlink's 64 KiB):
@@ -109,6 +113,8 @@ enum secgroup_cmd {
 	SECGROUP_CMD_FLOW,		/* notification only */
 	SECGROUP_CMD_CONFIG_REPLACE,
 	SECGROUP_CMD_RULE_SET,		/* a rule's description, in place */
+	SECGROUP_CMD_MEMBER_GET,	/* dump: every remote member, or one group's */
+	SECGROUP_CMD_NET_GET,		/* the netns's totals: SECGROUP_A_NET */
 
 	__SECGROUP_CMD_MAX
 };
@@ -135,6 +141,7 @@ enum secgroup_attr {
 					 * in each GROUP_GET dump message; in
 					 * CONFIG_REPLACE, the one it was built
 					 * from (EAGAIN once it changed) */
+	SECGROUP_A_NET,			/* nest, SECGROUP_NET_A_* (NET_GET replies) */
 
 	__SECGROUP_A_MAX
 };
@@ -159,10 +166,18 @@ enum secgroup_group_attr {
 	SECGROUP_GROUP_A_FLAGS,		/* u32, SECGROUP_GROUP_F_* */
 	SECGROUP_GROUP_A_MEMBERS,	/* nest of SECGROUP_ADDR_A_* (replies) */
 	SECGROUP_GROUP_A_ATTACHMENTS,	/* u32, instances attached (replies) */
+	SECGROUP_GROUP_A_NMEMBERS,	/* u32, remote members (replies) */
 
 	__SECGROUP_GROUP_A_MAX
 };
 #define SECGROUP_GROUP_A_MAX (__SECGROUP_GROUP_A_MAX - 1)
+
+/*
+ * GROUP_GET and group events list a group's remote members (MEMBERS) while
+ * the netns has at most this many remote members in all; beyond, MEMBERS
+ * is left out and MEMBER_GET dumps them.
+ */
+#define SECGROUP_GROUP_MEMBERS_INLINE 2000
 
 enum secgroup_tag_attr {
 	SECGROUP_TAG_A_UNSPEC,
@@ -261,6 +276,19 @@ enum secgroup_member_attr {
 	__SECGROUP_MEMBER_A_MAX
 };
 #define SECGROUP_MEMBER_A_MAX (__SECGROUP_MEMBER_A_MAX - 1)
+
+/* the netns's totals (NET_GET) */
+enum secgroup_net_attr {
+	SECGROUP_NET_A_UNSPEC,
+	SECGROUP_NET_A_GROUPS,		/* u32 */
+	SECGROUP_NET_A_MEMBERS,		/* u64, remote members of all groups */
+	SECGROUP_NET_A_ADDRS,		/* u32, addresses in the member map */
+	SECGROUP_NET_A_MEMBER_BYTES,	/* u64, the member map's kernel memory */
+	SECGROUP_NET_A_PAD,
+
+	__SECGROUP_NET_A_MAX
+};
+#define SECGROUP_NET_A_MAX (__SECGROUP_NET_A_MAX - 1)
 
 enum secgroup_verdict {
 	SECGROUP_VERDICT_ACCEPT,
