@@ -45,7 +45,7 @@ def spread(v):
     return "{}-{}".format(fmt(min(v)), fmt(max(v)))
 
 
-def goals(w, runs, base, sizes, plane):
+def goals(w, runs, base, sizes, plane, scale):
     """The targets of issue 14, each met or not by this run's figures."""
     w("## Against the targets")
     w("")
@@ -65,6 +65,23 @@ def goals(w, runs, base, sizes, plane):
                 a, b = med(runs[(t, "sgnl", m)]), med(runs[(t, "nft", m)])
                 w("| {} at {:,} rules: sgnl ahead of nft | {} s vs {} s | {} |".format(
                     t, m, fmt(a), fmt(b), yes(a < b)))
+    if "module-B" in scale:
+        n, v = scale["module-B"]
+        w("| at most 64 bytes a member at {:,} members | {} | {} |".format(
+            n, fmt(med(v)), yes(med(v) <= 64)))
+    if "load-per-s" in scale:
+        n, v = scale["load-per-s"]
+        w("| members loaded in bulk at over 100,000 a second | {} | {} |".format(
+            fmt(med(v)), yes(med(v) > 100000)))
+    for a in ("join", "leave"):
+        k = [x for x in scale if x.startswith(a + "-us-") and x != a + "-us-0"]
+        if k and a + "-us-0" in scale:
+            n, v = scale[k[0]]
+            v0 = scale[a + "-us-0"][1]
+            w("| {} in O(1): the time among {:,} over the time in an empty group | {:.2f} | {} |"
+              .format(a, n, med(v) / med(v0), yes(med(v) / med(v0) < 1.2)))
+            w("| {} under 10 us at {:,} members (request to answer) | {} us | {} |".format(
+                a, n, fmt(med(v)), yes(med(v) < 10)))
     w("")
 
 
@@ -174,7 +191,33 @@ def main():
             w("| {} | {:,} | {} | {} |".format(a[:-1] if a.endswith("s") else a, n,
                                                  fmt(med(v)), spread(v)))
         w("")
-    goals(w, runs, base, sizes, plane)
+    scale = {a: (n, v) for (t, a, n), v in runs.items() if t == "scale"}
+    if scale:
+        n = next(iter(scale.values()))[0]
+        w("## A group of {:,} remote members".format(n))
+        w("")
+        w("Loaded in one `sgnl apply`; the bytes a member as the module counts")
+        w("them (`sgnl stats`: the member map's entries and bucket table) and as")
+        w("the memory cgroup of the apply does.  Join and leave: a thousand")
+        w("`member add` and `member del` requests from one `sgnl -b --continue`,")
+        w("the time of each from the request to its answer (two round trips: the")
+        w("group's name, then the change), in the empty group and among the")
+        w("{:,}: the same time at both sizes is O(1).".format(n))
+        w("")
+        w("| what | median | spread |")
+        w("|---|---:|---:|")
+        names = {"load-per-s": "members loaded a second", "module-B": "bytes a member (module)",
+                 "memcg-B": "bytes a member (memory cgroup)",
+                 "join-us-0": "join, group empty (us)", "leave-us-0": "leave, group empty (us)",
+                 "join-us-%d" % n: "join among {:,} (us)".format(n),
+                 "leave-us-%d" % n: "leave among {:,} (us)".format(n)}
+        for a in ("load-per-s", "module-B", "memcg-B", "join-us-0", "join-us-%d" % n,
+                  "leave-us-0", "leave-us-%d" % n):
+            if a in scale:
+                v = scale[a][1]
+                w("| {} | {} | {} |".format(names[a], fmt(med(v)), spread(v)))
+        w("")
+    goals(w, runs, base, sizes, plane, scale)
     w("![new connections per second, ratio to conntrack only](performance.png)")
     w("")
     open(md, "w").write("\n".join(out))

@@ -33,6 +33,12 @@
 #   change  seconds for one rule change with n rules in place.
 #   mem     kernel bytes per rule (n rules) and per remote member, from the
 #           memory cgroup's slab and per-CPU counters around one apply.
+#   scale   a group of BENCH_MEMBERS (a million) remote members: loaded in
+#           one apply (members a second), the kernel's bytes a member (the
+#           module's own count, sgnl stats, and the memory cgroup's), and
+#           a thousand of them leaving and joining again (sgnl -b --continue:
+#           single requests from one process, microseconds each), and as
+#           many joining and leaving the group when it was empty.
 set -u
 crr=${1:?usage: run.sh CRR-BINARY}
 rounds=${BENCH_ROUNDS:-3}
@@ -54,7 +60,8 @@ modprobe dummy
 # shellcheck disable=SC2086 # a list of numbers
 largest=$(printf '%s\n' $sizes | sort -n | tail -1)
 echo $((largest + 10)) >/sys/module/secgroup/parameters/max_rules
-echo 2000 >/sys/module/secgroup/parameters/max_members
+million=${BENCH_MEMBERS:-1000000}	# max_members' limit
+echo "$million" >/sys/module/secgroup/parameters/max_members || die "max_members $million"
 sysctl -qw net.netfilter.nf_conntrack_max=4000000
 echo 1048576 >/sys/module/nf_conntrack/parameters/hashsize
 
@@ -356,6 +363,54 @@ bench_mem() {	# N: bytes per rule at N rules, per member at 2,000 members
 	done
 }
 
+bench_scale() {	# N: a group of N remote members
+	local n=$1 cg=/sys/fs/cgroup/benchmem r b0 b1 t at
+	echo +memory >/sys/fs/cgroup/cgroup.subtree_control
+	mkdir -p "$cg"
+	python3 - "$n" "$work" <<-'EOF'
+	import ipaddress, json, sys
+	n, w = int(sys.argv[1]), sys.argv[2]
+	base = int(ipaddress.IPv4Address("10.64.0.0"))
+	web = {"name": "web", "rules": ["ingress tcp port 80 from group big"]}
+	m = [str(ipaddress.IPv4Address(base + i)) for i in range(n)]
+	json.dump({"version": 1, "groups": [{"name": "big"}, web]}, open(w + "/big0.json", "w"))
+	json.dump({"version": 1, "groups": [{"name": "big", "members": m}, web]},
+	          open(w + "/big.json", "w"))
+	some = m[-1000:]	# among the n: they leave, then join again
+	open(w + "/join.b", "w").write("".join("member add big %s\n" % a for a in some))
+	open(w + "/leave.b", "w").write("".join("member del big %s\n" % a for a in some))
+	EOF
+	for r in $(seq "$rounds"); do
+		plane_ns
+		nsx p sgnl apply "$work/big0.json" >/dev/null || die "apply big0"
+		# join and leave with the group empty, then among n
+		for at in 0 "$n"; do
+			if [ "$at" != 0 ]; then
+				b0=$(cg_kmem "$cg")
+				t0=$(now)
+				sh -c 'echo $$ >"$1/cgroup.procs"; exec ip netns exec p sgnl apply "$2"' \
+					sh "$cg" "$work/big.json" >/dev/null || die "apply big"
+				t=$(elapsed "$t0" "$(now)")
+				b1=$(cg_kmem "$cg")
+				out scale load-per-s "$n" "$r" "$(python3 -c "print(round($n / $t))")" /s
+				out scale memcg-B "$n" "$r" "$(( (b1 - b0) / n ))" B
+				out scale module-B "$n" "$r" "$(nsx p sgnl -j stats | python3 -c '
+import json, sys
+t = json.load(sys.stdin)[-1]["netns"]
+print(t["member_bytes"] // t["members"])')" B
+			fi
+			# empty: they join, then leave; among n: the reverse
+			for op in join leave; do
+				[ "$at" = 0 ] || op=$([ $op = join ] && echo leave || echo join)
+				t=$(timed nsx p sgnl -b "$work/$op.b" --continue)
+				out scale "$op-us-$at" "$n" "$r" \
+					"$(python3 -c "print(round($t * 1e6 / 1000, 1))")" us
+			done
+		done
+		ip netns delete p
+	done
+}
+
 for r in $(seq "$rounds"); do
 	for n in $sizes; do
 		bench_new ct 0 "$r"
@@ -370,4 +425,5 @@ for r in $(seq "$rounds"); do
 done
 for n in $sizes; do bench_plane "$n"; done
 bench_mem "$largest"
+bench_scale "$million"
 ip -all netns delete
