@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <net/if.h>
@@ -98,17 +99,18 @@ FIXTURE_TEARDOWN(sg)
 }
 
 /*
- * Assert that @m fails with @want and an extack message, changing nothing;
- * self->c.msg keeps that message (the state dumps after it clear it).
+ * Assert that @m fails with @want and (if @says) an extack message, changing
+ * nothing; self->c.msg keeps that message (the state dumps after it clear it).
  */
-#define REJECT(m, want) do {						\
+#define REJECT_MSG(m, want, says) do {					\
 	char why[sizeof(self->c.msg)];					\
 	size_t l0, l1;							\
 	char *s0 = state(&self->c, &l0), *s1;				\
 	int e = talk(&self->c, (m));					\
 									\
 	EXPECT_EQ(want, e) TH_LOG("message: %s", self->c.msg);		\
-	EXPECT_NE(0, self->c.msg[0]) TH_LOG("no extack message");	\
+	if (says)							\
+		EXPECT_NE(0, self->c.msg[0]) TH_LOG("no extack message");	\
 	memcpy(why, self->c.msg, sizeof(why));				\
 	s1 = state(&self->c, &l1);					\
 	memcpy(self->c.msg, why, sizeof(why));				\
@@ -120,6 +122,21 @@ FIXTURE_TEARDOWN(sg)
 	free(s0);							\
 	free(s1);							\
 } while (0)
+#define REJECT(m, want) REJECT_MSG(m, want, true)
+
+/*
+ * A dump's start reports its error with a message from 6.2 on: 6.1's
+ * __netlink_dump_start() gives the start callback no extack.
+ */
+static bool dump_start_says_why(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	uname(&u);
+	sscanf(u.release, "%d.%d", &major, &minor);
+	return major > 6 || (major == 6 && minor >= 2);
+}
 
 TEST_F(sg, group_missing_nest)
 {
@@ -806,12 +823,12 @@ TEST_F(sg, member_errors)
 	nla_put_u32(m, SECGROUP_MEMBER_A_GROUP, self->web);
 	nla_put(m, SECGROUP_MEMBER_A_IPV4, 4, a4);
 	nla_nest_end(m, n);
-	REJECT(m, -EINVAL);
+	REJECT_MSG(m, -EINVAL, dump_start_says_why());
 	m = msg(&self->c, SECGROUP_CMD_MEMBER_GET, NLM_F_DUMP);
 	n = nest(m, SECGROUP_A_MEMBER);
 	nla_put_u32(m, SECGROUP_MEMBER_A_GROUP, 0x7e57);
 	nla_nest_end(m, n);
-	REJECT(m, -ENOENT);
+	REJECT_MSG(m, -ENOENT, dump_start_says_why());
 	m = msg(&self->c, SECGROUP_CMD_MEMBER_GET, NLM_F_DUMP);
 	n = nest(m, SECGROUP_A_MEMBER);
 	nla_put_string(m, SECGROUP_MEMBER_A_GROUP_NAME, "web");
