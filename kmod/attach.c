@@ -5,6 +5,7 @@
  * RCU hash; writers hold sg_net.lock (and RTNL for devices, which orders
  * them against the unregistration notifier).
  */
+#include <linux/hash.h>
 #include <linux/slab.h>
 #include <linux/percpu.h>
 #include <linux/cgroup.h>
@@ -13,12 +14,55 @@
 
 #include "sg.h"
 
+/*
+ * Ifindexes and cgroup ids are small or sequential numbers that only root
+ * chooses: a multiplicative hash of the id spreads them, for far less than
+ * jhash of the whole key costs on every packet.
+ */
+static u32 sg_attach_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct sg_attach_key *k = data;
+
+	return hash_64(k->id ^ ((u64)k->kind << 56) ^ seed, 32);
+}
+
 static const struct rhashtable_params sg_attach_params = {
 	.head_offset = offsetof(struct sg_attach, hnode),
 	.key_offset = offsetof(struct sg_attach, key),
 	.key_len = sizeof(struct sg_attach_key),
+	.hashfn = sg_attach_hashfn,
 	.automatic_shrinking = true,
 };
+
+static u32 sg_attach_slot(u8 kind, u64 id)
+{
+	return ((u32)id ^ kind) % SG_ATTACH_SLOTS;
+}
+
+/*
+ * Into the hash, counted in its slot first: the datapath reads the slot
+ * before the hash, so a packet may miss an attachment being made, as it
+ * would a moment earlier, but never one that is in place.
+ */
+static int sg_attach_hash_insert(struct sg_net *sn, struct sg_attach *att)
+{
+	u32 *slot = &sn->attach_slots[sg_attach_slot(att->key.kind, att->key.id)];
+	int err;
+
+	WRITE_ONCE(*slot, *slot + 1);
+	err = rhashtable_insert_fast(&sn->attach_ht, &att->hnode, sg_attach_params);
+	if (err)
+		WRITE_ONCE(*slot, *slot - 1);
+	return err;
+}
+
+static void sg_attach_hash_remove(struct sg_net *sn, struct sg_attach *att)
+{
+	u32 *slot = &sn->attach_slots[sg_attach_slot(att->key.kind, att->key.id)];
+
+	rhashtable_remove_fast(&sn->attach_ht, &att->hnode, sg_attach_params);
+	WRITE_ONCE(*slot, *slot - 1);
+}
 
 static void sg_attach_sweeper(struct work_struct *work);
 
@@ -35,6 +79,8 @@ struct sg_attach *sg_attach_lookup_rcu(struct sg_net *sn, u8 kind, u64 id)
 {
 	struct sg_attach_key key = { .id = id, .kind = kind };
 
+	if (!READ_ONCE(sn->attach_slots[sg_attach_slot(kind, id)]))
+		return NULL;
 	return rhashtable_lookup(&sn->attach_ht, &key, sg_attach_params);
 }
 
@@ -167,7 +213,7 @@ static int sg_attach_publish(struct sg_net *sn, struct sg_attach *att,
 {
 	int err;
 
-	err = rhashtable_insert_fast(&sn->attach_ht, &att->hnode, sg_attach_params);
+	err = sg_attach_hash_insert(sn, att);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "out of memory adding the attachment");
 		return err;
@@ -177,7 +223,7 @@ static int sg_attach_publish(struct sg_net *sn, struct sg_attach *att,
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot register the netfilter hooks");
 		sn->nattach[att->key.kind]--;
-		rhashtable_remove_fast(&sn->attach_ht, &att->hnode, sg_attach_params);
+		sg_attach_hash_remove(sn, att);
 		synchronize_rcu();
 		return err;
 	}
@@ -278,7 +324,7 @@ free_pol:
 void sg_attach_unlink(struct sg_net *sn, struct sg_attach *att)
 {
 	lockdep_assert_held(&sn->lock);
-	rhashtable_remove_fast(&sn->attach_ht, &att->hnode, sg_attach_params);
+	sg_attach_hash_remove(sn, att);
 	list_del(&att->node);
 	if (att->key.kind == SG_ATTACH_CGROUP)
 		hlist_del_rcu(&att->cg_node);
@@ -350,7 +396,7 @@ void sg_attach_exit(struct sg_net *sn)
 	struct sg_attach *att, *t;
 
 	list_for_each_entry_safe(att, t, &sn->attachments, node) {
-		rhashtable_remove_fast(&sn->attach_ht, &att->hnode, sg_attach_params);
+		sg_attach_hash_remove(sn, att);
 		list_del(&att->node);
 		if (att->key.kind == SG_ATTACH_CGROUP)
 			hlist_del_rcu(&att->cg_node);

@@ -8,6 +8,7 @@
  *   cgroup   LOCAL_OUT, the sending socket's cgroup or an ancestor -> egress
  *            LOCAL_IN, the receiving socket's (found as xt_socket does) -> ingress
  *
+ * Each hook's priv is its netns's struct sg_net.
  * Priority NF_IP_PRI_CONNTRACK + 1: conntrack has classified the packet.
  * ESTABLISHED and RELATED pass at once; INVALID is dropped; NEW and untracked
  * packets go to the classifier.  No lock, no allocation.  The link's own
@@ -188,7 +189,7 @@ static unsigned int sg_classify(struct sg_ctx *c, const struct sg_attach *att,
 	struct sg_rule *r;
 	int idx;
 
-	if (dir == SECGROUP_INGRESS)
+	if (dir == SECGROUP_INGRESS && sg_policy_group_peers(pol, dir))
 		sg_origin(c->sn, c->net, c->skb, c->in, p, &origin);
 	idx = sg_policy_match(c->sn, pol, dir, peer,
 			      dir == SECGROUP_INGRESS ? &origin : NULL, p->proto, l4);
@@ -261,11 +262,11 @@ invalid:
 	return NF_DROP;
 }
 
-static void sg_ctx_init(struct sg_ctx *c, struct sk_buff *skb,
+static void sg_ctx_init(struct sg_ctx *c, struct sg_net *sn, struct sk_buff *skb,
 			const struct nf_hook_state *state, const struct net_device *in)
 {
 	c->net = state->net;
-	c->sn = sg_pernet(state->net);
+	c->sn = sn;
 	c->skb = skb;
 	c->in = in;
 	c->pf = state->pf;
@@ -277,13 +278,12 @@ static unsigned int sg_hook_dev_in(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
 	struct sg_attach *att;
-	struct sg_ctx c;
+	struct sg_ctx c __uninitialized;	/* sg_ctx_init() */
 
-	att = sg_attach_lookup_rcu(sg_pernet(state->net), SG_ATTACH_DEV,
-				   state->in->ifindex);
+	att = sg_attach_lookup_rcu(priv, SG_ATTACH_DEV, state->in->ifindex);
 	if (!att)
 		return NF_ACCEPT;
-	sg_ctx_init(&c, skb, state, NULL);
+	sg_ctx_init(&c, priv, skb, state, NULL);
 	return sg_filter(&c, att, SECGROUP_EGRESS);
 }
 
@@ -291,27 +291,26 @@ static unsigned int sg_hook_dev_out(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
 	struct sg_attach *att;
-	struct sg_ctx c;
+	struct sg_ctx c __uninitialized;	/* sg_ctx_init() */
 
 	if (sg_judged_in(skb))
 		return NF_ACCEPT;
-	att = sg_attach_lookup_rcu(sg_pernet(state->net), SG_ATTACH_DEV,
-				   state->out->ifindex);
+	att = sg_attach_lookup_rcu(priv, SG_ATTACH_DEV, state->out->ifindex);
 	if (!att)
 		return NF_ACCEPT;
-	sg_ctx_init(&c, skb, state, NULL);	/* came in on skb_iif, if forwarded */
+	sg_ctx_init(&c, priv, skb, state, NULL);	/* came in on skb_iif, if forwarded */
 	return sg_filter(&c, att, SECGROUP_INGRESS);
 }
 
 static unsigned int sg_hook_cg_out(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
-	struct sg_attach *att = sg_attach_of_sock(sg_pernet(state->net), skb->sk);
-	struct sg_ctx c;
+	struct sg_attach *att = sg_attach_of_sock(priv, skb->sk);
+	struct sg_ctx c __uninitialized;	/* sg_ctx_init() */
 
 	if (!att)
 		return NF_ACCEPT;
-	sg_ctx_init(&c, skb, state, NULL);
+	sg_ctx_init(&c, priv, skb, state, NULL);
 	return sg_filter(&c, att, SECGROUP_EGRESS);
 }
 
@@ -332,12 +331,12 @@ static unsigned int sg_hook_cg_in(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
 	struct sg_attach *att;
-	struct sg_ctx c;
+	struct sg_ctx c __uninitialized;	/* sg_ctx_init() */
 	bool known;
 
 	if (sg_judged_in(skb))
 		return NF_ACCEPT;
-	sg_ctx_init(&c, skb, state, state->in);
+	sg_ctx_init(&c, priv, skb, state, state->in);
 	if (!sg_ctx_parse(&c))
 		return NF_DROP;
 	att = sg_receiver(c.sn, c.net, skb, &c.p, state->in, &known);
@@ -351,26 +350,35 @@ static unsigned int sg_hook_cg_in(void *priv, struct sk_buff *skb,
 }
 
 #define SG_PRI (NF_IP_PRI_CONNTRACK + 1)
-#define SG_HOOKS_PER_KIND 4
 
-static const struct nf_hook_ops sg_dev_ops[SG_HOOKS_PER_KIND] = {
-	{ .hook = sg_hook_dev_in, .pf = NFPROTO_IPV4, .hooknum = NF_INET_PRE_ROUTING, .priority = SG_PRI },
-	{ .hook = sg_hook_dev_out, .pf = NFPROTO_IPV4, .hooknum = NF_INET_POST_ROUTING, .priority = SG_PRI },
-	{ .hook = sg_hook_dev_in, .pf = NFPROTO_IPV6, .hooknum = NF_INET_PRE_ROUTING, .priority = SG_PRI },
-	{ .hook = sg_hook_dev_out, .pf = NFPROTO_IPV6, .hooknum = NF_INET_POST_ROUTING, .priority = SG_PRI },
+static const struct nf_hook_ops sg_ops[SG_ATTACH_KINDS][SG_HOOKS_PER_KIND] = {
+	[SG_ATTACH_DEV] = {
+		{ .hook = sg_hook_dev_in, .pf = NFPROTO_IPV4, .hooknum = NF_INET_PRE_ROUTING, .priority = SG_PRI },
+		{ .hook = sg_hook_dev_out, .pf = NFPROTO_IPV4, .hooknum = NF_INET_POST_ROUTING, .priority = SG_PRI },
+		{ .hook = sg_hook_dev_in, .pf = NFPROTO_IPV6, .hooknum = NF_INET_PRE_ROUTING, .priority = SG_PRI },
+		{ .hook = sg_hook_dev_out, .pf = NFPROTO_IPV6, .hooknum = NF_INET_POST_ROUTING, .priority = SG_PRI },
+	},
+	[SG_ATTACH_CGROUP] = {
+		{ .hook = sg_hook_cg_out, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_OUT, .priority = SG_PRI },
+		{ .hook = sg_hook_cg_in, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_IN, .priority = SG_PRI },
+		{ .hook = sg_hook_cg_out, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_OUT, .priority = SG_PRI },
+		{ .hook = sg_hook_cg_in, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_IN, .priority = SG_PRI },
+	},
 };
 
-static const struct nf_hook_ops sg_cg_ops[SG_HOOKS_PER_KIND] = {
-	{ .hook = sg_hook_cg_out, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_OUT, .priority = SG_PRI },
-	{ .hook = sg_hook_cg_in, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_IN, .priority = SG_PRI },
-	{ .hook = sg_hook_cg_out, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_OUT, .priority = SG_PRI },
-	{ .hook = sg_hook_cg_in, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_IN, .priority = SG_PRI },
-};
-
-/* The hooks find their netns's state from state->net: the ops are shared. */
-static const struct nf_hook_ops *sg_ops_of(int kind)
+/*
+ * Each netns registers its own copy of the ops, whose priv is its state:
+ * the hooks need no net_generic() lookup per packet.
+ */
+static struct nf_hook_ops *sg_ops_of(struct sg_net *sn, int kind)
 {
-	return kind == SG_ATTACH_DEV ? sg_dev_ops : sg_cg_ops;
+	struct nf_hook_ops *ops = sn->ops[kind];
+	int i;
+
+	memcpy(ops, sg_ops[kind], sizeof(sg_ops[kind]));
+	for (i = 0; i < SG_HOOKS_PER_KIND; i++)
+		ops[i].priv = sn;
+	return ops;
 }
 
 static int sg_hooks_on(struct sg_net *sn, int kind)
@@ -380,7 +388,7 @@ static int sg_hooks_on(struct sg_net *sn, int kind)
 	err = nf_ct_netns_get(sn->net, NFPROTO_INET);
 	if (err)
 		return err;
-	err = nf_register_net_hooks(sn->net, sg_ops_of(kind), SG_HOOKS_PER_KIND);
+	err = nf_register_net_hooks(sn->net, sg_ops_of(sn, kind), SG_HOOKS_PER_KIND);
 	if (err) {
 		nf_ct_netns_put(sn->net, NFPROTO_INET);
 		return err;
@@ -396,7 +404,7 @@ static int sg_hooks_on(struct sg_net *sn, int kind)
  */
 static void sg_hooks_off(struct sg_net *sn, int kind)
 {
-	nf_unregister_net_hooks(sn->net, sg_ops_of(kind), SG_HOOKS_PER_KIND);
+	nf_unregister_net_hooks(sn->net, sn->ops[kind], SG_HOOKS_PER_KIND);
 	nf_ct_netns_put(sn->net, NFPROTO_INET);
 	sn->hooks[kind] = false;
 }

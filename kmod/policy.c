@@ -93,6 +93,8 @@ static int sg_policy_build_dir(struct sg_net *sn, const struct sg_attach_conf *c
 		list_for_each_entry(r, &g->rules[dir], node) {
 			sg_rule_to_sgc(r, &crules[n]);
 			p->rules[dir][n++] = r;
+			if (r->peer_type == SGC_PEER_GROUP)
+				p->group_peers |= BIT(dir);
 		}
 	}
 	err = sgc_build(crules, n, &p->cls[dir]);
@@ -169,13 +171,14 @@ int sg_rebuild_group(struct sg_net *sn, u32 group)
  * The index of the rule of @pol allowing a new connection in direction @dir
  * with @peer at the other end, or -1.  @origin, for a source peer, is where
  * the packet came from: the peer belongs to the groups it is a member of
- * through that origin only.  Under rcu_read_lock().
+ * through that origin only.  The member map is read only when a rule's peer
+ * is a group.  Under rcu_read_lock().
  */
 int sg_policy_match(struct sg_net *sn, const struct sg_policy *pol, u8 dir,
 		    const struct sg_addr *peer, const struct sg_attach_key *origin,
 		    u8 proto, u16 l4)
 {
-	u32 groups[SG_PEER_GROUPS_MAX];
+	u32 groups[SG_PEER_GROUPS_MAX] __uninitialized;	/* the first cp.ngroups */
 	struct sgc_pkt cp = {
 		.family = peer->family == AF_INET ? 4 : 6,
 		.key = sgc_key(proto, l4),
@@ -183,6 +186,8 @@ int sg_policy_match(struct sg_net *sn, const struct sg_policy *pol, u8 dir,
 		.groups = groups,
 	};
 
-	cp.ngroups = sg_member_groups(sn, peer, origin, groups, ARRAY_SIZE(groups));
+	if (sg_policy_group_peers(pol, dir))
+		cp.ngroups = sg_member_groups(sn, peer, origin, groups,
+					      ARRAY_SIZE(groups));
 	return sgc_lookup(pol->cls[dir], &cp);
 }

@@ -17,6 +17,7 @@
 #include <linux/rhashtable.h>
 #include <linux/workqueue.h>
 #include <linux/netlink.h>
+#include <linux/netfilter.h>
 #include <net/net_namespace.h>
 #include <net/ipv6.h>
 #include <linux/secgroup.h>
@@ -99,6 +100,7 @@ struct sg_policy {
 	struct sgc_policy *cls[SG_DIRS];
 	struct sg_rule **rules[SG_DIRS];	/* classifier index -> rule */
 	u32 flags;				/* SECGROUP_ATTACH_F_* */
+	u8 group_peers;				/* BIT(dir): a rule's peer is a group */
 	u32 naddrs;
 	struct sg_addr addrs[];			/* anti-spoofing; none: off */
 };
@@ -111,6 +113,8 @@ enum sg_attach_kind {
 	SG_FROM_HOST,			/* the host itself, no instance: no member */
 };
 #define SG_ATTACH_KINDS 2
+#define SG_HOOKS_PER_KIND 4		/* IPv4 and IPv6, in and out */
+#define SG_ATTACH_SLOTS 256
 
 /* An instance; also who makes an address a member, and a packet's origin. */
 struct sg_attach_key {
@@ -161,9 +165,16 @@ struct sg_net {
 	struct hlist_head cgroups;	/* the cgroup attachments, for the datapath */
 	u32 nattach[SG_ATTACH_KINDS];	/* by enum sg_attach_kind */
 	struct rhashtable attach_ht;
+	/*
+	 * Attachments counted by sg_attach_slot(): a packet on a device (or
+	 * from a cgroup) whose slot is empty is not looked up at all.
+	 */
+	u32 attach_slots[SG_ATTACH_SLOTS];
 	struct rhashtable members;
 	u64 member_bytes;		/* the member map's entries and sets */
 	bool hooks[SG_ATTACH_KINDS];	/* registered, by kind */
+	/* the hooks as registered, each with this as its priv */
+	struct nf_hook_ops ops[SG_ATTACH_KINDS][SG_HOOKS_PER_KIND];
 	bool dying;			/* past pre_exit: no hooks any more */
 	u32 gen;			/* bumped by every change: dump consistency */
 	struct sg_flowlog *flowlog;
@@ -246,6 +257,11 @@ int sg_member_iter_next(struct sg_member_iter *mi, u32 group, bool *restarted,
 struct sg_policy *sg_policy_build(struct sg_net *sn, const struct sg_attach_conf *c);
 void sg_policy_free(struct sg_policy *p);
 void sg_policy_free_rcu(struct sg_policy *p);
+static inline bool sg_policy_group_peers(const struct sg_policy *pol, u8 dir)
+{
+	return pol->group_peers & BIT(dir);
+}
+
 int sg_policy_match(struct sg_net *sn, const struct sg_policy *pol, u8 dir,
 		    const struct sg_addr *peer, const struct sg_attach_key *origin,
 		    u8 proto, u16 l4);

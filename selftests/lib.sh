@@ -85,12 +85,12 @@ sg_cleanup() {
 
 # inst NAME IPV4 [IPV6]: an instance behind host veth "v-NAME", routed
 # (/32 and /128 routes on the host, like Calico); the host side answers
-# as 10.255.255.1 / fd00:ffff::1 on every veth.
+# as 10.255.255.1 / fd00:ffff::1 on every veth.  IFINDEX=N: v-NAME's ifindex.
 inst() {
 	local name=$1 a4=$2 a6=${3:-}
 	ip netns add "$name"
 	NS_LIST+=("$name")
-	ip link add "v-$name" type veth peer name eth0 netns "$name"
+	ip link add "v-$name" ${IFINDEX:+index "$IFINDEX"} type veth peer name eth0 netns "$name"
 	ip addr add 10.255.255.1/32 dev "v-$name"
 	ip link set "v-$name" up
 	ip -n "$name" link set lo up

@@ -42,6 +42,23 @@ ip link del v-x
 check "a device deleted under traffic: its attachment is gone" gone 'v-x'
 kill $flood 2>/dev/null
 
+# Two devices in one slot of the datapath's attachment filter (ifindex
+# mod 256): either one stays filtered while the other comes and goes.
+sgnl group add shut >/dev/null		# no ingress rule
+IFINDEX=1000 inst s1 10.0.0.9
+IFINDEX=1256 inst s2 10.0.0.10
+serve s1 9000
+sgnl attach dev v-s1 group shut addr 10.0.0.9
+check "a device alone in its filter slot is filtered" no_tcp b 10.0.0.9 9000
+sgnl attach dev v-s2 group shut addr 10.0.0.10
+sgnl detach dev v-s2
+check "... still, once another device of its slot came and went" no_tcp b 10.0.0.9 9000
+sgnl attach dev v-s2 group shut addr 10.0.0.10
+ip link del v-s2
+check "... and once another was deleted while attached" no_tcp b 10.0.0.9 9000
+sgnl detach dev v-s1
+check "... and open once detached itself" tcp b 10.0.0.9 9000
+
 # a cgroup removed while its last connection still sends: the process
 # killed with data unsent (its orphaned socket goes on sending), the
 # directory removed at once
