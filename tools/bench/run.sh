@@ -411,19 +411,24 @@ print(t["member_bytes"] // t["members"])')" B
 	done
 }
 
-for r in $(seq "$rounds"); do
-	for n in $sizes; do
+# BENCH_TESTS: the tests to run (all of them by default)
+want() { case " ${BENCH_TESTS:-new est tcp crr plane mem scale} " in *" $1 "*) ;; *) return 1 ;; esac; }
+
+if want new; then
+	for r in $(seq "$rounds"); do
+		for n in $sizes; do
+			bench_new ct 0 "$r"
+			for arm in sg-worst sg-best lin set; do bench_new $arm "$n" "$r"; done
+		done
 		bench_new ct 0 "$r"
-		for arm in sg-worst sg-best lin set; do bench_new $arm "$n" "$r"; done
 	done
-	bench_new ct 0 "$r"
-done
+fi
 for r in $(seq "$rounds"); do
-	for arm in ct sg; do bench_est $arm "$r"; done
-	for arm in ct sg; do bench_tcp $arm "$r"; done
-	for arm in ct sg ct-c sg-cg; do bench_crr $arm "$r"; done
+	if want est; then for arm in ct sg; do bench_est $arm "$r"; done; fi
+	if want tcp; then for arm in ct sg; do bench_tcp $arm "$r"; done; fi
+	if want crr; then for arm in ct sg ct-c sg-cg; do bench_crr $arm "$r"; done; fi
 done
-for n in $sizes; do bench_plane "$n"; done
-bench_mem "$largest"
-bench_scale "$million"
+if want plane; then for n in $sizes; do bench_plane "$n"; done; fi
+if want mem; then bench_mem "$largest"; fi
+if want scale; then bench_scale "$million"; fi
 ip -all netns delete
