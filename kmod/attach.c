@@ -5,7 +5,7 @@
  * RCU hash; writers hold sg_net.lock (and RTNL for devices, which orders
  * them against the unregistration notifier).
  */
-#include <linux/hash.h>
+#include <linux/jhash.h>
 #include <linux/slab.h>
 #include <linux/percpu.h>
 #include <linux/cgroup.h>
@@ -15,15 +15,15 @@
 #include "sg.h"
 
 /*
- * Ifindexes and cgroup ids are small or sequential numbers that only root
- * chooses: a multiplicative hash of the id spreads them, for far less than
- * jhash of the whole key costs on every packet.
+ * The key's two words of id and its kind, seeded: the owner of a user
+ * namespace chooses ifindexes (ip link add ... index N) and could line up
+ * an unseeded hash's buckets.  Cheaper than jhash() of the padded key.
  */
 static u32 sg_attach_hashfn(const void *data, u32 len, u32 seed)
 {
 	const struct sg_attach_key *k = data;
 
-	return hash_64(k->id ^ ((u64)k->kind << 56) ^ seed, 32);
+	return jhash_3words((u32)k->id, (u32)(k->id >> 32), k->kind, seed);
 }
 
 static const struct rhashtable_params sg_attach_params = {
