@@ -168,9 +168,7 @@ static int addr_cmp(const void *x, const void *y)
 
 	sg_parse_ip(json_object_get_string(*(json_object *const *)x), &a, false);
 	sg_parse_ip(json_object_get_string(*(json_object *const *)y), &b, false);
-	if (a.family != b.family)
-		return a.family < b.family ? -1 : 1;
-	return memcmp(&a.v4, &b.v4, a.family == AF_INET ? 4 : 16);
+	return sg_ip_cmp(&a, &b);
 }
 
 /* Every group, its remote members with it: from MEMBER_GET when the

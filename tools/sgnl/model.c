@@ -451,11 +451,7 @@ void conf_member_add(struct conf_group *g, const struct sg_ip *ip)
 
 static int ip_cmp(const void *x, const void *y)
 {
-	const struct sg_ip *a = x, *b = y;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	return memcmp(&a->v4, &b->v4, a->family == AF_INET ? 4 : 16);
+	return sg_ip_cmp(x, y);
 }
 
 /* every group's members in the order of their addresses */

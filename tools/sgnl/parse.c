@@ -386,3 +386,10 @@ void sg_words(int what, void (*fn)(const char *word, void *arg), void *arg)
 		for (i = 0; t[k][i].name; i++)
 			fn(t[k][i].name, arg);
 }
+
+int sg_ip_cmp(const struct sg_ip *a, const struct sg_ip *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(&a->v4, &b->v4, a->family == AF_INET ? 4 : 16);
+}

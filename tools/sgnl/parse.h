@@ -49,6 +49,8 @@ bool sg_text_ok(const char *s);
 #define SG_TEXT_CHARS "descriptions hold only letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*"
 void sg_format_ip(int family, const void *addr, char *buf, size_t len);
 void sg_cidr_clear(struct sg_ip *ip);
+/* the kernel's order of addresses: IPv4 first, then by their bytes */
+int sg_ip_cmp(const struct sg_ip *a, const struct sg_ip *b);
 void sg_cidr_canon(const struct sg_ip *ip, char *buf, size_t len);
 
 #endif
