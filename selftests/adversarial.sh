@@ -169,7 +169,9 @@ sleep 5
 EOF
 ip netns exec b socat TCP6-LISTEN:21,ipv6only=0,reuseaddr,fork SYSTEM:"sh $out.ftp" 2>/dev/null &
 wait_listen b 21
-pasv() { sleep 3 | ip netns exec c socat -T$T - TCP:10.0.0.3:21 2>/dev/null | grep -q '^227'; }
+# c reads b's lines until the server closes (20 s at most): a slow VM gets
+# its 227 however late it comes
+pasv() { ip netns exec c timeout 20 socat -u TCP:10.0.0.3:21 - 2>/dev/null | grep -q '^227'; }
 check "c's control connection to b:21 gets the passive-mode reply" pasv
 check "... and the ftp helper expects a data connection to b:10000" sh -c \
 	'conntrack -L expect 2>/dev/null | grep -q "dport=10000"'
