@@ -33,6 +33,11 @@ def med(v):
     return statistics.median(v)
 
 
+def paired(runs, test, arm, n):
+    """Each round's ratio of the arm to the base that ran beside it."""
+    return [a / b for a, b in zip(runs[(test, arm, n)], runs[(test + "-base", arm, n)])]
+
+
 def fmt(x):
     if x >= 100:
         return "{:,.0f}".format(x)
@@ -45,7 +50,7 @@ def spread(v):
     return "{}-{}".format(fmt(min(v)), fmt(max(v)))
 
 
-def goals(w, runs, base, sizes, plane, scale):
+def goals(w, runs, sizes, plane, scale):
     """The targets of issue 14, each met or not by this run's figures."""
     w("## Against the targets")
     w("")
@@ -53,10 +58,10 @@ def goals(w, runs, base, sizes, plane, scale):
     w("|---|---:|:-:|")
     yes = lambda ok: "yes" if ok else "**no**"
     n = sizes[-1]
-    worst = min(med(runs[("new", a, n)]) for a in ("sg-worst", "sg-best")) / base
+    worst = min(med(paired(runs, "new", a, n)) for a in ("sg-worst", "sg-best"))
     w("| new connections at {:,} rules within 5% of conntrack only | {:.3f} | {} |".format(
         n, worst, yes(worst >= 0.95)))
-    est = med(runs[("est", "sg", 1)]) / med(runs[("est", "ct", 1)])
+    est = med(paired(runs, "est", "sg", 1))
     w("| established flow within 2% | {:.3f} | {} |".format(est, yes(est >= 0.98)))
     if plane:
         m = plane[-1]
@@ -93,6 +98,7 @@ def main():
     sizes = sorted({n for (t, a, n) in runs if t == "new" and a != "ct"})
     need = [("new", "ct", 0), ("est", "ct", 1), ("est", "sg", 1)]
     need += [("new", a, n) for n in sizes for a in ("sg-worst", "sg-best", "lin", "set")]
+    need += [(t + "-base", a, n) for (t, a, n) in need]
     missing = [k for k in need if k not in runs]
     if missing:
         sys.exit("report: missing measurements: %s" % missing)
@@ -108,6 +114,12 @@ def main():
     w("are the result.  Each arm: median of %s rounds, spread min-max." %
       meta.get("rounds", "?"))
     w("")
+    w("The host's speed drifts by tens of percent within a minute, so the")
+    w("packet tests (new connections, established flow) run each arm at the same")
+    w("time as a conntrack-only base, one on each CPU, then with the CPUs")
+    w("swapped; a round's ratio is the arm's packets over the base's.  Their")
+    w("ratios and spreads are those of the rounds' ratios.")
+    w("")
     w("## New connections per second (64-byte UDP, every packet a new conntrack entry)")
     w("")
     w("pktgen injects the packets on the instance's device (netif_receive: the")
@@ -119,8 +131,11 @@ def main():
     w("the last; best: the first.  Conntrack only: the nftables chain with just")
     w("that `ct state` rule, the least that turns conntrack on.")
     w("")
-    base = med(runs[("new", "ct", 0)])
-    w("Conntrack only: **{} pps** (spread {}).".format(fmt(base), spread(runs[("new", "ct", 0)])))
+    bases = [v for (t, a, n), vs in runs.items() if t == "new-base" for v in vs]
+    w("Conntrack only: **{} pps** (spread {}).  Conntrack only beside itself:".format(
+        fmt(med(bases)), spread(bases)))
+    r = paired(runs, "new", "ct", 0)
+    w("**{:.3f}** (spread {:.3f}-{:.3f}), the method's own error.".format(med(r), min(r), max(r)))
     w("")
     w("| rules | secgroup worst | secgroup best | nft linear | nft set |")
     w("|---:|---:|---:|---:|---:|")
@@ -129,13 +144,14 @@ def main():
         cells = []
         row = [n]
         for a in ("sg-worst", "sg-best", "lin", "set"):
-            v = runs[("new", a, n)]
-            cells.append("{:.3f} ({} pps, {})".format(med(v) / base, fmt(med(v)), spread(v)))
-            row.append(med(v) / base)
+            r = paired(runs, "new", a, n)
+            cells.append("{:.3f} ({:.3f}-{:.3f}; {} pps)".format(
+                med(r), min(r), max(r), fmt(med(runs[("new", a, n)]))))
+            row.append(med(r))
         w("| {:,} | {} |".format(n, " | ".join(cells)))
         rows.append(row)
     w("")
-    w("Each cell: the ratio to conntrack only, then the rate and its spread.")
+    w("Each cell: the ratio to conntrack only and its spread, then the rate.")
     w("")
 
     def pair(test, arms, title, unit_word):
@@ -152,7 +168,15 @@ def main():
             w("| {} | {} | {} | {:.3f} |".format(a, fmt(med(v)), spread(v), med(v) / b))
         w("")
 
-    pair("est", ["ct", "sg"], "Established flow, packets per second", "pps")
+    w("## Established flow, packets per second")
+    w("")
+    w("| arm | pps | ratio to conntrack only beside it | spread |")
+    w("|---|---:|---:|---:|")
+    for a in ("ct", "sg"):
+        r = paired(runs, "est", a, 1)
+        w("| {} | {} | {:.3f} | {:.3f}-{:.3f} |".format(
+            a, fmt(med(runs[("est", a, 1)])), med(r), min(r), max(r)))
+    w("")
     pair("tcp", ["ct", "sg"], "TCP throughput (iperf3, through a router netns)", "bit/s")
     w("CRR: TCP connect and close, a new connection each; the device arm beside")
     w("conntrack in the router, the cgroup arm beside conntrack in the client.")
@@ -217,7 +241,7 @@ def main():
                 v = scale[a][1]
                 w("| {} | {} | {} |".format(names[a], fmt(med(v)), spread(v)))
         w("")
-    goals(w, runs, base, sizes, plane, scale)
+    goals(w, runs, sizes, plane, scale)
     w("![new connections per second, ratio to conntrack only](performance.png)")
     w("")
     open(md, "w").write("\n".join(out))

@@ -22,7 +22,13 @@
 #           n rules of which the last matches (worst) or the first (best);
 #           nftables with the same n rules in a linear chain, and as one
 #           interval concatenation set, at secgroup's hook priority.
-#   est     packets per second of one established UDP flow.
+#           Each arm runs at the same time as a conntrack-only base, on
+#           the other CPU, then with the CPUs swapped (pktgen_pair below):
+#           BENCH new ARM and BENCH new-base ARM give the two rates of a
+#           round, whose ratio is the result.  Arm ct beside the base
+#           shows the method's own error.
+#   est     packets per second of one established UDP flow, paired with a
+#           base the same way.
 #   tcp     iperf3 TCP throughput through a router netns, device attachment.
 #   crr     TCP connect/close per second: device attachment on the router,
 #           and cgroup attachment on the client (each with its own
@@ -106,15 +112,22 @@ ct_only() {	# NETNS [HOOK]: conntrack on, nothing else
 }
 
 # ---- new connections and established packets: pktgen on h0 ----
+#
+# qemu shares the host, whose speed drifts by tens of percent within a
+# minute: an arm and its conntrack-only base run at once, one on each CPU
+# (netns b and c, each with its own pktgen threads), then again with the
+# CPUs swapped.  The round's ratio is the arm's packets over the base's,
+# both CPUs summed: what drifts, drifts for both.
 
-# A netns with h0 (10.1.0.1/16, the instance's side) forwarding to dummy0
-# (10.9.0.0/16); ARM: ct, sg-worst, sg-best, lin, set.
-pkt_ns() {	# ARM N
-	ip netns delete b 2>/dev/null
-	ip netns add b
-	nsx b sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+# A netns NS with h0 (10.1.0.1/16, the instance's side) forwarding to
+# dummy0 (10.9.0.0/16); ARM: ct, sg-worst, sg-best, lin, set.
+pkt_ns() {	# NS ARM N
+	local ns=$1 arm=$2 n=$3
+	ip netns delete "$ns" 2>/dev/null
+	ip netns add "$ns"
+	nsx "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
 		net.ipv4.ip_forward=1
-	ip -n b -batch - <<-EOF || die "netns b"
+	ip -n "$ns" -batch - <<-EOF || die "netns $ns"
 	link set lo up
 	link add h0 type veth peer name s0
 	link add dummy0 type dummy
@@ -124,18 +137,18 @@ pkt_ns() {	# ARM N
 	link set s0 up
 	link set dummy0 up
 	EOF
-	case $1 in
-	ct) ct_only b ;;
+	case $arm in
+	ct) ct_only "$ns" ;;
 	sg-worst|sg-best)
-		rules sg "$2" "${1#sg-}"
-		nsx b sgnl apply "$RULES" >/dev/null || die "sgnl apply ($1 $2)"
-		nsx b sgnl attach dev h0 group web || die "sgnl attach" ;;
+		rules sg "$n" "${arm#sg-}"
+		nsx "$ns" sgnl apply "$RULES" >/dev/null || die "sgnl apply ($arm $n)"
+		nsx "$ns" sgnl attach dev h0 group web || die "sgnl attach" ;;
 	lin|set)
-		rules "$1" "$2" worst
-		nsx b nft -f "$RULES" || die "nft -f ($1 $2)" ;;
+		rules "$arm" "$n" worst
+		nsx "$ns" nft -f "$RULES" || die "nft -f ($arm $n)" ;;
 	esac
 	# conntrack is on now: short-lived entries keep its table small
-	nsx b sysctl -qw net.netfilter.nf_conntrack_udp_timeout=1
+	nsx "$ns" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=1
 }
 
 # rules KIND N ORDER: $RULES, the file rules.py writes, written once
@@ -144,14 +157,15 @@ rules() {
 	[ -f "$RULES" ] || python3 "$work/rules.py" "$1" "$2" "$3" "$RULES"
 }
 
-# pktgen DEV COUNT SRC SPORT DST DPORT [rnd]: set up one pktgen device in b
-# (one shell in b for all of it: each command costs a process in the VM)
+# pktgen NS CPU DEV COUNT SRC SPORT DST DPORT [rnd]: DEV, alone, on NS's
+# pktgen thread of CPU (one shell in NS for all of it: each command costs
+# a process in the VM)
 pktgen_dev() {
-	local dev=$1 count=$2 src=$3 sport=$4 dst=$5 dport=$6 rnd=${7:-}
+	local ns=$1 cpu=$2 dev=$3 count=$4 src=$5 sport=$6 dst=$7 dport=$8 rnd=${9:-}
 	local pg=/proc/net/pktgen c
 	{
-		echo "echo rem_device_all >$pg/kpktgend_0"
-		echo "echo add_device $dev >$pg/kpktgend_0"
+		echo "for t in $pg/kpktgend_*; do echo rem_device_all >\$t; done"
+		echo "echo add_device $dev >$pg/kpktgend_$cpu"
 		echo "mac=\$(cat /sys/class/net/$dev/address)"
 		for c in "count $count" "pkt_size 60" "delay 0" "burst 1" "clone_skb 0" \
 			 "xmit_mode netif_receive" 'dst_mac $mac' "dst_min $dst" "dst_max $dst" \
@@ -169,21 +183,43 @@ pktgen_dev() {
 			done
 		fi
 	} >"$work/pg.sh"
-	nsx b sh "$work/pg.sh" || die "pktgen setup on $dev"
+	nsx "$ns" sh "$work/pg.sh" || die "pktgen setup on $ns $dev"
 }
 
-# pktgen_run DEV SECONDS: the packet rate of one timed run (0: a fixed count)
-pktgen_run() {
-	local dev=$1 t=$2 pg=/proc/net/pktgen
-	if [ "$t" = 0 ]; then
-		nsx b sh -c "echo start >$pg/pgctrl"
-	else
-		nsx b sh -c "echo start >$pg/pgctrl" &
-		sleep "$t"
-		nsx b sh -c "echo stop >$pg/pgctrl"
-		wait
-	fi
-	nsx b cat "$pg/$dev" | sed -n 's/^ *\([0-9]*\)pps.*/\1/p'
+# pktgen_once NS: NS's pktgen devices send their count, then return
+pktgen_once() { nsx "$1" sh -c "echo start >/proc/net/pktgen/pgctrl"; }
+
+rate() {	# NS DEV: the packet rate of DEV's last run
+	nsx "$1" cat "/proc/net/pktgen/$2" | sed -n 's/^ *\([0-9]*\)pps.*/\1/p'
+}
+
+# pktgen_pair: b's and c's h0 sending at once for $secs; prints both rates
+pktgen_pair() {
+	local pg=/proc/net/pktgen pb pc
+	nsx b sh -c "echo start >$pg/pgctrl" & pb=$!
+	nsx c sh -c "echo start >$pg/pgctrl" & pc=$!
+	sleep "$secs"
+	nsx b sh -c "echo stop >$pg/pgctrl"
+	nsx c sh -c "echo stop >$pg/pgctrl"
+	wait "$pb" "$pc"
+	echo "$(rate b h0) $(rate c h0)"
+}
+
+# paired TEST ARM N ROUND PKTGEN-ARGS...: h0 of b (the arm) and of c (the
+# base) sending PKTGEN-ARGS (pktgen_dev's from COUNT on), on CPUs 0 and 1
+# then 1 and 0; prints the arm's and the base's mean rates
+paired() {
+	local test=$1 arm=$2 n=$3 round=$4 cpu a=0 c=0 r
+	shift 4
+	for cpu in 0 1; do
+		pktgen_dev b "$cpu" h0 "$@"
+		pktgen_dev c $((1 - cpu)) h0 "$@"
+		r=$(pktgen_pair)
+		[ "$(wc -w <<<"$r")" = 2 ] || die "pktgen gave no rate ($test $arm $n)"
+		a=$((a + ${r% *})); c=$((c + ${r#* }))
+	done
+	out "$test" "$arm" "$n" "$round" $((a / 2)) pps
+	out "$test-base" "$arm" "$n" "$round" $((c / 2)) pps
 }
 
 # Each bench_* below measures one sample of one arm, set up afresh; the
@@ -191,25 +227,24 @@ pktgen_run() {
 # speed (qemu shares it) spreads over every arm alike.
 
 bench_new() {	# ARM N ROUND
-	local pps
-	pkt_ns "$1" "$2"
-	pktgen_dev h0 0 - - 10.9.0.2 9 rnd
-	pps=$(pktgen_run h0 "$secs")
-	[ -n "$pps" ] || die "pktgen gave no rate ($1 $2)"
-	out new "$1" "$2" "$3" "$pps" pps
+	pkt_ns b "$1" "$2"
+	pkt_ns c ct 0
+	paired new "$1" "$2" "$3" 0 - - 10.9.0.2 9 rnd
 }
 
-bench_est() {	# ARM (ct, sg) ROUND: one flow, established by one reply first
-	local pps
-	pkt_ns "$([ "$1" = sg ] && echo sg-worst || echo "$1")" 1
-	pktgen_dev h0 1 10.1.0.2 5000 10.9.0.2 9
-	pktgen_run h0 0 >/dev/null
-	pktgen_dev dummy0 1 10.9.0.2 9 10.1.0.2 5000		# the reply
-	pktgen_run dummy0 0 >/dev/null
-	pktgen_dev h0 0 10.1.0.2 5000 10.9.0.2 9
-	pps=$(pktgen_run h0 "$secs")
-	[ -n "$pps" ] || die "pktgen gave no rate ($1)"
-	out est "$1" 1 "$2" "$pps" pps
+est_flow() {	# NS: one flow from h0, established by one reply first
+	pktgen_dev "$1" 0 h0 1 10.1.0.2 5000 10.9.0.2 9
+	pktgen_once "$1"
+	pktgen_dev "$1" 0 dummy0 1 10.9.0.2 9 10.1.0.2 5000	# the reply
+	pktgen_once "$1"
+}
+
+bench_est() {	# ARM (ct, sg) ROUND
+	pkt_ns b "$([ "$1" = sg ] && echo sg-worst || echo "$1")" 1
+	pkt_ns c ct 0
+	est_flow b
+	est_flow c
+	paired est "$1" 1 "$2" 0 10.1.0.2 5000 10.9.0.2 9
 }
 
 # ---- TCP through a router: client c (10.1.0.2) - r - server d (10.2.0.2) ----
@@ -416,11 +451,10 @@ want() { case " ${BENCH_TESTS:-new est tcp crr plane mem scale} " in *" $1 "*) ;
 
 if want new; then
 	for r in $(seq "$rounds"); do
+		bench_new ct 0 "$r"	# conntrack beside conntrack: the method's own error
 		for n in $sizes; do
-			bench_new ct 0 "$r"
 			for arm in sg-worst sg-best lin set; do bench_new $arm "$n" "$r"; done
 		done
-		bench_new ct 0 "$r"
 	done
 fi
 for r in $(seq "$rounds"); do
