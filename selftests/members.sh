@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# A group of 100,000 remote members (SG_MEMBERS; make bench loads a
+# A group of 50,000 remote members (SG_MEMBERS; make bench loads a
 # million): the member map's own accounting at most 64 bytes a member, the
 # members on real packets, one leaving and joining among them, the dump
 # that lists them all, a replace that keeps half and swaps the rest, a
@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 sg_setup
 tmp=$(mktemp -d)
-n=${SG_MEMBERS:-100000}
+n=${SG_MEMBERS:-50000}
 echo $((n + 10)) >/sys/module/secgroup/parameters/max_members
 
 inst a 10.0.0.2		# outside: a remote member

@@ -3,8 +3,9 @@
 # The Debian packages on a host.  secgroup-dkms and sgnl, as make deb built
 # them (make check's unit stage does, before the VM suites), are installed
 # with dpkg into the VM's root -- a tmpfs overlay over the host's, so
-# nothing stays -- and secgroup-dkms's postinst has DKMS build the module
-# for the running kernel; modprobe must then load that module.
+# nothing stays -- and secgroup-dkms's postinst has DKMS install the module
+# for the running kernel (the unit stage's DKMS build of it, or with
+# SG_DKMS_BUILD=1 one compiled here); modprobe must then load that module.
 #
 # The VM has no systemd (PID 1 is tools/vm/stage2), so `systemctl start`,
 # `reload` and `stop` are the Exec lines of the installed secgroup.service,
@@ -48,15 +49,35 @@ pk_cleanup() {
 	mkdir -p "${harness%/*}"	# dkms remove may take updates/ with it
 	mv "$tmp/harness.ko" "$harness" && depmod "$krel"
 	for b in "${aside[@]}"; do mv "$b.sgaside" "$b"; done
-	rm -rf "$tmp" /etc/secgroup
+	rm -rf "$tmp" /etc/secgroup "$tarroot"
 }
 trap pk_cleanup EXIT
 
+# DKMS's build of the package's source for this kernel, made by the unit
+# stage on the host (tests/dkms_test.sh), goes where the postinst looks
+# for a binaries tarball: it then installs that build instead of
+# compiling under TCG, which takes ten minutes.  SG_DKMS_BUILD=1 has the
+# postinst compile it here.
+prebuilt=$top/build/deb/dkms/$krel/secgroup-$ver.dkms.tar.gz
+tarroot=/usr/share/secgroup-dkms
+if [ "${SG_DKMS_BUILD:-}" != 1 ] && [ -s "$prebuilt" ]; then
+	mkdir -p "$tarroot"
+	cp "$prebuilt" "$tarroot/secgroup-$ver.dkms.tar.gz"
+	how="loaded the unit stage's build"
+else
+	prebuilt=
+	how="built"
+fi
 check "dpkg -i sgnl and secgroup-dkms ($ver)" sh -c "dpkg -i $(echo $debs) >$tmp/dpkg 2>&1"
 grep -v 'readelf: Warning' "$tmp/dpkg" | sed 's/^/# /' | tail -n 12
+if [ -n "$prebuilt" ]; then
+	check "... its postinst loaded DKMS's tarball and compiled nothing" sh -c \
+		"grep -q 'Loading tarball for secgroup-$ver' $tmp/dpkg &&
+		 ! grep -q 'Building initial module for $krel' $tmp/dpkg"
+fi
 # Debian's DKMS compresses it as the kernel's own modules are (.ko.xz)
 ko=$(ls /lib/modules/"$krel"/updates/dkms/secgroup.ko* 2>/dev/null | head -n 1)
-check "DKMS built and installed the module for $krel (${ko##*/})" test -s "$ko"
+check "DKMS $how and installed the module for $krel (${ko##*/})" test -s "$ko"
 check "dkms status: installed for $krel" sh -c "dkms status secgroup | grep -q '$krel.*installed'"
 check "modprobe finds DKMS's module" test "$(modinfo -n secgroup 2>/dev/null)" = "$ko"
 check "the package's sgnl is /usr/sbin/sgnl" test -x /usr/sbin/sgnl

@@ -80,6 +80,15 @@ else
 		mod=$(ls "$tmp/dkms/secgroup/$ver/$k/x86_64/module"/secgroup.ko* 2>/dev/null | head -n 1)
 		t "... a module for $k (vermagic $(modinfo -F vermagic "$mod" 2>/dev/null | cut -d' ' -f1))" \
 			sh -c "modinfo -F vermagic '$mod' | grep -q '^$k '"
+		# that build as DKMS's binaries tarball, for selftests/packages.sh:
+		# in the VM, secgroup-dkms's postinst loads it (the Debian
+		# postinst's prebuilt path) instead of compiling under TCG
+		tar=$top/build/deb/dkms/$k/secgroup-$ver.dkms.tar.gz
+		t "... kept as a DKMS binaries tarball for the VM's package test" sh -c "
+			dkms mktarball secgroup/$ver -k $k --dkmstree $tmp/dkms \
+				--sourcetree $deb/usr/src >/dev/null &&
+			mkdir -p ${tar%/*} &&
+			mv $tmp/dkms/secgroup/$ver/tarball/secgroup-$ver-kernel$k-*.dkms.tar.gz $tar"
 	done
 fi
 echo "1..$n"
