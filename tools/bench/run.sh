@@ -324,6 +324,38 @@ bench_crr() {	# ARM ROUND
 # as a user sees them.
 plane_ns() { ip netns delete p 2>/dev/null; ip netns add p; }
 
+# ktimed FUNCTION COMMAND...: the median time, in microseconds, of the
+# kernel's calls of FUNCTION while COMMAND runs, from ftrace's function
+# graph tracer (each call's entry to its return, nothing it waited for
+# before: the time the change itself takes in the kernel)
+trace=/sys/kernel/tracing
+ktimed() {
+	local fn=$1 rc=0
+	shift
+	[ -e "$trace/trace" ] || mount -t tracefs nodev "$trace" || return 1
+	echo 0 >"$trace/tracing_on"
+	echo nop >"$trace/current_tracer"
+	echo "$fn" >"$trace/set_graph_function" &&
+		echo 1 >"$trace/max_graph_depth" &&
+		echo function_graph >"$trace/current_tracer" &&
+		echo >"$trace/trace" &&
+		echo 1 >"$trace/tracing_on" &&
+		"$@" >/dev/null || rc=1
+	echo 0 >"$trace/tracing_on"
+	[ $rc != 0 ] || python3 - "$fn" "$trace/trace" <<-'EOF' || rc=1
+	import re, statistics, sys
+	fn, path = sys.argv[1:]
+	t = [float(m.group(1)) for m in
+	     re.finditer(r"([0-9.]+) us +\| +" + re.escape(fn) + r"( \[\w+\])?\(\);", open(path).read())]
+	if len(t) < 100:
+	    sys.exit("bench: only %d calls of %s traced" % (len(t), fn))
+	print(round(statistics.median(t), 1))
+	EOF
+	echo nop >"$trace/current_tracer"
+	echo >"$trace/set_graph_function"
+	return $rc
+}
+
 timed() {	# COMMAND...: seconds it took; fails if it does
 	local t0 t1
 	t0=$(now)
@@ -399,7 +431,7 @@ bench_mem() {	# N: bytes per rule at N rules, per member at 2,000 members
 }
 
 bench_scale() {	# N: a group of N remote members
-	local n=$1 cg=/sys/fs/cgroup/benchmem r b0 b1 t at
+	local n=$1 cg=/sys/fs/cgroup/benchmem r b0 b1 t at undo fn
 	echo +memory >/sys/fs/cgroup/cgroup.subtree_control
 	mkdir -p "$cg"
 	python3 - "$n" "$work" <<-'EOF'
@@ -440,6 +472,15 @@ print(t["member_bytes"] // t["members"])')" B
 				t=$(timed nsx p sgnl -b "$work/$op.b" --continue)
 				out scale "$op-us-$at" "$n" "$r" \
 					"$(python3 -c "print(round($t * 1e6 / 1000, 1))")" us
+				# undone, then again timed in the kernel
+				undo=$([ $op = join ] && echo leave || echo join)
+				nsx p sgnl -b "$work/$undo.b" --continue >/dev/null || die "$undo"
+				fn=$([ $op = join ] && echo sg_nl_member_new || echo sg_nl_member_del)
+				if t=$(ktimed $fn nsx p sgnl -b "$work/$op.b" --continue); then
+					out scale "k$op-us-$at" "$n" "$r" "$t" us
+				else
+					echo "bench: no kernel timing of $fn" >&2
+				fi
 			done
 		done
 		ip netns delete p
