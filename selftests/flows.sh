@@ -161,7 +161,7 @@ sleep 1
 kill $m1
 echo "$rate" >/sys/module/secgroup/parameters/flowlog_rate
 echo "# $(grep -c '^flow v-a egress 10.0.0.2 192.0.2.1' "$txt") records of the flood; $(grep -c 'sgnl:' "$txt") warnings"
-grep 'sgnl:' "$txt" | sed 's/^/# /
+grep 'sgnl:' "$txt" | sed 's/^/# /'
 check "the flooding instance's share is full, and that is said once" \
 	[ "$(grep -c '^sgnl: monitor: v-a has 8192 flows waiting for their end' "$txt")" = 1 ]
 check "another instance's flow is still ended" \
