@@ -490,6 +490,10 @@ print(t["member_bytes"] // t["members"])')" B
 # BENCH_TESTS: the tests to run (all of them by default)
 want() { case " ${BENCH_TESTS:-new est tcp crr plane mem scale} " in *" $1 "*) ;; *) return 1 ;; esac; }
 
+# took TEST: how long TEST's part of the run took (BENCHMETA lines)
+t0=$SECONDS
+took() { echo "BENCHMETA took-$1 $((SECONDS - t0)) s"; t0=$SECONDS; }
+
 if want new; then
 	for r in $(seq "$rounds"); do
 		bench_new ct 0 "$r"	# conntrack beside conntrack: the method's own error
@@ -497,13 +501,15 @@ if want new; then
 			for arm in sg-worst sg-best lin set; do bench_new $arm "$n" "$r"; done
 		done
 	done
+	took new
 fi
 for r in $(seq "$rounds"); do
 	if want est; then for arm in ct sg; do bench_est $arm "$r"; done; fi
 	if want tcp; then for arm in ct sg; do bench_tcp $arm "$r"; done; fi
 	if want crr; then for arm in ct sg ct-c sg-cg; do bench_crr $arm "$r"; done; fi
 done
-if want plane; then for n in $sizes; do bench_plane "$n"; done; fi
-if want mem; then bench_mem "$largest"; fi
-if want scale; then bench_scale "$million"; fi
+took "est-tcp-crr"
+if want plane; then for n in $sizes; do bench_plane "$n"; done; took plane; fi
+if want mem; then bench_mem "$largest"; took mem; fi
+if want scale; then bench_scale "$million"; took scale; fi
 ip -all netns delete
