@@ -335,7 +335,11 @@ ktimed() {
 	[ -e "$trace/trace" ] || mount -t tracefs nodev "$trace" || return 1
 	echo 0 >"$trace/tracing_on"
 	echo nop >"$trace/current_tracer"
-	echo "$fn" >"$trace/set_graph_function" &&
+	# only FUNCTION's call site is patched: the graph tracer on every
+	# function patches the whole kernel's text with int3, which under
+	# TCG races with the other vCPU (Documentation/testing.md)
+	echo "$fn" >"$trace/set_ftrace_filter" &&
+		echo "$fn" >"$trace/set_graph_function" &&
 		echo 1 >"$trace/max_graph_depth" &&
 		echo function_graph >"$trace/current_tracer" &&
 		echo >"$trace/trace" &&
@@ -353,6 +357,7 @@ ktimed() {
 	EOF
 	echo nop >"$trace/current_tracer"
 	echo >"$trace/set_graph_function"
+	echo >"$trace/set_ftrace_filter"
 	return $rc
 }
 
