@@ -496,8 +496,8 @@ print(t["member_bytes"] // t["members"])')" B
 want() { case " ${BENCH_TESTS:-new est tcp crr plane mem scale} " in *" $1 "*) ;; *) return 1 ;; esac; }
 
 # took TEST: how long TEST's part of the run took (BENCHMETA lines)
-t0=$SECONDS
-took() { echo "BENCHMETA took-$1 $((SECONDS - t0)) s"; t0=$SECONDS; }
+took_t0=$SECONDS
+took() { echo "BENCHMETA took-$1 $((SECONDS - took_t0)) s"; took_t0=$SECONDS; }
 
 if want new; then
 	for r in $(seq "$rounds"); do
