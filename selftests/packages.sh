@@ -33,8 +33,13 @@ harness=/lib/modules/$krel/updates/secgroup.ko
 
 # only the packaged module, while this test runs: the one tools/vm/run put
 # in updates/ goes aside, and comes back for the next tests
+# The index without it is the kernel's own, kept by tools/vm/run: depmod
+# under TCG reads every module of the kernel, a minute or more.
+index() { cp "$1"/modules.* "/lib/modules/$krel/"; }
+pristine=$top/build/vm/$krel/pristine
+withharness=$top/build/vm/$krel/modroot/lib/modules/$krel
 mv "$harness" "$tmp/harness.ko"
-depmod "$krel"
+if [ -f "$pristine/modules.dep" ]; then index "$pristine"; else depmod "$krel"; fi
 # DKMS builds for the running kernel and the newest with headers; every
 # Debian kernel of the host is installed in the VM's root, so the others'
 # headers links go aside while the package goes in (one build, not two)
@@ -47,7 +52,8 @@ pk_cleanup() {
 	sg_cleanup
 	dpkg -r secgroup-dkms sgnl >/dev/null 2>&1
 	mkdir -p "${harness%/*}"	# dkms remove may take updates/ with it
-	mv "$tmp/harness.ko" "$harness" && depmod "$krel"
+	mv "$tmp/harness.ko" "$harness" &&
+		if [ -f "$withharness/modules.dep" ]; then index "$withharness"; else depmod "$krel"; fi
 	for b in "${aside[@]}"; do mv "$b.sgaside" "$b"; done
 	[ ! -e "$tmp/auto-update" ] || mv "$tmp/auto-update" /var/lib/man-db/auto-update
 	rm -rf "$tmp" /etc/secgroup "$tarroot"

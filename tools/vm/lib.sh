@@ -77,12 +77,20 @@ make_initramfs() {
 }
 
 # The module index for @rel with secgroup.ko added under updates/, computed
-# on the host (depmod under TCG takes half a minute).  Prints the directory
-# holding modules.* and updates/, to be copied over /lib/modules/@rel.
+# on the host (depmod under TCG takes half a minute or more).  Prints the
+# directory holding modules.* and updates/, to be copied over
+# /lib/modules/@rel.  The kernel's own index, without secgroup.ko, is kept
+# beside it in build/vm/@rel/pristine (selftests/packages.sh puts it back
+# while the packaged module stands in for the harness's).
 make_modindex() {
 	local rel=$1 ko=$2 moddir=$3 root d f
 	root=$top/build/vm/$rel/modroot
 	d=$root/lib/modules/$rel
+	if [ -n "$moddir" ]; then
+		rm -rf "$top/build/vm/$rel/pristine"
+		mkdir -p "$top/build/vm/$rel/pristine"
+		cp "$moddir"/modules.* "$top/build/vm/$rel/pristine/"
+	fi
 	if [ -f "$d/modules.dep" ] && [ "$d/modules.dep" -nt "$ko" ]; then
 		echo "$d"
 		return
