@@ -32,9 +32,10 @@ conf=/etc/secgroup/secgroup.json
 harness=/lib/modules/$krel/updates/secgroup.ko
 
 # only the packaged module, while this test runs: the one tools/vm/run put
-# in updates/ goes aside, and comes back for the next tests
-# The index without it is the kernel's own, kept by tools/vm/run: depmod
-# under TCG reads every module of the kernel, a minute or more.
+# in updates/ goes aside, and comes back for the next tests.  The index
+# without it is the kernel's own, and the one with it tools/vm/run's, both
+# kept by tools/vm/run: depmod under TCG reads every module of the kernel,
+# a minute or more.
 index() { cp "$1"/modules.* "/lib/modules/$krel/"; }
 pristine=$top/build/vm/$krel/pristine
 withharness=$top/build/vm/$krel/modroot/lib/modules/$krel
