@@ -55,10 +55,19 @@ const struct sg_attach_key sg_from_remote = { .kind = SG_FROM_REMOTE };
 /* entries a walk or a bulk drop takes before it lets others run */
 #define SG_WALK_BATCH 1024
 
+/* inlined in every lookup, where memcmp() would be a call */
+static int sg_member_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct sg_member *m = obj;
+
+	return !sg_addr_eq(arg->key, &m->key);
+}
+
 static const struct rhashtable_params sg_member_params = {
 	.head_offset = offsetof(struct sg_member, node),
 	.key_offset = offsetof(struct sg_member, key),
 	.key_len = sizeof(struct sg_addr),
+	.obj_cmpfn = sg_member_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -174,6 +183,21 @@ static struct sg_mset *sg_mset_of(struct sg_net *sn, struct sg_member *m)
  * A copy of @old (or an empty set) without the slots freed in place, with
  * room for @more.
  */
+/* Whether the entry @m lists @group for a remote member. */
+static bool sg_entry_is_remote(struct sg_net *sn, struct sg_member *m, u32 group)
+{
+	struct sg_mset *s;
+	u32 i;
+
+	if (m->remote)
+		return m->remote == group;
+	s = sg_mset_of(sn, m);
+	for (i = 0; i < s->n; i++)
+		if (s->s[i].id == group && sg_is_remote(&s->s[i].who))
+			return true;
+	return false;
+}
+
 static struct sg_mset *sg_mset_copy(struct sg_net *sn, const struct sg_mset *old, u32 more)
 {
 	struct sg_mset *new;
@@ -302,7 +326,8 @@ static int sg_member_insert(struct sg_net *sn, const struct sg_addr *a, u32 grou
 
 /*
  * @a is a member of @group through @who from now on, once more.  A remote
- * member is one per group: sg_remote_add() checks before.
+ * member is one per group: -EEXIST, and nothing said, when it is already
+ * (one lookup for the check and the change).
  */
 int sg_member_get(struct sg_net *sn, const struct sg_addr *a, u32 group,
 		  const struct sg_attach_key *who, struct netlink_ext_ack *extack)
@@ -314,6 +339,8 @@ int sg_member_get(struct sg_net *sn, const struct sg_addr *a, u32 group,
 	m = rhashtable_lookup_fast(&sn->members, a, sg_member_params);
 	if (!m)
 		err = sg_member_insert(sn, a, group, who);
+	else if (sg_is_remote(who) && sg_entry_is_remote(sn, m, group))
+		return -EEXIST;
 	else if (m->remote)
 		err = sg_member_widen(sn, m, group, who);
 	else
@@ -359,21 +386,16 @@ static bool sg_member_narrow(struct sg_net *sn, struct sg_member *m, const struc
 }
 
 /*
- * Drop one count of (@group, @who) for @a.  Never fails: when the smaller
+ * Drop one count of (@group, @who) from the entry @m.  Never fails: when the smaller
  * set cannot be allocated, the slot is freed in place (its group id set to
  * 0, which no rule references) and compacted by the next copy.
  */
-void sg_member_put(struct sg_net *sn, const struct sg_addr *a, u32 group,
-		   const struct sg_attach_key *who)
+static void sg_entry_put(struct sg_net *sn, struct sg_member *m, u32 group,
+			 const struct sg_attach_key *who)
 {
 	struct sg_mset *old, *new;
-	struct sg_member *m;
 	u32 i, live = 0;
 
-	lockdep_assert_held(&sn->lock);
-	m = rhashtable_lookup_fast(&sn->members, a, sg_member_params);
-	if (WARN_ON_ONCE(!m))
-		return;
 	if (m->remote) {
 		if (!WARN_ON_ONCE(m->remote != group || !sg_is_remote(who)))
 			sg_member_remove(sn, m);
@@ -402,6 +424,30 @@ void sg_member_put(struct sg_net *sn, const struct sg_addr *a, u32 group,
 		return;		/* the freed slot stays until the next copy */
 	rcu_assign_pointer(sg_full(m)->set, new);
 	sg_mset_free_rcu(sn, old);
+}
+
+void sg_member_put(struct sg_net *sn, const struct sg_addr *a, u32 group,
+		   const struct sg_attach_key *who)
+{
+	struct sg_member *m;
+
+	lockdep_assert_held(&sn->lock);
+	m = rhashtable_lookup_fast(&sn->members, a, sg_member_params);
+	if (!WARN_ON_ONCE(!m))
+		sg_entry_put(sn, m, group, who);
+}
+
+/* @a leaves @group's remote members; -ENOENT: it is not one. */
+int sg_member_put_remote(struct sg_net *sn, const struct sg_addr *a, u32 group)
+{
+	struct sg_member *m;
+
+	lockdep_assert_held(&sn->lock);
+	m = rhashtable_lookup_fast(&sn->members, a, sg_member_params);
+	if (!m || !sg_entry_is_remote(sn, m, group))
+		return -ENOENT;
+	sg_entry_put(sn, m, group, &sg_from_remote);
+	return 0;
 }
 
 /*
@@ -441,20 +487,10 @@ void sg_members_drop(struct sg_net *sn, const struct sg_mref *refs, u32 n)
 bool sg_member_is_remote(struct sg_net *sn, const struct sg_addr *a, u32 group)
 {
 	struct sg_member *m;
-	struct sg_mset *s;
-	u32 i;
 
 	lockdep_assert_held(&sn->lock);
 	m = rhashtable_lookup_fast(&sn->members, a, sg_member_params);
-	if (!m)
-		return false;
-	if (m->remote)
-		return m->remote == group;
-	s = sg_mset_of(sn, m);
-	for (i = 0; i < s->n; i++)
-		if (s->s[i].id == group && sg_is_remote(&s->s[i].who))
-			return true;
-	return false;
+	return m && sg_entry_is_remote(sn, m, group);
 }
 
 /*

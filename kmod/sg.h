@@ -216,8 +216,6 @@ struct sg_rule *sg_rule_all_to(struct sg_net *sn, struct list_head *also,
 int sg_group_rule_check(struct sg_group *g, const struct sg_rule *r,
 			const struct nlattr *at, struct netlink_ext_ack *extack);
 void sg_group_add_rule(struct sg_group *g, struct sg_rule *r);
-int sg_remote_check(struct sg_net *sn, struct sg_group *g, const struct sg_addr *a,
-		    const struct nlattr *at, struct netlink_ext_ack *extack);
 int sg_remote_add(struct sg_net *sn, struct sg_group *g, const struct sg_addr *a,
 		  const struct nlattr *at, struct netlink_ext_ack *extack);
 int sg_remote_del(struct sg_net *sn, struct sg_group *g, const struct sg_addr *a,
@@ -241,6 +239,7 @@ void sg_member_put(struct sg_net *sn, const struct sg_addr *a, u32 group,
 u32 sg_member_groups(struct sg_net *sn, const struct sg_addr *a,
 		     const struct sg_attach_key *origin, u32 *out, u32 max);
 bool sg_member_is_remote(struct sg_net *sn, const struct sg_addr *a, u32 group);
+int sg_member_put_remote(struct sg_net *sn, const struct sg_addr *a, u32 group);
 int sg_members_collect(struct sg_net *sn, u32 group,
 		       bool (*keep)(const struct sg_mref *r, void *arg), void *arg,
 		       struct sg_mref *out, u32 max);

@@ -199,30 +199,25 @@ void sg_group_del_rule(struct sg_group *g, struct sg_rule *r)
 
 /* ---- remote members: the member map is their record ---- */
 
-/* Whether @a may join @g's remote members; refused as sg_group_rule_check() refuses */
-int sg_remote_check(struct sg_net *sn, struct sg_group *g, const struct sg_addr *a,
-		    const struct nlattr *at, struct netlink_ext_ack *extack)
-{
-	if (sg_member_is_remote(sn, a, g->id)) {
-		NL_SET_ERR_MSG_ATTR(extack, at, "address is already a member");
-		return -EEXIST;
-	}
-	if (g->nmembers >= sg_max_members) {
-		NL_SET_ERR_MSG_ATTR(extack, at,
-				    "member quota of the group reached (module parameter max_members)");
-		return -ENOSPC;
-	}
-	return 0;
-}
-
-/* @a joins @g's remote members: one member map update */
+/*
+ * @a joins @g's remote members: one member map update.  Refused as
+ * sg_group_rule_check() refuses: a member already first, then the quota.
+ */
 int sg_remote_add(struct sg_net *sn, struct sg_group *g, const struct sg_addr *a,
 		  const struct nlattr *at, struct netlink_ext_ack *extack)
 {
-	int err = sg_remote_check(sn, g, a, at, extack);
+	bool full = g->nmembers >= sg_max_members;
+	int err = -ENOSPC;
 
-	if (!err)
+	if (!full)
 		err = sg_member_get(sn, a, g->id, &sg_from_remote, extack);
+	else if (sg_member_is_remote(sn, a, g->id))
+		err = -EEXIST;
+	if (err == -EEXIST)
+		NL_SET_ERR_MSG_ATTR(extack, at, "address is already a member");
+	else if (full)
+		NL_SET_ERR_MSG_ATTR(extack, at,
+				    "member quota of the group reached (module parameter max_members)");
 	if (!err)
 		g->nmembers++;
 	return err;
@@ -231,11 +226,10 @@ int sg_remote_add(struct sg_net *sn, struct sg_group *g, const struct sg_addr *a
 int sg_remote_del(struct sg_net *sn, struct sg_group *g, const struct sg_addr *a,
 		  const struct nlattr *at, struct netlink_ext_ack *extack)
 {
-	if (!sg_member_is_remote(sn, a, g->id)) {
+	if (sg_member_put_remote(sn, a, g->id)) {
 		NL_SET_ERR_MSG_ATTR(extack, at, "address is not a remote member");
 		return -ENOENT;
 	}
-	sg_member_put(sn, a, g->id, &sg_from_remote);
 	if (!WARN_ON_ONCE(!g->nmembers))
 		g->nmembers--;
 	return 0;
