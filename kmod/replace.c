@@ -255,13 +255,29 @@ static int sg_cfg_member_add(struct sg_replace *rp, struct nlattr *a)
 	return 0;
 }
 
+/* Addresses in sgnl's order: the family, then the bytes (zero past a v4) */
+static int sg_addr_order(const struct sg_addr *a, const struct sg_addr *b)
+{
+	u32 i, x, y;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	for (i = 0; i < 4; i++) {
+		x = be32_to_cpu(a->v6.s6_addr32[i]);
+		y = be32_to_cpu(b->v6.s6_addr32[i]);
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
+}
+
 static int sg_stage_cmp(const void *x, const void *y)
 {
 	const struct sg_stage *a = x, *b = y;
 
 	if (a->gid != b->gid)
 		return a->gid < b->gid ? -1 : 1;
-	return memcmp(&a->a, &b->a, sizeof(a->a));
+	return sg_addr_order(&a->a, &b->a);
 }
 
 /* ... and equal ones in the request's order, the later one refused */
@@ -272,11 +288,27 @@ static int sg_stage_order(const void *x, const void *y)
 	return sg_stage_cmp(a, b) ?: (a->at < b->at ? -1 : a->at > b->at);
 }
 
-/* The request's remote members in order, each once: O(n log n). */
+/* Whether the request's remote members are in order and each once. */
+static bool sg_stage_sorted(const struct sg_replace *rp)
+{
+	u32 i;
+
+	for (i = 1; i < rp->nstage; i++)
+		if (sg_stage_cmp(&rp->stage[i - 1], &rp->stage[i]) >= 0)
+			return false;
+	return true;
+}
+
+/*
+ * The request's remote members in order, each once: O(n) when they come
+ * so (sgnl sends each group's in order), else O(n log n).
+ */
 static int sg_cfg_members_sort(struct sg_replace *rp)
 {
 	u32 i;
 
+	if (sg_stage_sorted(rp))
+		return 0;
 	sort(rp->stage, rp->nstage, sizeof(*rp->stage), sg_stage_order, NULL);
 	for (i = 1; i < rp->nstage; i++) {
 		if (!sg_stage_cmp(&rp->stage[i - 1], &rp->stage[i])) {
@@ -555,9 +587,9 @@ static int sg_cfg_members_get(struct sg_replace *rp)
 	rp->members_got = true;
 	for (i = 0; i < rp->nstage; i++) {
 		st = &rp->stage[i];
-		if (sg_member_is_remote(rp->sn, &st->a, st->gid))
-			continue;	/* the old state has it: kept */
 		err = sg_member_get(rp->sn, &st->a, st->gid, &sg_from_remote, rp->extack);
+		if (err == -EEXIST)
+			continue;	/* the old state has it: kept */
 		if (err)
 			goto undo;
 		st->added = 1;

@@ -140,7 +140,7 @@ int config_diff(const struct conf *have, const struct conf *want, json_object *o
 /* replace.c: send @want with @flags if the configuration is still at
  * generation @gen (0: whatever it is); 0, -EAGAIN (not reported) when it
  * is not, or the exit status with the failure reported as @what's */
-int config_send(const struct conf *want, uint32_t flags, uint32_t gen, const char *what);
+int config_send(struct conf *want, uint32_t flags, uint32_t gen, const char *what);
 
 /* batch.c: one change (group, rule or member add|del|set, words as on
  * the command line) made to @c, a VPC's definition (vpc.c); with @c

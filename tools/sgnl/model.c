@@ -454,13 +454,27 @@ static int ip_cmp(const void *x, const void *y)
 	return sg_ip_cmp(x, y);
 }
 
-/* every group's members in the order of their addresses */
-void conf_sort_members(struct conf *c)
+static bool ips_sorted(const struct sg_ip *ip, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < c->ngroups; i++)
-		qsort(c->groups[i].members, c->groups[i].nmembers, sizeof(struct sg_ip), ip_cmp);
+	for (i = 1; i < n; i++)
+		if (sg_ip_cmp(&ip[i - 1], &ip[i]) > 0)
+			return false;
+	return true;
+}
+
+/* every group's members in the order of their addresses (often already) */
+void conf_sort_members(struct conf *c)
+{
+	struct conf_group *g;
+	size_t i;
+
+	for (i = 0; i < c->ngroups; i++) {
+		g = &c->groups[i];
+		if (!ips_sorted(g->members, g->nmembers))
+			qsort(g->members, g->nmembers, sizeof(*g->members), ip_cmp);
+	}
 }
 
 void conf_member_del(struct conf_group *g, size_t i)

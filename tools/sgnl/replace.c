@@ -131,11 +131,12 @@ fail:
 	return err;
 }
 
-int config_send(const struct conf *want, uint32_t flags, uint32_t gen, const char *what)
+int config_send(struct conf *want, uint32_t flags, uint32_t gen, const char *what)
 {
 	size_t nfds = 0, i;
 	int *fds, err;
 
+	conf_sort_members(want);	/* in the kernel's order: it need not sort them */
 	fds = calloc(want->natts + 1, sizeof(*fds));
 	if (!fds)
 		return nl_err(what, -ENOMEM);
