@@ -256,6 +256,41 @@ unsent "sent:" "a batch with a bad third line asks nothing of the kernel" -b "$t
 printf 'group add a\nrule add nosuch ingress tcp port 80 from 0.0.0.0/0\n' >"$tmpd/nogroup.batch"
 t 1 "nogroup.batch:2: rule add: no group 'nosuch'; nothing was changed" -b "$tmpd/nogroup.batch"
 unsent "command 14" "... and no replace is sent" -b "$tmpd/nogroup.batch"
+# members: 3,000 join, a third leave (the last one takes the place of each
+# that leaves), some join again; then one that is a member cannot be added
+# and one that is not cannot be deleted, wherever it sits
+python3 - "$tmpd" >"$tmpd/members.cases" <<'EOF'
+import random, sys
+d = sys.argv[1]
+random.seed(7)
+ips = ["10.%d.%d.%d" % (1 + i // 65536, i // 256 % 256, i % 256) for i in range(3000)]
+lines, have = ["group add big"], set()
+for a in ips:
+    lines.append("member add big " + a)
+    have.add(a)
+gone = random.sample(ips, 1000)
+for a in gone:
+    lines.append("member del big " + a)
+    have.discard(a)
+for a in gone[::3]:
+    lines.append("member add big " + a)
+    have.add(a)
+open(d + "/members.batch", "w").write("\n".join(lines) + "\n")
+last = len(lines) + 1
+for i, a in enumerate(random.sample(sorted(have), 3)):
+    open("%s/dupe%d.batch" % (d, i), "w").write("\n".join(lines + ["member add big " + a]) + "\n")
+    print("dupe%d %d %s" % (i, last, a))
+for i, a in enumerate(random.sample(sorted(set(ips) - have), 3)):
+    open("%s/absent%d.batch" % (d, i), "w").write("\n".join(lines + ["member del big " + a]) + "\n")
+    print("absent%d %d %s" % (i, last, a))
+EOF
+t 0 "sent: command 14" -b "$tmpd/members.batch"
+while read -r f line a; do
+	case $f in
+	dupe*) t 1 "$f.batch:$line: member add: $a is already a member of 'big'" -b "$tmpd/$f.batch" ;;
+	*) t 1 "$f.batch:$line: member del: $a is not a remote member of 'big'" -b "$tmpd/$f.batch" ;;
+	esac
+done <"$tmpd/members.cases"
 printf 'group add a\ngroup list\n' >"$tmpd/read.batch"
 t 2 "'group list' is not a change" -b "$tmpd/read.batch"
 t 0 "sent: command 1" -b "$tmpd/read.batch" --continue

@@ -332,12 +332,12 @@ static int b_member(struct batch *b, struct args *a, bool add)
 	g = group_ref(b, ma.group, "member");
 	if (!g)
 		return 1;
-	sg_format_ip(ma.ip.family, &ma.ip.v4, buf, sizeof(buf));
 	k = conf_member_find(g, &ma.ip);
-	if (add && k >= 0)
-		return refuse(b, "member add: %s is already a member of '%s'", buf, ma.group);
-	if (!add && k < 0)
-		return refuse(b, "member del: %s is not a remote member of '%s'", buf, ma.group);
+	if (add == (k >= 0)) {
+		sg_format_ip(ma.ip.family, &ma.ip.v4, buf, sizeof(buf));
+		return refuse(b, add ? "member add: %s is already a member of '%s'" :
+			      "member del: %s is not a remote member of '%s'", buf, ma.group);
+	}
 	if (add)
 		conf_member_add(g, &ma.ip);
 	else

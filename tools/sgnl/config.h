@@ -47,6 +47,7 @@ struct conf_group {
 	size_t ntags;
 	struct sg_ip *members;		/* remote members, host addresses */
 	size_t nmembers;
+	struct member_index *idx;	/* members by address (model.c) */
 	struct conf_rule *rules;	/* ingress rules, then egress ones */
 	size_t nrules;
 };

@@ -53,6 +53,8 @@ void conf_rule_clear(struct conf_rule *r)
 	free(r->desc);
 }
 
+static void index_free(struct conf_group *g);
+
 static void group_free(struct conf_group *g)
 {
 	size_t i;
@@ -65,6 +67,7 @@ static void group_free(struct conf_group *g)
 		conf_rule_clear(&g->rules[i]);
 	free(g->tags);
 	free(g->members);
+	index_free(g);
 	free(g->rules);
 	free(g->name);
 	free(g->desc);
@@ -415,14 +418,104 @@ static bool same_host(const struct sg_ip *a, const struct sg_ip *b)
 	return a->family == b->family && !memcmp(&a->v4, &b->v4, a->family == AF_INET ? 4 : 16);
 }
 
+/*
+ * A group's members by address, for conf_member_find(): open addressing
+ * with linear probing, built by the first find and kept from then on as
+ * members come and go.  A batch of n member lines, or a diff of two
+ * groups, then costs O(n), not O(n) a line: a million members are a use.
+ */
+struct member_index {
+	uint32_t *slot;			/* a member's index + 1; 0: empty */
+	size_t mask;			/* slots - 1 */
+};
+
+static size_t ip_hash(const struct sg_ip *ip)
+{
+	const uint8_t *b = (const uint8_t *)&ip->v4;
+	size_t i, n = ip->family == AF_INET ? 4 : 16;
+	uint64_t h = 0xcbf29ce484222325ULL ^ ip->family;	/* FNV-1a */
+
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h ^ (h >> 29);
+}
+
+static void index_put(struct member_index *x, const struct sg_ip *members, size_t i)
+{
+	size_t h = ip_hash(&members[i]) & x->mask;
+
+	while (x->slot[h])
+		h = (h + 1) & x->mask;
+	x->slot[h] = i + 1;
+}
+
+/* @g's index, for at least @n members (a half of its slots at most) */
+static void index_build(struct conf_group *g, size_t n)
+{
+	struct member_index *x = g->idx;
+	size_t slots = 64, i;
+
+	while (slots < 2 * n)
+		slots *= 2;
+	if (!x)
+		x = g->idx = xrealloc(NULL, 1, sizeof(*x));
+	else
+		free(x->slot);
+	x->slot = xrealloc(NULL, slots, sizeof(*x->slot));
+	memset(x->slot, 0, slots * sizeof(*x->slot));
+	x->mask = slots - 1;
+	for (i = 0; i < g->nmembers; i++)
+		index_put(x, g->members, i);
+}
+
+static void index_free(struct conf_group *g)
+{
+	if (g->idx)
+		free(g->idx->slot);
+	free(g->idx);
+	g->idx = NULL;
+}
+
+/* the slot of @ip, or of the empty one where it would go */
+static size_t index_slot(const struct conf_group *g, const struct sg_ip *ip)
+{
+	const struct member_index *x = g->idx;
+	size_t h = ip_hash(ip) & x->mask;
+
+	while (x->slot[h] && !same_host(&g->members[x->slot[h] - 1], ip))
+		h = (h + 1) & x->mask;
+	return h;
+}
+
+/* slot @h emptied; those after it that probed past it moved back */
+static void index_unslot(struct conf_group *g, size_t h)
+{
+	struct member_index *x = g->idx;
+	size_t j = h, home;
+
+	x->slot[h] = 0;
+	for (;;) {
+		j = (j + 1) & x->mask;
+		if (!x->slot[j])
+			return;
+		home = ip_hash(&g->members[x->slot[j] - 1]) & x->mask;
+		/* stays if its home is cyclically in (h, j] */
+		if (((j - home) & x->mask) < ((j - h) & x->mask))
+			continue;
+		x->slot[h] = x->slot[j];
+		x->slot[j] = 0;
+		h = j;
+	}
+}
+
 int conf_member_find(const struct conf_group *g, const struct sg_ip *ip)
 {
-	size_t i;
+	size_t h;
 
-	for (i = 0; i < g->nmembers; i++)
-		if (same_host(&g->members[i], ip))
-			return i;
-	return -1;
+	if (!g->idx)	/* a cache: building it changes no member */
+		index_build((struct conf_group *)g, g->nmembers);
+	h = index_slot(g, ip);
+	return g->idx->slot[h] ? (int)g->idx->slot[h] - 1 : -1;
 }
 
 int conf_addr_find(const struct conf_attach *at, const struct sg_ip *ip)
@@ -447,6 +540,12 @@ static struct sg_ip host_ip(const struct sg_ip *ip)
 void conf_member_add(struct conf_group *g, const struct sg_ip *ip)
 {
 	*GROW(g->members, g->nmembers) = host_ip(ip);
+	if (!g->idx)
+		return;
+	if (2 * g->nmembers > g->idx->mask + 1)
+		index_build(g, g->nmembers);	/* every member, this one too */
+	else
+		index_put(g->idx, g->members, g->nmembers - 1);
 }
 
 static int ip_cmp(const void *x, const void *y)
@@ -472,14 +571,25 @@ void conf_sort_members(struct conf *c)
 
 	for (i = 0; i < c->ngroups; i++) {
 		g = &c->groups[i];
-		if (!ips_sorted(g->members, g->nmembers))
-			qsort(g->members, g->nmembers, sizeof(*g->members), ip_cmp);
+		if (ips_sorted(g->members, g->nmembers))
+			continue;
+		qsort(g->members, g->nmembers, sizeof(*g->members), ip_cmp);
+		index_free(g);	/* the indexes moved */
 	}
 }
 
+/* member @i taken out; the last takes its place */
 void conf_member_del(struct conf_group *g, size_t i)
 {
-	TAKE(g->members, g->nmembers, i);
+	size_t last = g->nmembers - 1;
+
+	if (g->idx) {
+		index_unslot(g, index_slot(g, &g->members[i]));
+		if (i != last)
+			g->idx->slot[index_slot(g, &g->members[last])] = i + 1;
+	}
+	g->members[i] = g->members[last];
+	g->nmembers--;
 }
 
 /* ---- attachments ---- */
