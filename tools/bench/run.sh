@@ -60,6 +60,7 @@ now() { date +%s.%N; }
 elapsed() { python3 -c "import sys; print('%.6f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$@"; }
 
 modprobe secgroup || die "no secgroup module"
+ktimed_start || echo "bench: no function graph tracer: no timings in the kernel" >&2
 modprobe pktgen || die "no pktgen"
 modprobe nf_conntrack
 modprobe dummy
@@ -327,37 +328,47 @@ plane_ns() { ip netns delete p 2>/dev/null; ip netns add p; }
 # ktimed FUNCTION COMMAND...: the median time, in microseconds, of the
 # kernel's calls of FUNCTION while COMMAND runs, from ftrace's function
 # graph tracer (each call's entry to its return, nothing it waited for
-# before: the time the change itself takes in the kernel)
+# before: the time the change itself takes in the kernel).  The tracer
+# starts once (ktimed_start), its filter on a function no timing calls (a
+# netns's exit); only the filter moves after, which patches FUNCTION's
+# entry alone.  Starting the tracer also turns on sched_switch's
+# tracepoint in __schedule: started for each timing, the fourth start of
+# a run once trapped the other vCPU on that patch's int3 under TCG
+# (Documentation/testing.md).
 trace=/sys/kernel/tracing
-ktimed() {
-	local fn=$1 rc=0
-	shift
+ktimed_idle=sg_net_pre_exit
+ktimed_start() {
 	[ -e "$trace/trace" ] || mount -t tracefs nodev "$trace" || return 1
 	echo 0 >"$trace/tracing_on"
-	echo nop >"$trace/current_tracer"
-	# only FUNCTION's call site is patched: the graph tracer on every
-	# function patches the whole kernel's text with int3, which under
-	# TCG races with the other vCPU (Documentation/testing.md)
+	echo "$ktimed_idle" >"$trace/set_ftrace_filter" &&
+		echo "$ktimed_idle" >"$trace/set_graph_function" &&
+		echo 1 >"$trace/max_graph_depth" &&
+		echo function_graph >"$trace/current_tracer"
+}
+# KTIMED_MIN: the calls it needs (100); KTIMED_WALL=FILE: COMMAND's own
+# seconds into FILE.
+ktimed() {
+	local fn=$1 rc=0 t0 t1
+	shift
+	[ "$(cat "$trace/current_tracer" 2>/dev/null)" = function_graph ] || return 1
 	echo "$fn" >"$trace/set_ftrace_filter" &&
 		echo "$fn" >"$trace/set_graph_function" &&
-		echo 1 >"$trace/max_graph_depth" &&
-		echo function_graph >"$trace/current_tracer" &&
 		echo >"$trace/trace" &&
 		echo 1 >"$trace/tracing_on" &&
-		"$@" >/dev/null || rc=1
+		t0=$(now) && "$@" >/dev/null && t1=$(now) || rc=1
 	echo 0 >"$trace/tracing_on"
-	[ $rc != 0 ] || python3 - "$fn" "$trace/trace" <<-'EOF' || rc=1
+	[ $rc != 0 ] || [ -z "${KTIMED_WALL:-}" ] || elapsed "$t0" "$t1" >"$KTIMED_WALL"
+	[ $rc != 0 ] || python3 - "$fn" "$trace/trace" "${KTIMED_MIN:-100}" <<-'EOF' || rc=1
 	import re, statistics, sys
-	fn, path = sys.argv[1:]
+	fn, path, least = sys.argv[1:]
 	t = [float(m.group(1)) for m in
 	     re.finditer(r"([0-9.]+) us +\| +" + re.escape(fn) + r"( \[\w+\])?\(\);", open(path).read())]
-	if len(t) < 100:
+	if len(t) < int(least):
 	    sys.exit("bench: only %d calls of %s traced" % (len(t), fn))
 	print(round(statistics.median(t), 1))
 	EOF
-	echo nop >"$trace/current_tracer"
-	echo >"$trace/set_graph_function"
-	echo >"$trace/set_ftrace_filter"
+	echo "$ktimed_idle" >"$trace/set_ftrace_filter"
+	echo "$ktimed_idle" >"$trace/set_graph_function"
 	return $rc
 }
 
@@ -448,6 +459,7 @@ bench_scale() {	# N: a group of N remote members
 	json.dump({"version": 1, "groups": [{"name": "big"}, web]}, open(w + "/big0.json", "w"))
 	json.dump({"version": 1, "groups": [{"name": "big", "members": m}, web]},
 	          open(w + "/big.json", "w"))
+	open(w + "/big.b", "w").write("".join("member add big %s\n" % a for a in m))
 	some = m[-1000:]	# among the n: they leave, then join again
 	open(w + "/join.b", "w").write("".join("member add big %s\n" % a for a in some))
 	open(w + "/leave.b", "w").write("".join("member del big %s\n" % a for a in some))
@@ -470,6 +482,14 @@ bench_scale() {	# N: a group of N remote members
 import json, sys
 t = json.load(sys.stdin)[-1]["netns"]
 print(t["member_bytes"] // t["members"])')" B
+				# again as a batch of n "member add" lines, and the
+				# kernel's time for the one CONFIG_REPLACE it sends
+				nsx p sgnl apply "$work/big0.json" >/dev/null || die "apply big0"
+				t=$(KTIMED_MIN=1 KTIMED_WALL="$work/wall" \
+					ktimed sg_nl_config_replace nsx p sgnl -b "$work/big.b") ||
+					die "batch big.b, timed"
+				out scale bload-per-s "$n" "$r" "$(python3 -c "print(round($n / $(cat "$work/wall")))")" /s
+				out scale kload-per-s "$n" "$r" "$(python3 -c "print(round($n / ($t / 1e6)))")" /s
 			fi
 			# empty: they join, then leave; among n: the reverse
 			for op in join leave; do
