@@ -55,12 +55,17 @@ const struct sg_attach_key sg_from_remote = { .kind = SG_FROM_REMOTE };
 /* entries a walk or a bulk drop takes before it lets others run */
 #define SG_WALK_BATCH 1024
 
-/* inlined in every lookup, where memcmp() would be a call */
+/*
+ * The key's 20 bytes, the ones the hash reads, compared as words: inlined
+ * in every lookup, where rhashtable's memcmp() of a run-time length would
+ * be a call.
+ */
 static int sg_member_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 {
-	const struct sg_member *m = obj;
+	const u32 *x = arg->key, *y = (const u32 *)&((const struct sg_member *)obj)->key;
 
-	return !sg_addr_eq(arg->key, &m->key);
+	BUILD_BUG_ON(sizeof(struct sg_addr) != 5 * sizeof(u32));
+	return (x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]);
 }
 
 static const struct rhashtable_params sg_member_params = {
@@ -179,10 +184,6 @@ static struct sg_mset *sg_mset_of(struct sg_net *sn, struct sg_member *m)
 	return rcu_dereference_protected(sg_full(m)->set, lockdep_is_held(&sn->lock));
 }
 
-/*
- * A copy of @old (or an empty set) without the slots freed in place, with
- * room for @more.
- */
 /* Whether the entry @m lists @group for a remote member. */
 static bool sg_entry_is_remote(struct sg_net *sn, struct sg_member *m, u32 group)
 {
@@ -198,6 +199,10 @@ static bool sg_entry_is_remote(struct sg_net *sn, struct sg_member *m, u32 group
 	return false;
 }
 
+/*
+ * A copy of @old (or an empty set) without the slots freed in place, with
+ * room for @more.
+ */
 static struct sg_mset *sg_mset_copy(struct sg_net *sn, const struct sg_mset *old, u32 more)
 {
 	struct sg_mset *new;
@@ -386,9 +391,10 @@ static bool sg_member_narrow(struct sg_net *sn, struct sg_member *m, const struc
 }
 
 /*
- * Drop one count of (@group, @who) from the entry @m.  Never fails: when the smaller
- * set cannot be allocated, the slot is freed in place (its group id set to
- * 0, which no rule references) and compacted by the next copy.
+ * Drop one count of (@group, @who) from the entry @m.  Never fails: when
+ * the smaller set cannot be allocated, the slot is freed in place (its
+ * group id set to 0, which no rule references) and compacted by the next
+ * copy.
  */
 static void sg_entry_put(struct sg_net *sn, struct sg_member *m, u32 group,
 			 const struct sg_attach_key *who)

@@ -301,7 +301,9 @@ static bool sg_stage_sorted(const struct sg_replace *rp)
 
 /*
  * The request's remote members in order, each once: O(n) when they come
- * so (sgnl sends each group's in order), else O(n log n).
+ * so, else O(n log n).  sgnl sends each group's members in order, so a
+ * request whose members are in one group (or in groups whose ids rise in
+ * the request's order) is not sorted again.
  */
 static int sg_cfg_members_sort(struct sg_replace *rp)
 {

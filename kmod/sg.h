@@ -374,9 +374,14 @@ static inline bool sg_addr_eq(const struct sg_addr *a, const struct sg_addr *b)
 	return ipv6_addr_equal(&a->v6, &b->v6);
 }
 
+/*
+ * An sg_addr is a hash key, all 20 bytes of it: the union starts as a zero
+ * in6_addr (a partial initializer need not zero a union past its first
+ * member), so a v4 address is followed by zeros.
+ */
 static inline struct sg_addr sg_addr_v4(__be32 a)
 {
-	struct sg_addr x = { .family = AF_INET };
+	struct sg_addr x = { .family = AF_INET, .v6 = {} };
 
 	x.v4 = a;
 	return x;
@@ -407,7 +412,7 @@ static inline struct sgc_addr sg_addr_to_sgc(const struct sg_addr *a)
 /* ... and back. */
 static inline struct sg_addr sg_addr_from_sgc(struct sgc_addr c, u8 family)
 {
-	struct sg_addr a = { .family = family };
+	struct sg_addr a = { .family = family, .v6 = {} };
 
 	if (family == AF_INET) {
 		a.v4 = htonl((u32)c.lo);
