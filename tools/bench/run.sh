@@ -60,7 +60,6 @@ now() { date +%s.%N; }
 elapsed() { python3 -c "import sys; print('%.6f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$@"; }
 
 modprobe secgroup || die "no secgroup module"
-ktimed_start || echo "bench: no function graph tracer: no timings in the kernel" >&2
 modprobe pktgen || die "no pktgen"
 modprobe nf_conntrack
 modprobe dummy
@@ -517,6 +516,7 @@ want() { case " ${BENCH_TESTS:-new est tcp crr plane mem scale} " in *" $1 "*) ;
 
 # took TEST: how long TEST's part of the run took (BENCHMETA lines)
 took_t0=$SECONDS
+ktimed_start || echo "bench: no function graph tracer: no timings in the kernel" >&2
 took() { echo "BENCHMETA took-$1 $((SECONDS - took_t0)) s"; took_t0=$SECONDS; }
 
 if want new; then
