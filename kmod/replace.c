@@ -255,20 +255,16 @@ static int sg_cfg_member_add(struct sg_replace *rp, struct nlattr *a)
 	return 0;
 }
 
-/* Addresses in sgnl's order: the family, then the bytes (zero past a v4) */
+/* Addresses in sgnl's order: the family, then the address as a number */
 static int sg_addr_order(const struct sg_addr *a, const struct sg_addr *b)
 {
-	u32 i, x, y;
+	struct sgc_addr x = sg_addr_to_sgc(a), y = sg_addr_to_sgc(b);
 
 	if (a->family != b->family)
 		return a->family < b->family ? -1 : 1;
-	for (i = 0; i < 4; i++) {
-		x = be32_to_cpu(a->v6.s6_addr32[i]);
-		y = be32_to_cpu(b->v6.s6_addr32[i]);
-		if (x != y)
-			return x < y ? -1 : 1;
-	}
-	return 0;
+	if (x.hi != y.hi)
+		return x.hi < y.hi ? -1 : 1;
+	return x.lo < y.lo ? -1 : x.lo > y.lo;
 }
 
 static int sg_stage_cmp(const void *x, const void *y)
