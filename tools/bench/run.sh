@@ -521,6 +521,31 @@ print(t["member_bytes"] // t["members"])')" B
 # BENCH_TESTS: the tests to run (all of them by default)
 want() { case " ${BENCH_TESTS:-new est tcp crr plane mem scale} " in *" $1 "*) ;; *) return 1 ;; esac; }
 
+# A kernel flips some static keys at the first use of what they guard
+# (get_random_once: conntrack's hash seed, the socket hashes' secrets),
+# and the worker that patches the code can run while pktgen is in that
+# very code on the other CPU.  Under TCG that has panicked the VM ("int3"
+# in hash_conntrack_raw): use them once, a packet at a time, and let the
+# worker finish before anything runs at full speed.
+warm_up() {
+	pkt_ns w ct 0
+	est_flow w
+	nsx w python3 -c '
+import socket
+for fam, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+    l = socket.socket(fam)
+    l.bind((host, 0))
+    l.listen()
+    c = socket.create_connection(l.getsockname()[:2])
+    l.accept()[0].close()
+    c.close()
+    socket.socket(fam, socket.SOCK_DGRAM).sendto(b"x", (host, 9))
+' || die "warm-up"
+	ip netns delete w
+	sleep 2
+}
+warm_up
+
 # took TEST: how long TEST's part of the run took (BENCHMETA lines)
 took_t0=$SECONDS
 ktimed_start || echo "bench: no function graph tracer: no timings in the kernel" >&2
