@@ -67,6 +67,21 @@ static s32 sg_tag_index(const struct sg_tag *tags, u32 n, const char *key)
  * The tags of @g after setting @set and removing @unset, as a new array:
  * nothing of @g changes until the caller swaps it in.
  */
+/* AWS's character set for names, descriptions and tags; no control bytes, no quotes */
+static bool sg_name_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr(" ._-:/()#,@[]+=&;{}!$*", c));
+}
+
+static bool sg_chars_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!sg_name_char_ok(*s))
+			return false;
+	return true;
+}
+
 int sg_tags_build(const struct sg_group *g, struct nlattr *set,
 		  struct nlattr *unset, struct sg_tag **out, u32 *nout,
 		  struct netlink_ext_ack *extack)
@@ -109,6 +124,14 @@ int sg_tags_build(const struct sg_group *g, struct nlattr *set,
 				NL_SET_ERR_MSG_ATTR(extack, a, "tag: a non-empty key is required");
 				goto fail;
 			}
+			/* what sgnl save writes, apply must read back: no raw bytes */
+			if (!sg_chars_ok(nla_data(tb[SECGROUP_TAG_A_KEY])) ||
+			    (tb[SECGROUP_TAG_A_VALUE] &&
+			     !sg_chars_ok(nla_data(tb[SECGROUP_TAG_A_VALUE])))) {
+				NL_SET_ERR_MSG_ATTR(extack, a,
+						    "tags hold only letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*");
+				goto fail;
+			}
 			at = sg_tag_index(tags, n, nla_data(tb[SECGROUP_TAG_A_KEY]));
 			if (at < 0) {
 				if (n == SECGROUP_TAGS_MAX) {
@@ -149,13 +172,6 @@ static int sg_group_reply(struct genl_info *info, const struct sg_group *g)
 						    info->snd_seq, 0, info->genlhdr->cmd));
 }
 
-/* AWS's character set for names and descriptions; no control bytes, no quotes */
-static bool sg_name_char_ok(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       (c && strchr(" ._-:/()#,@[]+=&;{}!$*", c));
-}
-
 bool sg_name_ok(struct nlattr *a, struct netlink_ext_ack *extack)
 {
 	const char *name = nla_data(a), *p;
@@ -181,14 +197,10 @@ bool sg_name_ok(struct nlattr *a, struct netlink_ext_ack *extack)
 /* a group's or a rule's description, if given: AWS's characters, or empty */
 bool sg_desc_ok(struct nlattr *a, struct netlink_ext_ack *extack)
 {
-	const char *p;
-
-	for (p = a ? nla_data(a) : ""; *p; p++) {
-		if (!sg_name_char_ok(*p)) {
-			NL_SET_ERR_MSG_ATTR(extack, a,
-					    "descriptions hold only letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*");
-			return false;
-		}
+	if (a && !sg_chars_ok(nla_data(a))) {
+		NL_SET_ERR_MSG_ATTR(extack, a,
+				    "descriptions hold only letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*");
+		return false;
 	}
 	return true;
 }

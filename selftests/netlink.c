@@ -972,6 +972,36 @@ TEST_F(sg, descriptions)
 	EXPECT_EQ(0, talk(&self->c, m));
 }
 
+/* A GROUP_SET request tagging @gid with @key=@value */
+static struct nl_msg *tag_msg(struct conn *c, uint32_t gid, const char *key, const char *value)
+{
+	struct nl_msg *m = msg(c, SECGROUP_CMD_GROUP_SET, 0);
+	struct nlattr *n = nest(m, SECGROUP_A_GROUP), *tags, *t;
+
+	nla_put_u32(m, SECGROUP_GROUP_A_ID, gid);
+	tags = nest(m, SECGROUP_GROUP_A_TAGS);
+	t = nest(m, SECGROUP_TAG_A_TAG);
+	nla_put_string(m, SECGROUP_TAG_A_KEY, key);
+	nla_put_string(m, SECGROUP_TAG_A_VALUE, value);
+	nla_nest_end(m, t);
+	nla_nest_end(m, tags);
+	nla_nest_end(m, n);
+	return m;
+}
+
+/*
+ * Tags hold the characters descriptions do: sgnl save writes them into
+ * JSON, which apply reads back (nlfuzz found a key of raw bytes that saved
+ * and did not apply).
+ */
+TEST_F(sg, tag_chars)
+{
+	REJECT(tag_msg(&self->c, self->web, "k44\xe8G\x1d", "v"), -EINVAL);
+	REJECT(tag_msg(&self->c, self->web, "env", "pr\xc3\xa9"), -EINVAL);
+	REJECT(tag_msg(&self->c, self->web, "env", "a\"b"), -EINVAL);
+	EXPECT_EQ(0, talk(&self->c, tag_msg(&self->c, self->web, "tier:web/1", "a b=c@d")));
+}
+
 /* A RULE_SET request for @id of @gid; @desc NULL: none */
 static struct nl_msg *rule_set_msg(struct conn *c, uint32_t gid, uint32_t id,
 				   const char *desc, struct nlattr **n)
