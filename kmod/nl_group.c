@@ -63,10 +63,6 @@ static s32 sg_tag_index(const struct sg_tag *tags, u32 n, const char *key)
 	return -1;
 }
 
-/*
- * The tags of @g after setting @set and removing @unset, as a new array:
- * nothing of @g changes until the caller swaps it in.
- */
 /* AWS's character set for names, descriptions and tags; no control bytes, no quotes */
 static bool sg_name_char_ok(char c)
 {
@@ -82,6 +78,10 @@ static bool sg_chars_ok(const char *s)
 	return true;
 }
 
+/*
+ * The tags of @g after setting @set and removing @unset, as a new array:
+ * nothing of @g changes until the caller swaps it in.
+ */
 int sg_tags_build(const struct sg_group *g, struct nlattr *set,
 		  struct nlattr *unset, struct sg_tag **out, u32 *nout,
 		  struct netlink_ext_ack *extack)
@@ -174,18 +174,16 @@ static int sg_group_reply(struct genl_info *info, const struct sg_group *g)
 
 bool sg_name_ok(struct nlattr *a, struct netlink_ext_ack *extack)
 {
-	const char *name = nla_data(a), *p;
+	const char *name = nla_data(a);
 
 	if (!*name) {
 		NL_SET_ERR_MSG_ATTR(extack, a, "group name is empty");
 		return false;
 	}
-	for (p = name; *p; p++) {
-		if (!sg_name_char_ok(*p)) {
-			NL_SET_ERR_MSG_ATTR(extack, a,
-					    "group names hold only letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*");
-			return false;
-		}
+	if (!sg_chars_ok(name)) {
+		NL_SET_ERR_MSG_ATTR(extack, a,
+				    "group names hold only letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*");
+		return false;
 	}
 	if (!strncmp(name, "sg-", 3)) {
 		NL_SET_ERR_MSG_ATTR(extack, a, "group names cannot start with \"sg-\"");
