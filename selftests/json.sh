@@ -113,11 +113,20 @@ e = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 kinds = {k for x in e for k in ("flow", "rule", "group", "attach", "member") if k in x}
 sys.exit(not (len(kinds) == 5 and all("time" in x for x in e) and
               any(x["event"] == "rule set" for x in e)))' "$out/monitor"
-# text output: a tag's control bytes escaped, never sent to the terminal
-sgnl group add esc tag "k=$(printf 'v\033[2J')" >/dev/null
-check "group list prints a tag's ESC as \\x1b" \
-	sh -c "sgnl group list | grep -F 'k=v\\x1b[2J' && ! sgnl group list | grep -q \"\$(printf '\\033')\""
-sgnl group del esc
+# a tag with control bytes is refused, and nothing changes
+sgnl save >"$out/before"
+check "a tag holding an ESC is refused" \
+	sh -c "! sgnl group add esc tag \"k=\$(printf 'v\\033[2J')\" 2>/dev/null"
+sgnl save >"$out/after"
+check "... and the state is as it was" cmp -s "$out/before" "$out/after"
+# text output: a cgroup name's control bytes escaped, never sent to the terminal
+esc="sg$(printf 'e\033[2J')"
+mkdir "/sys/fs/cgroup/$esc"
+sgnl attach cgroup "$esc" group web
+check "stats prints a cgroup name's ESC as \\x1b" \
+	sh -c "sgnl stats | grep -F 'sge\\x1b[2J' && ! sgnl stats | grep -q \"\$(printf '\\033')\""
+sgnl detach cgroup "$esc"
+rmdir "/sys/fs/cgroup/$esc"
 # the check can fail: the old shape of stats is not the schema's
 echo '{ "attachments": [] }' >"$out/old"
 invalid() { ! valid "$@" >/dev/null; }
