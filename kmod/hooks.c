@@ -39,7 +39,7 @@ static bool sg_kernel_sent(const struct sk_buff *skb)
 	return !sk || !sk_fullsock(sk) || sk->sk_kern_sock;
 }
 
-static bool sg_src_allowed(const struct sg_policy *pol, const struct sg_addr *src)
+bool sg_src_allowed(const struct sg_policy *pol, const struct sg_addr *src)
 {
 	u32 i;
 
@@ -274,6 +274,21 @@ static void sg_ctx_init(struct sg_ctx *c, struct sg_net *sn, struct sk_buff *skb
 	c->parsed = false;
 }
 
+/*
+ * A frame a bridge port of @att sends (egress) or gets (ingress), read as
+ * IPv4 or IPv6 (@pf) once bridge.c has checked its header.
+ */
+unsigned int sg_filter_bridged(struct sg_net *sn, const struct sg_attach *att,
+			       struct sk_buff *skb, const struct nf_hook_state *state,
+			       u8 pf, u8 dir)
+{
+	struct sg_ctx c __uninitialized;	/* sg_ctx_init() */
+
+	sg_ctx_init(&c, sn, skb, state, NULL);	/* skb_iif: the port it came in on */
+	c.pf = pf;
+	return sg_filter(&c, att, dir);
+}
+
 static unsigned int sg_hook_dev_in(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
@@ -424,7 +439,7 @@ int sg_hooks_update(struct sg_net *sn)
 			sg_hooks_off(sn, kind);
 		}
 	}
-	return 0;
+	return sg_bridge_hooks_update(sn);
 }
 
 void sg_hooks_exit(struct sg_net *sn)
@@ -435,4 +450,6 @@ void sg_hooks_exit(struct sg_net *sn)
 	for (kind = SG_ATTACH_DEV; kind <= SG_ATTACH_CGROUP; kind++)
 		if (sn->hooks[kind])
 			sg_hooks_off(sn, kind);
+	if (sn->br_hooks)
+		sg_bridge_hooks_off(sn);
 }

@@ -194,6 +194,7 @@ int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,
 	struct nlattr *ifi = tb[SECGROUP_ATTACH_A_IFINDEX];
 	struct nlattr *fd = tb[SECGROUP_ATTACH_A_CGROUP_FD];
 	struct nlattr *cgid = tb[SECGROUP_ATTACH_A_CGROUP_ID];
+	struct net_device *dev;
 	struct cgroup *cgrp;
 
 	if (!!ifi + !!fd + !!cgid != 1) {
@@ -202,9 +203,18 @@ int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,
 		return -EINVAL;
 	}
 	if (ifi) {
-		if (need_fd && !__dev_get_by_index(sn->net, nla_get_u32(ifi))) {
-			NL_SET_ERR_MSG_ATTR(extack, ifi, "no such device in this netns");
-			return -ENODEV;
+		if (need_fd) {
+			dev = __dev_get_by_index(sn->net, nla_get_u32(ifi));
+			if (!dev) {
+				NL_SET_ERR_MSG_ATTR(extack, ifi, "no such device in this netns");
+				return -ENODEV;
+			}
+			/* its ports are the instances, judged at the bridge hooks */
+			if (netif_is_bridge_master(dev)) {
+				NL_SET_ERR_MSG_ATTR(extack, ifi,
+						    "a bridge is no instance: attach its ports");
+				return -EOPNOTSUPP;
+			}
 		}
 		req->key.kind = SG_ATTACH_DEV;
 		req->key.id = nla_get_u32(ifi);

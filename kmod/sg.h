@@ -115,6 +115,7 @@ enum sg_attach_kind {
 #define SG_ATTACH_KINDS 2
 #define SG_HOOKS_PER_KIND 4		/* IPv4 and IPv6, in and out */
 #define SG_ATTACH_SLOTS 256
+#define SG_BR_HOOKS 2			/* bridge.c: a port's egress and ingress */
 
 /* An instance; also who makes an address a member, and a packet's origin. */
 struct sg_attach_key {
@@ -151,6 +152,7 @@ struct sg_attach {
 	struct sg_attach_conf conf;	/* writer side; the datapath reads @policy */
 	struct sg_policy __rcu *policy;
 	struct sg_attach_stats __percpu *stats;
+	bool bridged;			/* a device that is a bridge port */
 };
 
 struct sg_flowlog;
@@ -175,6 +177,9 @@ struct sg_net {
 	bool hooks[SG_ATTACH_KINDS];	/* registered, by kind */
 	/* the hooks as registered, each with this as its priv */
 	struct nf_hook_ops ops[SG_ATTACH_KINDS][SG_HOOKS_PER_KIND];
+	u32 nbridged;			/* device attachments on bridge ports */
+	bool br_hooks;			/* the bridge family's, registered */
+	struct nf_hook_ops br_ops[SG_BR_HOOKS];
 	bool dying;			/* past pre_exit: no hooks any more */
 	u32 gen;			/* bumped by every change: dump consistency */
 	struct sg_flowlog *flowlog;
@@ -328,6 +333,16 @@ int sg_attach_each_cgroup_rcu(struct sg_net *sn,
 /* hooks.c */
 int sg_hooks_update(struct sg_net *sn);
 void sg_hooks_exit(struct sg_net *sn);
+bool sg_src_allowed(const struct sg_policy *pol, const struct sg_addr *src);
+unsigned int sg_filter_bridged(struct sg_net *sn, const struct sg_attach *att,
+			       struct sk_buff *skb, const struct nf_hook_state *state,
+			       u8 pf, u8 dir);
+
+/* bridge.c: device attachments on bridge ports */
+int sg_bridge_hooks_update(struct sg_net *sn);
+void sg_bridge_hooks_off(struct sg_net *sn);
+void sg_bridge_track(struct sg_net *sn, struct sg_attach *att, bool bridged);
+int sg_bridge_event(struct net_device *dev, unsigned long event, void *ptr);
 
 /* conntrack.c: flush connections the current policies no longer allow */
 void sg_ct_flush(struct sg_net *sn);

@@ -7,6 +7,12 @@
                                            may carry a scope, ff02::1%IFNAME
   sgpkt.py frag4 SRC DST SPORT DPORT       a lone non-first UDP fragment whose
   sgpkt.py frag6 SRC DST SPORT DPORT       payload reads as SPORT, DPORT
+  sgpkt.py arp IFNAME OP SPA TPA [SHA]     an ARP request (OP 1) or reply (2)
+                                           from IFNAME's MAC address, for SPA
+                                           (its sender hardware address SHA)
+  sgpkt.py na IFNAME TARGET                an unsolicited, overriding
+                                           neighbour advertisement to ff02::1
+                                           for TARGET at IFNAME's MAC address
   sgpkt.py recv4 PROTO SECONDS [SRC]       count IPv4 packets of PROTO
   sgpkt.py recv6 TYPE SECONDS [SRC]        count ICMPv6 messages of TYPE
                                            (from SRC only, if given)
@@ -77,6 +83,38 @@ def frag6(src, dst, sport, dport):
     send(s, hdr + body, (dst, 0))
 
 
+def mac_of(ifname):
+    return bytes.fromhex(open("/sys/class/net/%s/address" % ifname).read().strip().replace(":", ""))
+
+
+def ether(ifname, dst, ethertype, payload):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((ifname, 0))
+    s.send(dst + mac_of(ifname) + struct.pack("!H", ethertype) + payload)
+
+
+def arp(ifname, op, spa, tpa, sha=None):
+    sha = bytes.fromhex(sha.replace(":", "")) if sha else mac_of(ifname)
+    body = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, int(op), sha,
+                       socket.inet_aton(spa), b"\0" * 6, socket.inet_aton(tpa))
+    ether(ifname, b"\xff" * 6, 0x0806, body)
+
+
+def na(ifname, target):
+    mac = mac_of(ifname)
+    src = socket.inet_pton(socket.AF_INET6, "fe80::" + ":".join(
+        "%x" % x for x in struct.unpack("!4H", bytes([mac[0] ^ 2]) + mac[1:3] +
+                                      b"\xff\xfe" + mac[3:])))
+    dst = socket.inet_pton(socket.AF_INET6, "ff02::1")
+    # router 0, solicited 0, override 1; the target link-layer address
+    msg = struct.pack("!BBHI16s", 136, 0, 0, 0x20000000,
+                      socket.inet_pton(socket.AF_INET6, target)) + bytes([2, 1]) + mac
+    pseudo = src + dst + struct.pack("!I3xB", len(msg), socket.IPPROTO_ICMPV6)
+    msg = msg[:2] + struct.pack("!H", csum(pseudo + msg)) + msg[4:]
+    hdr = struct.pack("!IHBB16s16s", 6 << 28, len(msg), socket.IPPROTO_ICMPV6, 255, src, dst)
+    ether(ifname, b"\x33\x33\x00\x00\x00\x01", 0x86DD, hdr + msg)
+
+
 def count(s, seconds, match, src):
     sys.stderr.write("ready\n")
     sys.stderr.flush()
@@ -107,7 +145,7 @@ def recv6(typ, seconds, src=None):
 
 if __name__ == "__main__":
     cmds = {"raw4": raw4, "icmp6": icmp6, "frag4": frag4, "frag6": frag6,
-            "recv4": recv4, "recv6": recv6}
+            "arp": arp, "na": na, "recv4": recv4, "recv6": recv6}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bridged instances: a device attachment whose device is a bridge port (a
+ * container's veth on docker0, a VM's tap on virbr0).  Frames between two
+ * ports of one bridge never reach the IP hooks, so while a netns has such
+ * attachments it also has hooks in the bridge family, just after
+ * nf_conntrack_bridge's (which it holds meanwhile, for conntrack's verdict):
+ *
+ *   NF_BR_PRE_ROUTING, in = an attached port   -> the instance's egress
+ *   NF_BR_POST_ROUTING, out = an attached port -> its ingress
+ *
+ * POST_ROUTING follows FORWARD (port to port) and LOCAL_OUT (from the
+ * bridge device: routed or sent by the host) alike.  br_netfilter shows
+ * the IP hooks the bridge device (or a VLAN device on it), never a port,
+ * so no frame is judged twice for one attachment, and none is missed,
+ * whatever bridge-nf-call-ip{,6}tables say.
+ *
+ * A port is an access port, as an ENI is: it sends and gets IPv4, IPv6
+ * and ARP, untagged.  Its ARP and neighbour discovery must speak for its
+ * own addresses and its own MAC address (the frame's source), and it may
+ * not advertise itself as a router.  Nothing has checked a bridged frame's
+ * headers yet: they are checked here before the IP path reads them.
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <linux/if_vlan.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netdevice.h>
+#include <linux/netfilter_bridge.h>
+#include <linux/rtnetlink.h>
+#include <net/ndisc.h>
+#include <net/netfilter/nf_conntrack.h>
+
+#include "sg.h"
+
+/* An ARP packet for IPv4 over Ethernet. */
+struct sg_arp {
+	struct arphdr h;
+	u8 sha[ETH_ALEN];
+	u8 spa[4];
+	u8 tha[ETH_ALEN];
+	u8 tpa[4];
+} __packed;
+
+static bool sg_br_tagged(const struct sk_buff *skb)
+{
+	return skb_vlan_tag_present(skb) || eth_type_vlan(skb->protocol);
+}
+
+/*
+ * The family of an IPv4 or IPv6 frame whose header is whole and in the
+ * linear part, as the IP hooks' packets are; 0 for anything else.
+ */
+static u8 sg_br_l3(struct sk_buff *skb)
+{
+	unsigned int nh = skb_network_offset(skb);
+	const struct iphdr *iph;
+	unsigned int ihl;
+
+	if (skb->protocol == htons(ETH_P_IP)) {
+		if (!pskb_may_pull(skb, nh + sizeof(*iph)))
+			return 0;
+		iph = ip_hdr(skb);
+		ihl = iph->ihl * 4;
+		if (iph->version != 4 || ihl < sizeof(*iph) ||
+		    !pskb_may_pull(skb, nh + ihl))
+			return 0;
+		iph = ip_hdr(skb);
+		if (ntohs(iph->tot_len) < ihl || ntohs(iph->tot_len) > skb->len - nh)
+			return 0;
+		return NFPROTO_IPV4;
+	}
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		if (!pskb_may_pull(skb, nh + sizeof(struct ipv6hdr)) ||
+		    ipv6_hdr(skb)->version != 6 ||
+		    ntohs(ipv6_hdr(skb)->payload_len) + sizeof(struct ipv6hdr) > skb->len - nh)
+			return 0;
+		return NFPROTO_IPV6;
+	}
+	return 0;
+}
+
+/*
+ * ARP from an instance: Ethernet and IPv4, a request or a reply, from the
+ * frame's own MAC address, for one of the instance's addresses (or none,
+ * in a request: an address probe, RFC 5227).
+ */
+static bool sg_br_arp_ok(const struct sg_policy *pol, const struct sk_buff *skb)
+{
+	const struct sg_arp *a;
+	struct sg_arp _a;
+	struct sg_addr spa;
+
+	a = skb_header_pointer(skb, skb_network_offset(skb), sizeof(_a), &_a);
+	if (!a || a->h.ar_hrd != htons(ARPHRD_ETHER) || a->h.ar_pro != htons(ETH_P_IP) ||
+	    a->h.ar_hln != ETH_ALEN || a->h.ar_pln != 4)
+		return false;
+	if (a->h.ar_op != htons(ARPOP_REQUEST) && a->h.ar_op != htons(ARPOP_REPLY))
+		return false;
+	if (!ether_addr_equal(a->sha, eth_hdr(skb)->h_source))
+		return false;
+	spa = sg_addr_v4(get_unaligned((const __be32 *)a->spa));
+	if (!spa.v4 && a->h.ar_op == htons(ARPOP_REQUEST))
+		return true;
+	return sg_src_allowed(pol, &spa);
+}
+
+/* A link-layer address option (source or target), if any, is the frame's. */
+static bool sg_br_nd_opts_ok(const struct sk_buff *skb, unsigned int off,
+			     unsigned int end, bool none)
+{
+	const u8 *o, *ll;
+	u8 _o[2], _ll[ETH_ALEN];
+
+	while (off + 2 <= end) {
+		o = skb_header_pointer(skb, off, sizeof(_o), _o);
+		if (!o || !o[1] || off + o[1] * 8 > end)
+			return false;	/* a length of 0 is invalid (RFC 4861) */
+		if (o[0] == ND_OPT_SOURCE_LL_ADDR || o[0] == ND_OPT_TARGET_LL_ADDR) {
+			if (none)
+				return false;
+			ll = skb_header_pointer(skb, off + 2, ETH_ALEN, _ll);
+			if (!ll || !ether_addr_equal(ll, eth_hdr(skb)->h_source))
+				return false;
+		}
+		off += o[1] * 8;
+	}
+	return true;
+}
+
+/* The target of a neighbour solicitation or advertisement is the instance's. */
+static bool sg_br_nd_target_ok(const struct sg_policy *pol, const struct sk_buff *skb,
+			       unsigned int thoff)
+{
+	struct in6_addr _t;
+	const struct in6_addr *t;
+	struct sg_addr a;
+
+	t = skb_header_pointer(skb, thoff + 8, sizeof(_t), &_t);
+	if (!t)
+		return false;
+	if (ipv6_addr_type(t) & IPV6_ADDR_LINKLOCAL)
+		return true;
+	a = sg_addr_v6(t);
+	return sg_src_allowed(pol, &a);
+}
+
+/*
+ * Neighbour discovery from an instance speaks for itself: its link-layer
+ * address options are the frame's source, an advertisement or a duplicate
+ * address probe is for its own address, and it sends no router
+ * advertisement or redirect (RA guard, RFC 6105).  Anything else passes
+ * to the IP path.
+ */
+static bool sg_br_nd_ok(const struct sg_policy *pol, struct sk_buff *skb)
+{
+	const struct ipv6hdr *ip6 = ipv6_hdr(skb);
+	unsigned int thoff = 0, end;
+	unsigned short frag = 0;
+	const u8 *type;
+	u8 _type;
+	bool dad;
+
+	if (ip6->nexthdr == IPPROTO_TCP || ip6->nexthdr == IPPROTO_UDP)
+		return true;
+	if (ipv6_find_hdr(skb, &thoff, -1, &frag, NULL) != IPPROTO_ICMPV6 || frag)
+		return true;
+	type = skb_header_pointer(skb, thoff, 1, &_type);
+	if (!type)
+		return true;	/* the IP path drops what it cannot read */
+	end = skb_network_offset(skb) + sizeof(*ip6) + ntohs(ip6->payload_len);
+	dad = ipv6_addr_any(&ip6->saddr);
+	switch (*type) {
+	case NDISC_ROUTER_SOLICITATION:
+		return sg_br_nd_opts_ok(skb, thoff + 8, end, dad);
+	case NDISC_NEIGHBOUR_SOLICITATION:
+		if (dad && !sg_br_nd_target_ok(pol, skb, thoff))
+			return false;
+		return sg_br_nd_opts_ok(skb, thoff + 24, end, dad);
+	case NDISC_NEIGHBOUR_ADVERTISEMENT:
+		return sg_br_nd_target_ok(pol, skb, thoff) &&
+		       sg_br_nd_opts_ok(skb, thoff + 24, end, false);
+	case NDISC_ROUTER_ADVERTISEMENT:
+	case NDISC_REDIRECT:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static unsigned int sg_br_drop(const struct sg_attach *att, bool spoof)
+{
+	if (spoof)
+		this_cpu_inc(att->stats->drop_spoof);
+	else
+		this_cpu_inc(att->stats->drop_invalid);
+	return NF_DROP;
+}
+
+/* Egress: a frame the instance sends into the bridge. */
+static unsigned int sg_hook_br_in(void *priv, struct sk_buff *skb,
+				  const struct nf_hook_state *state)
+{
+	const struct sg_policy *pol;
+	struct sg_attach *att;
+	u8 pf;
+
+	att = sg_attach_lookup_rcu(priv, SG_ATTACH_DEV, state->in->ifindex);
+	if (!att)
+		return NF_ACCEPT;
+	if (sg_br_tagged(skb))
+		return sg_br_drop(att, false);
+	pol = rcu_dereference(att->policy);
+	if (skb->protocol == htons(ETH_P_ARP))
+		return sg_br_arp_ok(pol, skb) ? NF_ACCEPT : sg_br_drop(att, true);
+	pf = sg_br_l3(skb);
+	if (!pf)
+		return sg_br_drop(att, false);
+	if (pf == NFPROTO_IPV6 && !sg_br_nd_ok(pol, skb))
+		return sg_br_drop(att, true);
+	return sg_filter_bridged(priv, att, skb, state, pf, SECGROUP_EGRESS);
+}
+
+/*
+ * Ingress: a frame the bridge sends to the instance.  A first packet
+ * routed into the bridge was confirmed at the bridge device already: if it
+ * is dropped here, its conntrack entry goes too, or the instance could
+ * answer it (as a "reply", past its egress rules) after all.
+ */
+static unsigned int sg_hook_br_out(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	enum ip_conntrack_info ctinfo;
+	struct sg_attach *att;
+	unsigned int verdict;
+	struct nf_conn *ct;
+	u8 pf;
+
+	att = sg_attach_lookup_rcu(priv, SG_ATTACH_DEV, state->out->ifindex);
+	if (!att)
+		return NF_ACCEPT;
+	if (sg_br_tagged(skb))
+		return sg_br_drop(att, false);
+	if (skb->protocol == htons(ETH_P_ARP))
+		return NF_ACCEPT;
+	pf = sg_br_l3(skb);
+	if (!pf)
+		return sg_br_drop(att, false);
+	verdict = sg_filter_bridged(priv, att, skb, state, pf, SECGROUP_INGRESS);
+	if (verdict != NF_ACCEPT) {
+		ct = nf_ct_get(skb, &ctinfo);
+		if (ct && ctinfo == IP_CT_NEW && nf_ct_is_confirmed(ct))
+			nf_ct_kill(ct);
+	}
+	return verdict;
+}
+
+/* Just after nf_conntrack_bridge's PRE_ROUTING hook (NF_IP_PRI_CONNTRACK). */
+#define SG_BR_PRI (NF_IP_PRI_CONNTRACK + 1)
+
+static const struct nf_hook_ops sg_br_ops[SG_BR_HOOKS] = {
+	{ .hook = sg_hook_br_in, .pf = NFPROTO_BRIDGE, .hooknum = NF_BR_PRE_ROUTING,
+	  .priority = SG_BR_PRI },
+	{ .hook = sg_hook_br_out, .pf = NFPROTO_BRIDGE, .hooknum = NF_BR_POST_ROUTING,
+	  .priority = SG_BR_PRI },
+};
+
+static int sg_bridge_hooks_on(struct sg_net *sn)
+{
+	int err, i;
+
+	/* conntrack at the bridge hooks; loads nf_conntrack_bridge if need be */
+	err = nf_ct_netns_get(sn->net, NFPROTO_BRIDGE);
+	if (err)
+		return err;
+	memcpy(sn->br_ops, sg_br_ops, sizeof(sg_br_ops));
+	for (i = 0; i < SG_BR_HOOKS; i++)
+		sn->br_ops[i].priv = sn;
+	err = nf_register_net_hooks(sn->net, sn->br_ops, SG_BR_HOOKS);
+	if (err) {
+		nf_ct_netns_put(sn->net, NFPROTO_BRIDGE);
+		return err;
+	}
+	sn->br_hooks = true;
+	return 0;
+}
+
+/* As sg_hooks_off(): a packet in a hook may still run after this returns. */
+void sg_bridge_hooks_off(struct sg_net *sn)
+{
+	nf_unregister_net_hooks(sn->net, sn->br_ops, SG_BR_HOOKS);
+	nf_ct_netns_put(sn->net, NFPROTO_BRIDGE);
+	sn->br_hooks = false;
+}
+
+int sg_bridge_hooks_update(struct sg_net *sn)
+{
+	lockdep_assert_held(&sn->lock);
+	if (sn->nbridged && !sn->br_hooks && !sn->dying)
+		return sg_bridge_hooks_on(sn);
+	if (!sn->nbridged && sn->br_hooks)
+		sg_bridge_hooks_off(sn);
+	return 0;
+}
+
+/* @att's device is a bridge port now (@bridged), or no longer. */
+void sg_bridge_track(struct sg_net *sn, struct sg_attach *att, bool bridged)
+{
+	lockdep_assert_held(&sn->lock);
+	if (att->bridged == bridged)
+		return;
+	att->bridged = bridged;
+	if (bridged)
+		sn->nbridged++;
+	else
+		sn->nbridged--;
+}
+
+/*
+ * An attached device joins a bridge: the bridge hooks are in place before
+ * it can forward (a port is disabled until br_add_if() has linked it), or
+ * it does not join.  It leaves one, or joining failed: recount.
+ */
+int sg_bridge_event(struct net_device *dev, unsigned long event, void *ptr)
+{
+	struct netdev_notifier_changeupper_info *info = ptr;
+	struct sg_net *sn = sg_pernet(dev_net(dev));
+	struct sg_attach *att;
+	int err = 0;
+
+	if (!netif_is_bridge_master(info->upper_dev))
+		return 0;
+	mutex_lock(&sn->lock);
+	att = sg_attach_find(sn, SG_ATTACH_DEV, dev->ifindex);
+	if (!att)
+		goto out;
+	if (event == NETDEV_PRECHANGEUPPER) {
+		if (!info->linking)
+			goto out;
+		sg_bridge_track(sn, att, true);
+	} else {
+		sg_bridge_track(sn, att, info->linking);
+	}
+	err = sg_hooks_update(sn);
+	if (err) {
+		NL_SET_ERR_MSG(info->info.extack,
+			       "secgroup: cannot register the bridge hooks for an attached port");
+		sg_bridge_track(sn, att, false);
+		sg_hooks_update(sn);	/* unregistering cannot fail */
+	}
+out:
+	mutex_unlock(&sn->lock);
+	return err;
+}

@@ -1,0 +1,168 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Instances on a Linux bridge, as docker0 and libvirt's networks have them:
+# each container's host-side veth is a port of br0, which is also the
+# containers' router (10.1.0.1, fd01::1) to a routed instance outside.
+# c1 and c2 are in app, which lets its members in (a self-referencing
+# group, as AWS's "default") and port 80 from anywhere; c3 is alone in a
+# group that lets nothing in.  Every path is probed with real connections:
+# port to port (pure layer 2), routed into the bridge, and out of it;
+# with br_netfilter absent, loaded and calling iptables, and loaded but
+# not; after a port leaves its bridge and joins again.  A port may speak
+# ARP and neighbour discovery only for its own addresses and MAC, send no
+# router advertisement and no VLAN tag.
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$(dirname "$0")/.." && pwd)
+PKT=$top/selftests/sgpkt.py
+sg_setup
+
+ip link add br0 type bridge
+ip addr add 10.1.0.1/24 dev br0
+ip addr add fd01::1/64 dev br0 nodad
+ip link set br0 up
+
+# port NAME N: container NAME at 10.1.0.N and fd01::N on a port of br0
+port() {
+	local name=$1 n=$2
+	ip netns add "$name"
+	NS_LIST+=("$name")
+	ip netns exec "$name" sysctl -qw net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.all.accept_dad=0 net.ipv4.conf.all.arp_accept=1 \
+		net.ipv4.conf.default.arp_accept=1
+	ip link add "v-$name" type veth peer name eth0 netns "$name"
+	ip link set "v-$name" master br0 up
+	ip -n "$name" link set lo up
+	ip -n "$name" addr add "10.1.0.$n/24" dev eth0
+	ip -n "$name" addr add "fd01::$n/64" dev eth0 nodad
+	ip -n "$name" link set eth0 up
+	ip -n "$name" route add default via 10.1.0.1
+	ip -n "$name" route add default via fd01::1
+}
+port c1 11
+port c2 12
+port c3 13
+inst internet 198.51.100.7 2001:db8:7::7
+for c in c1 c2 c3; do serve $c 80 8080; done
+serve internet 80
+
+stat_of() {	# stat_of DEV FIELD
+	sgnl -j stats dev "$1" |
+		python3 -c "import json,sys; print(json.load(sys.stdin)[0]['stats']['$2'])"
+}
+mac_of() { ip -n "$1" -br link show eth0 | awk '{ print $3 }'; }
+# the link-layer address NS has for ADDR, or "none"
+neigh_of() { ip -n "$1" neigh show "$2" | awk '/lladdr/ { print $3; f = 1 } END { if (!f) print "none" }'; }
+
+sgnl group add app >/dev/null
+sgnl rule add app ingress all from group app >/dev/null
+sgnl rule add app ingress tcp port 80 from 0.0.0.0/0 >/dev/null
+sgnl rule add app ingress tcp port 80 from ::/0 >/dev/null
+sgnl group add lone >/dev/null
+check "attaching the bridge itself is refused: its ports are the instances" \
+	sh -c '! sgnl attach dev br0 group app 2>/dev/null && [ -z "$(sgnl -j attach list | tr -d "[] \n")" ]'
+sgnl attach dev v-c1 group app addr 10.1.0.11 addr fd01::11
+sgnl attach dev v-c2 group app addr 10.1.0.12 addr fd01::12
+sgnl attach dev v-c3 group lone addr 10.1.0.13 addr fd01::13
+
+matrix() {	# the policy on every path, with WHAT saying which case
+	local what=$1 a
+	for a in 10.1.0 fd01:; do
+		local c1=$a.11 c2=$a.12 c3=$a.13
+		[ $a = 10.1.0 ] || { c1=fd01::11 c2=fd01::12 c3=fd01::13; }
+		check "$what: c1 -> c2:8080, both in app ($c2)" tcp c1 "$c2" 8080
+		check "$what: c2 -> c1:8080, and back ($c1)" tcp c2 "$c1" 8080
+		check "$what: c3 -> c1:8080 blocked, c3 not in app" no_tcp c3 "$c1" 8080
+		check "$what: c3 -> c1:80 open to all" tcp c3 "$c1" 80
+		check "$what: c1 -> c3:8080 blocked, lone lets nothing in" no_tcp c1 "$c3" 8080
+		check "$what: internet -> c1:80, routed into the bridge" tcp internet "$c1" 80
+		check "$what: internet -> c1:8080 blocked" no_tcp internet "$c1" 8080
+	done
+	check "$what: c1 -> internet:80, routed out of the bridge" tcp c1 198.51.100.7 80
+	check "$what: c3 -> internet:80 (v6)" tcp c3 2001:db8:7::7 80
+}
+
+matrix "no br_netfilter"
+check "a blocked first packet routed into the bridge leaves no conntrack entry" \
+	sh -c '! conntrack -L -p tcp --dport 8080 -d 10.1.0.11 2>/dev/null | grep -q .'
+
+# each connection judged once per attachment: one new connection each
+a0=$(stat_of v-c1 new_accepted) b0=$(stat_of v-c2 new_accepted)
+tcp c1 10.1.0.12 8080
+check "one connection c1 -> c2: one new connection for each attachment" \
+	test "$(( $(stat_of v-c1 new_accepted) - a0 )) $(( $(stat_of v-c2 new_accepted) - b0 ))" = "1 1"
+
+if modprobe br_netfilter 2>/dev/null; then
+	for call in 1 0; do
+		sysctl -qw net.bridge.bridge-nf-call-iptables=$call \
+			net.bridge.bridge-nf-call-ip6tables=$call
+		matrix "br_netfilter, bridge-nf-call-iptables=$call"
+		a0=$(stat_of v-c1 new_accepted) b0=$(stat_of v-c2 new_accepted)
+		tcp c1 10.1.0.12 8080
+		check "br_netfilter, call $call: one connection, one new connection each" \
+			test "$(( $(stat_of v-c1 new_accepted) - a0 )) $(( $(stat_of v-c2 new_accepted) - b0 ))" = "1 1"
+	done
+	modprobe -r br_netfilter
+else
+	ok "br_netfilter # SKIP not available"
+fi
+
+# anti-spoofing: an address of c3's that is not its own, ARP and ND for
+# c1's address, a router advertisement, a tagged frame
+spoof_from_99() {
+	ip netns exec c3 socat -T$((T + 1)) -t$T - \
+		TCP:10.1.0.11:80,bind=10.1.0.99,connect-timeout=$T,shut-none </dev/null 2>/dev/null | grep -q ok
+}
+ip -n c3 addr add 10.1.0.99/24 dev eth0
+no_spoof_from_99() { ! T=$TB spoof_from_99; }
+check "c3 from an address not its own is blocked" no_spoof_from_99
+ip -n c3 addr del 10.1.0.99/24 dev eth0
+tcp c2 10.1.0.11 8080
+s0=$(stat_of v-c3 drop_spoof)
+m1=$(mac_of c1) m3=$(mac_of c3)
+ip netns exec c3 python3 "$PKT" arp eth0 2 10.1.0.13 10.1.0.12
+sleep 1
+check "c3's ARP for its own address reaches c2 (a control: c2 learns $m3)" \
+	test "$(neigh_of c2 10.1.0.13)" = "$m3"
+ip netns exec c3 python3 "$PKT" arp eth0 2 10.1.0.11 10.1.0.12
+ip netns exec c3 python3 "$PKT" arp eth0 1 10.1.0.11 10.1.0.12
+ip netns exec c3 python3 "$PKT" arp eth0 2 10.1.0.13 10.1.0.12 "$m1"
+sleep 1
+check "c3's ARP for c1's address is dropped: c2 still has c1 at $m1" \
+	test "$(neigh_of c2 10.1.0.11)" = "$m1"
+tcp c2 fd01::11 8080
+ip netns exec c3 python3 "$PKT" na eth0 fd01::11
+sleep 1
+check "c3's advertisement for c1's IPv6 address is dropped: c2 still has $m1" \
+	test "$(neigh_of c2 fd01::11)" = "$m1"
+ip netns exec c3 python3 "$PKT" icmp6 ff02::1%eth0 134 255
+check "... and so are c3's router advertisement and spoofed ARP (drop_spoof +5)" \
+	test "$(( $(stat_of v-c3 drop_spoof) - s0 ))" = 5
+i0=$(stat_of v-c3 drop_invalid)
+ip -n c3 link add link eth0 name eth0.5 type vlan id 5
+ip -n c3 addr add 10.5.0.13/24 dev eth0.5
+ip -n c3 link set eth0.5 up
+ip netns exec c3 ping -c1 -W1 10.5.0.12 >/dev/null 2>&1
+check "a VLAN-tagged frame from a port is dropped as invalid" \
+	test "$(stat_of v-c3 drop_invalid)" -gt "$i0"
+ip -n c3 link del eth0.5
+
+# every port leaving the bridge (no bridged attachment is left: the bridge
+# hooks go) and joining it again (they come back before a port forwards)
+for c in c1 c2 c3; do ip link set "v-$c" nomaster; done
+for c in c1 c2 c3; do ip link set "v-$c" master br0; done
+check "the ports back on the bridge: c3 reaches c1:80" tcp c3 10.1.0.11 80
+check "... and is kept from c1:8080 still" no_tcp c3 10.1.0.11 8080
+check "... and c1 reaches c2:8080" tcp c1 10.1.0.12 8080
+
+# the controls: detached, the same connections and spoofs get through
+for c in c1 c2 c3; do sgnl detach dev "v-$c"; done
+check "detached: c3 -> c1:8080 passes (the drops above were secgroup's)" tcp c3 10.1.0.11 8080
+check "detached: internet -> c1:8080 passes" tcp internet 10.1.0.11 8080
+ip netns exec c3 python3 "$PKT" arp eth0 1 10.1.0.11 10.1.0.12
+ip netns exec c3 python3 "$PKT" na eth0 fd01::11
+sleep 1
+check "detached: c3's ARP for c1's address poisons c2's cache ($m3)" \
+	test "$(neigh_of c2 10.1.0.11)" = "$m3"
+check "detached: and so does its advertisement" test "$(neigh_of c2 fd01::11)" = "$m3"
+ip link del br0
+finish
