@@ -59,7 +59,7 @@ sgnl rule add app ingress tcp port 80 from 0.0.0.0/0 >/dev/null
 sgnl rule add app ingress tcp port 80 from ::/0 >/dev/null
 sgnl group add lone >/dev/null
 check "attaching the bridge itself is refused: its ports are the instances" \
-	sh -c '! sgnl attach dev br0 group app 2>/dev/null && [ -z "$(sgnl -j attach list | tr -d "[] \n")" ]'
+	sh -c '! sgnl attach dev br0 group app 2>/dev/null && ! sgnl -j stats | grep -q "\"dev\""'
 sgnl attach dev v-c1 group app addr 10.1.0.11 addr fd01::11
 sgnl attach dev v-c2 group app addr 10.1.0.12 addr fd01::12
 sgnl attach dev v-c3 group lone addr 10.1.0.13 addr fd01::13
