@@ -209,7 +209,7 @@ static unsigned int sg_hook_br_in(void *priv, struct sk_buff *skb,
 	att = sg_attach_lookup_rcu(priv, SG_ATTACH_DEV, state->in->ifindex);
 	if (!att)
 		return NF_ACCEPT;
-	if (sg_br_tagged(skb))
+	if (sg_br_tagged(skb) || skb_network_offset(skb))	/* not as the bridge passes it */
 		return sg_br_drop(att, false);
 	pol = rcu_dereference(att->policy);
 	if (skb->protocol == htons(ETH_P_ARP))
@@ -240,7 +240,7 @@ static unsigned int sg_hook_br_out(void *priv, struct sk_buff *skb,
 	att = sg_attach_lookup_rcu(priv, SG_ATTACH_DEV, state->out->ifindex);
 	if (!att)
 		return NF_ACCEPT;
-	if (sg_br_tagged(skb))
+	if (sg_br_tagged(skb) || skb_network_offset(skb))
 		return sg_br_drop(att, false);
 	if (skb->protocol == htons(ETH_P_ARP))
 		return NF_ACCEPT;
@@ -320,7 +320,9 @@ void sg_bridge_track(struct sg_net *sn, struct sg_attach *att, bool bridged)
 /*
  * An attached device joins a bridge: the bridge hooks are in place before
  * it can forward (a port is disabled until br_add_if() has linked it), or
- * it does not join.  It leaves one, or joining failed: recount.
+ * it does not join.  PRECHANGEUPPER only registers them: a later notifier
+ * may still veto the link, and nothing would take a count back.  The port
+ * counts from CHANGEUPPER, linking; leaving one, it no longer does.
  */
 int sg_bridge_event(struct net_device *dev, unsigned long event, void *ptr)
 {
@@ -336,16 +338,16 @@ int sg_bridge_event(struct net_device *dev, unsigned long event, void *ptr)
 	if (!att)
 		goto out;
 	if (event == NETDEV_PRECHANGEUPPER) {
-		if (!info->linking)
-			goto out;
-		sg_bridge_track(sn, att, true);
-	} else {
-		sg_bridge_track(sn, att, info->linking);
+		if (info->linking && !sn->br_hooks && !sn->dying)
+			err = sg_bridge_hooks_on(sn);
+		if (err)
+			NL_SET_ERR_MSG(info->info.extack,
+				       "secgroup: cannot register the bridge hooks for an attached port");
+		goto out;
 	}
-	err = sg_hooks_update(sn);
+	sg_bridge_track(sn, att, info->linking);
+	err = sg_hooks_update(sn);	/* registered at PRECHANGEUPPER: no error */
 	if (err) {
-		NL_SET_ERR_MSG(info->info.extack,
-			       "secgroup: cannot register the bridge hooks for an attached port");
 		sg_bridge_track(sn, att, false);
 		sg_hooks_update(sn);	/* unregistering cannot fail */
 	}

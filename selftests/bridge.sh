@@ -51,7 +51,9 @@ stat_of() {	# stat_of DEV FIELD
 }
 mac_of() { ip -n "$1" -br link show eth0 | awk '{ print $3 }'; }
 # the link-layer address NS has for ADDR, or "none"
-neigh_of() { ip -n "$1" neigh show "$2" | awk '/lladdr/ { print $3; f = 1 } END { if (!f) print "none" }'; }
+neigh_of() {	# NS ADDR: the link-layer address NS has for ADDR, or none
+	ip -n "$1" neigh show "$2" | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") { print $(i + 1); f = 1 } } END { if (!f) print "none" }'
+}
 
 sgnl group add app >/dev/null
 sgnl rule add app ingress all from group app >/dev/null
