@@ -16,10 +16,15 @@
  * whatever bridge-nf-call-ip{,6}tables say.
  *
  * A port is an access port, as an ENI is: it sends and gets IPv4, IPv6
- * and ARP, untagged.  Its ARP and neighbour discovery must speak for its
- * own addresses and its own MAC address (the frame's source), and it may
- * not advertise itself as a router.  Nothing has checked a bridged frame's
- * headers yet: they are checked here before the IP path reads them.
+ * and ARP, untagged, from and to its instance's MAC address only (the
+ * attachment's: a veth's peer's unless given), so it can neither teach
+ * the bridge another's address nor get another's frames when the bridge
+ * floods them.  Its ARP and neighbour discovery must speak for its own
+ * addresses and that MAC address, and it may not advertise itself as a
+ * router.  Link-local frames (LLDP, 802.1X) are learnt from at LOCAL_IN,
+ * so their source is checked there too.  Nothing has checked a bridged
+ * frame's headers yet: they are checked here before the IP path reads
+ * them.
  */
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
@@ -29,6 +34,7 @@
 #include <linux/netdevice.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/rtnetlink.h>
+#include <net/addrconf.h>
 #include <net/ndisc.h>
 #include <net/netfilter/nf_conntrack.h>
 
@@ -129,21 +135,27 @@ static bool sg_br_nd_opts_ok(const struct sk_buff *skb, unsigned int off,
 	return true;
 }
 
-/* The target of a neighbour solicitation or advertisement is the instance's. */
+/*
+ * The target of a neighbour solicitation or advertisement is the
+ * instance's: one of its addresses, or the link-local address its MAC
+ * address makes (fe80::/64 with the modified EUI-64, RFC 4291), so it
+ * cannot claim the router's or another's link-local address.
+ */
 static bool sg_br_nd_target_ok(const struct sg_policy *pol, const struct sk_buff *skb,
 			       unsigned int thoff)
 {
-	struct in6_addr _t;
+	struct in6_addr _t, ll = { .s6_addr = { 0xfe, 0x80 } };
 	const struct in6_addr *t;
 	struct sg_addr a;
 
 	t = skb_header_pointer(skb, thoff + 8, sizeof(_t), &_t);
 	if (!t)
 		return false;
-	if (ipv6_addr_type(t) & IPV6_ADDR_LINKLOCAL)
-		return true;
 	a = sg_addr_v6(t);
-	return sg_src_allowed(pol, &a);
+	if (sg_src_allowed(pol, &a))
+		return true;
+	addrconf_addr_eui48(&ll.s6_addr[8], (const char *)pol->mac);
+	return ipv6_addr_equal(t, &ll);
 }
 
 /*
@@ -198,7 +210,10 @@ static unsigned int sg_br_drop(const struct sg_attach *att, bool spoof)
 	return NF_DROP;
 }
 
-/* Egress: a frame the instance sends into the bridge. */
+/*
+ * Egress: a frame the instance sends into the bridge, from its own MAC
+ * address; the bridge learns the source only after this hook.
+ */
 static unsigned int sg_hook_br_in(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
@@ -209,9 +224,11 @@ static unsigned int sg_hook_br_in(void *priv, struct sk_buff *skb,
 	att = sg_attach_lookup_rcu(priv, SG_ATTACH_DEV, state->in->ifindex);
 	if (!att)
 		return NF_ACCEPT;
+	pol = rcu_dereference(att->policy);
+	if (!ether_addr_equal(eth_hdr(skb)->h_source, pol->mac))
+		return sg_br_drop(att, true);
 	if (sg_br_tagged(skb) || skb_network_offset(skb))	/* not as the bridge passes it */
 		return sg_br_drop(att, false);
-	pol = rcu_dereference(att->policy);
 	if (skb->protocol == htons(ETH_P_ARP))
 		return sg_br_arp_ok(pol, skb) ? NF_ACCEPT : sg_br_drop(att, true);
 	pf = sg_br_l3(skb);
@@ -223,14 +240,38 @@ static unsigned int sg_hook_br_in(void *priv, struct sk_buff *skb,
 }
 
 /*
- * Ingress: a frame the bridge sends to the instance.  A first packet
- * routed into the bridge was confirmed at the bridge device already: if it
- * is dropped here, its conntrack entry goes too, or the instance could
- * answer it (as a "reply", past its egress rules) after all.
+ * A link-local frame (LLDP, 802.1X, ...) an attached port sends to the
+ * bridge itself: the bridge learns its source after this hook too.
+ */
+static unsigned int sg_hook_br_local(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	const struct sg_policy *pol;
+	struct sg_attach *att;
+
+	att = sg_attach_lookup_rcu(priv, SG_ATTACH_DEV, state->in->ifindex);
+	if (!att)
+		return NF_ACCEPT;	/* or the bridge device: frames passed up */
+	pol = rcu_dereference(att->policy);
+	if (!ether_addr_equal(eth_hdr(skb)->h_source, pol->mac))
+		return sg_br_drop(att, true);
+	return NF_ACCEPT;
+}
+
+/*
+ * Ingress: a frame the bridge sends to the instance.  A unicast frame for
+ * another MAC address is one the bridge floods, as it does when it has not
+ * learnt the destination yet: not the instance's, and not judged.  A first
+ * packet routed into the bridge was confirmed at the bridge device
+ * already: if it is dropped here, its conntrack entry goes too, or the
+ * instance could answer it (as a "reply", past its egress rules) after
+ * all.  A broadcast or multicast one is shared by every port the bridge
+ * floods it to: one port's drop leaves it to the others.
  */
 static unsigned int sg_hook_br_out(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
+	const u8 *dest = eth_hdr(skb)->h_dest;
 	enum ip_conntrack_info ctinfo;
 	struct sg_attach *att;
 	unsigned int verdict;
@@ -240,6 +281,9 @@ static unsigned int sg_hook_br_out(void *priv, struct sk_buff *skb,
 	att = sg_attach_lookup_rcu(priv, SG_ATTACH_DEV, state->out->ifindex);
 	if (!att)
 		return NF_ACCEPT;
+	if (is_unicast_ether_addr(dest) &&
+	    !ether_addr_equal(dest, rcu_dereference(att->policy)->mac))
+		return NF_DROP;
 	if (sg_br_tagged(skb) || skb_network_offset(skb))
 		return sg_br_drop(att, false);
 	if (skb->protocol == htons(ETH_P_ARP))
@@ -248,7 +292,7 @@ static unsigned int sg_hook_br_out(void *priv, struct sk_buff *skb,
 	if (!pf)
 		return sg_br_drop(att, false);
 	verdict = sg_filter_bridged(priv, att, skb, state, pf, SECGROUP_INGRESS);
-	if (verdict != NF_ACCEPT) {
+	if (verdict != NF_ACCEPT && is_unicast_ether_addr(dest)) {
 		ct = nf_ct_get(skb, &ctinfo);
 		if (ct && ctinfo == IP_CT_NEW && nf_ct_is_confirmed(ct))
 			nf_ct_kill(ct);
@@ -263,6 +307,8 @@ static const struct nf_hook_ops sg_br_ops[SG_BR_HOOKS] = {
 	{ .hook = sg_hook_br_in, .pf = NFPROTO_BRIDGE, .hooknum = NF_BR_PRE_ROUTING,
 	  .priority = SG_BR_PRI },
 	{ .hook = sg_hook_br_out, .pf = NFPROTO_BRIDGE, .hooknum = NF_BR_POST_ROUTING,
+	  .priority = SG_BR_PRI },
+	{ .hook = sg_hook_br_local, .pf = NFPROTO_BRIDGE, .hooknum = NF_BR_LOCAL_IN,
 	  .priority = SG_BR_PRI },
 };
 
@@ -338,6 +384,12 @@ int sg_bridge_event(struct net_device *dev, unsigned long event, void *ptr)
 	if (!att)
 		goto out;
 	if (event == NETDEV_PRECHANGEUPPER) {
+		if (info->linking && is_zero_ether_addr(att->conf.mac)) {
+			NL_SET_ERR_MSG(info->info.extack,
+				       "secgroup: an attached device needs its instance's MAC address (mac) to be a bridge port");
+			err = -EINVAL;
+			goto out;
+		}
 		if (info->linking && !sn->br_hooks && !sn->dying)
 			err = sg_bridge_hooks_on(sn);
 		if (err)
@@ -354,4 +406,26 @@ int sg_bridge_event(struct net_device *dev, unsigned long event, void *ptr)
 out:
 	mutex_unlock(&sn->lock);
 	return err;
+}
+
+/*
+ * The MAC address of a veth's peer (a container's eth0), as it is now;
+ * false for a device with no peer.
+ */
+bool sg_dev_peer_mac(struct net_device *dev, u8 *mac)
+{
+	struct net_device *peer;
+	bool ok = false;
+
+	ASSERT_RTNL();	/* orders us against a change of the peer's address */
+	if (!dev->netdev_ops->ndo_get_peer_dev)
+		return false;
+	rcu_read_lock();
+	peer = dev->netdev_ops->ndo_get_peer_dev(dev);
+	if (peer && is_valid_ether_addr(peer->dev_addr)) {
+		ether_addr_copy(mac, peer->dev_addr);
+		ok = true;
+	}
+	rcu_read_unlock();
+	return ok;
 }

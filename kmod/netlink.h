@@ -76,7 +76,7 @@ int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,
 			struct nlattr *nest, struct sg_attach_req *req,
 			bool need_fd, struct netlink_ext_ack *extack);
 int sg_attach_parse_conf(struct sg_net *sn, struct list_head *names,
-			 struct nlattr **tb, struct sg_attach_conf *c,
+			 struct nlattr **tb, struct sg_attach_req *req,
 			 struct netlink_ext_ack *extack);
 
 int sg_nl_group_new(struct sk_buff *skb, struct genl_info *info);

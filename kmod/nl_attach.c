@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Attachments over netlink: policies, handlers, replies, events. */
 #include <linux/cgroup.h>
+#include <linux/etherdevice.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/netdevice.h>
@@ -32,6 +33,7 @@ const struct nla_policy sg_attach_policy[SECGROUP_ATTACH_A_MAX + 1] = {
 	[SECGROUP_ATTACH_A_STATS] = { .type = NLA_REJECT },
 	[SECGROUP_ATTACH_A_PAD] = { .type = NLA_REJECT },
 	[SECGROUP_ATTACH_A_GROUP_NAME] = { .type = NLA_REJECT },
+	[SECGROUP_ATTACH_A_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
 };
 
 static const struct nla_policy sg_cfg_attach_groups_policy[SECGROUP_ATTACH_A_MAX + 1] = {
@@ -44,6 +46,7 @@ const struct nla_policy sg_cfg_attach_policy[SECGROUP_ATTACH_A_MAX + 1] = {
 	[SECGROUP_ATTACH_A_GROUPS] = NLA_POLICY_NESTED(sg_cfg_attach_groups_policy),
 	[SECGROUP_ATTACH_A_ADDRS] = NLA_POLICY_NESTED(sg_addr_policy),
 	[SECGROUP_ATTACH_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SECGROUP_ATTACH_F_ALL),
+	[SECGROUP_ATTACH_A_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
 };
 
 /*
@@ -125,13 +128,48 @@ static int sg_attach_parse_addrs(struct nlattr *list, struct sg_attach_conf *c,
 }
 
 /*
- * An attachment's flags, groups and addresses from @tb; group names among
- * @names (configuration replace) or ids in the netns (@names NULL).
+ * The instance's MAC address: given, or a veth's peer's as it is now (a
+ * container's eth0).  A bridge port's frames must come from it, so a
+ * bridge port whose MAC address is not known is refused.
+ */
+static int sg_attach_parse_mac(struct sg_net *sn, struct nlattr **tb,
+			       struct sg_attach_req *req,
+			       struct netlink_ext_ack *extack)
+{
+	struct nlattr *mac = tb[SECGROUP_ATTACH_A_MAC];
+	struct net_device *dev;
+
+	if (mac) {
+		if (!is_valid_ether_addr(nla_data(mac))) {
+			NL_SET_ERR_MSG_ATTR(extack, mac, "not a unicast MAC address");
+			return -EINVAL;
+		}
+		ether_addr_copy(req->conf.mac, nla_data(mac));
+		return 0;
+	}
+	if (req->key.kind != SG_ATTACH_DEV)
+		return 0;
+	dev = __dev_get_by_index(sn->net, req->key.id);	/* sg_attach_parse_key */
+	if (dev && sg_dev_peer_mac(dev, req->conf.mac))
+		return 0;
+	if (dev && netif_is_bridge_port(dev)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SECGROUP_ATTACH_A_IFINDEX],
+				    "a bridge port needs its instance's MAC address: it is not a veth to read it from");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * An attachment's flags, groups, addresses and MAC address from @tb;
+ * group names among @names (configuration replace) or ids in the netns
+ * (@names NULL).  @req names its instance already.
  */
 int sg_attach_parse_conf(struct sg_net *sn, struct list_head *names,
-			 struct nlattr **tb, struct sg_attach_conf *c,
+			 struct nlattr **tb, struct sg_attach_req *req,
 			 struct netlink_ext_ack *extack)
 {
+	struct sg_attach_conf *c = &req->conf;
 	int err;
 
 	if (tb[SECGROUP_ATTACH_A_FLAGS])
@@ -139,6 +177,8 @@ int sg_attach_parse_conf(struct sg_net *sn, struct list_head *names,
 	err = sg_attach_parse_groups(sn, names, tb[SECGROUP_ATTACH_A_GROUPS], c, extack);
 	if (!err)
 		err = sg_attach_parse_addrs(tb[SECGROUP_ATTACH_A_ADDRS], c, extack);
+	if (!err)
+		err = sg_attach_parse_mac(sn, tb, req, extack);
 	return err;
 }
 
@@ -271,7 +311,7 @@ int sg_nl_attach_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	err = sg_attach_parse_key(sn, tb, nest, req, true, info->extack);
 	if (!err)
-		err = sg_attach_parse_conf(sn, NULL, tb, &req->conf, info->extack);
+		err = sg_attach_parse_conf(sn, NULL, tb, req, info->extack);
 	att = err ? ERR_PTR(err) : sg_attach_set(sn, req, info->extack);
 	sg_attach_req_release(req);
 	kfree(req);
@@ -476,6 +516,9 @@ int sg_fill_attach(struct sk_buff *skb, struct sg_net *sn,
 				&att->conf.addrs[i]))
 			goto cancel;
 	nla_nest_end(skb, list);
+	if (!is_zero_ether_addr(att->conf.mac) &&
+	    nla_put(skb, SECGROUP_ATTACH_A_MAC, ETH_ALEN, att->conf.mac))
+		goto cancel;
 	if (sg_fill_stats(skb, att))
 		goto cancel;
 	nla_nest_end(skb, nest);

@@ -5,6 +5,7 @@
  * immutable sg_policy published with RCU.  Builds run in process context
  * under sg_net.lock and may fail with ENOMEM; the old policy then stays.
  */
+#include <linux/etherdevice.h>
 #include <linux/slab.h>
 
 #include "sg.h"
@@ -112,6 +113,7 @@ struct sg_policy *sg_policy_build(struct sg_net *sn, const struct sg_attach_conf
 	if (!p)
 		return ERR_PTR(-ENOMEM);
 	p->flags = c->flags;
+	ether_addr_copy(p->mac, c->mac);
 	p->naddrs = c->naddrs;
 	memcpy(p->addrs, c->addrs, c->naddrs * sizeof(*c->addrs));
 	for (d = 0; d < SG_DIRS; d++) {

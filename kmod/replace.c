@@ -20,6 +20,7 @@
  * Outside a replace no linked rule has stats_shared set; inside, an old
  * rule with it set has lent its counters to the new rule that keeps its id.
  */
+#include <linux/etherdevice.h>
 #include <linux/slab.h>
 #include <linux/cgroup.h>
 #include <linux/string.h>
@@ -412,7 +413,7 @@ static int sg_cfg_attach(struct sg_replace *rp, struct nlattr *a)
 		return -EINVAL;
 	}
 	p->att = sg_attach_find(rp->sn, p->req.key.kind, p->req.key.id);
-	return sg_attach_parse_conf(rp->sn, &rp->groups, tb, &p->req.conf, rp->extack);
+	return sg_attach_parse_conf(rp->sn, &rp->groups, tb, &p->req, rp->extack);
 }
 
 /* Without a list of attachments, each keeps its groups: they must stay. */
@@ -651,7 +652,7 @@ static bool sg_attach_changed(const struct sg_attach_conf *a,
 	u32 i;
 
 	if (a->ngroups != b->ngroups || a->naddrs != b->naddrs ||
-	    a->flags != b->flags ||
+	    a->flags != b->flags || !ether_addr_equal(a->mac, b->mac) ||
 	    memcmp(a->groups, b->groups, b->ngroups * sizeof(*b->groups)))
 		return true;
 	for (i = 0; i < b->naddrs; i++)

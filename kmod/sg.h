@@ -11,6 +11,7 @@
 
 #include <linux/types.h>
 #include <linux/in6.h>
+#include <linux/if_ether.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -101,6 +102,7 @@ struct sg_policy {
 	struct sg_rule **rules[SG_DIRS];	/* classifier index -> rule */
 	u32 flags;				/* SECGROUP_ATTACH_F_* */
 	u8 group_peers;				/* BIT(dir): a rule's peer is a group */
+	u8 mac[ETH_ALEN];			/* a bridge port's frames'; zero: none */
 	u32 naddrs;
 	struct sg_addr addrs[];			/* anti-spoofing; none: off */
 };
@@ -115,7 +117,7 @@ enum sg_attach_kind {
 #define SG_ATTACH_KINDS 2
 #define SG_HOOKS_PER_KIND 4		/* IPv4 and IPv6, in and out */
 #define SG_ATTACH_SLOTS 256
-#define SG_BR_HOOKS 2			/* bridge.c: a port's egress and ingress */
+#define SG_BR_HOOKS 3			/* bridge.c: a port's egress, ingress, link-local */
 
 /* An instance; also who makes an address a member, and a packet's origin. */
 struct sg_attach_key {
@@ -133,6 +135,7 @@ struct sg_attach_conf {
 	u32 groups[SECGROUP_ATTACH_GROUPS_MAX];
 	u32 naddrs;
 	struct sg_addr *addrs;		/* anti-spoofing; none: off */
+	u8 mac[ETH_ALEN];		/* the instance's; zero: not known */
 };
 
 /* A request to attach an instance: ATTACH_NEW, or one CONFIG_REPLACE plans. */
@@ -343,6 +346,7 @@ int sg_bridge_hooks_update(struct sg_net *sn);
 void sg_bridge_hooks_off(struct sg_net *sn);
 void sg_bridge_track(struct sg_net *sn, struct sg_attach *att, bool bridged);
 int sg_bridge_event(struct net_device *dev, unsigned long event, void *ptr);
+bool sg_dev_peer_mac(struct net_device *dev, u8 *mac);
 
 /* conntrack.c: flush connections the current policies no longer allow */
 void sg_ct_flush(struct sg_net *sn);

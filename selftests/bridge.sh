@@ -14,6 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/.." && pwd)
 PKT=$top/selftests/sgpkt.py
+tmp=$(mktemp -d)
 sg_setup
 
 ip link add br0 type bridge
@@ -148,6 +149,85 @@ check "a VLAN-tagged frame from a port is dropped as invalid" \
 	test "$(stat_of v-c3 drop_invalid)" -gt "$i0"
 ip -n c3 link del eth0.5
 
+# ---- MAC addresses: a port's frames come from its instance's and go to it ----
+m2=$(mac_of c2)
+mac_att() { sgnl -j stats dev "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)[0].get('mac'))"; }
+# fdb_port MAC: the port br0 has learnt MAC on, or none
+fdb_port() {
+	bridge fdb show br br0 | awk -v m="$1" '$1 == m && $2 == "dev" && !/permanent/ { print $3; f = 1; exit }
+		END { if (!f) print "none" }'
+}
+check "c1's attachment has its veth's peer's MAC address ($m1)" test "$(mac_att v-c1)" = "$m1"
+tcp c2 10.1.0.11 8080
+s0=$(stat_of v-c3 drop_spoof)
+ip netns exec c3 python3 "$PKT" eth eth0 "$m2" "$m1" 0800
+ip netns exec c3 python3 "$PKT" eth eth0 01:80:c2:00:00:03 "$m1" 888e	# 802.1X, to the bridge
+sleep 0.5
+check "c3's frames from c1's MAC address teach the bridge nothing: c1 is on $(fdb_port "$m1")" \
+	test "$(fdb_port "$m1")" = v-c1
+check "... they are dropped as spoofed, the link-local one too (drop_spoof +2)" \
+	test "$(( $(stat_of v-c3 drop_spoof) - s0 ))" = 2
+check "... and c2 still reaches c1:8080" tcp c2 10.1.0.11 8080
+# LLDP's source is learnt with no hook before it: no_linklocal_learn stops that
+ip link set br0 type bridge no_linklocal_learn 1
+ip netns exec c3 python3 "$PKT" eth eth0 01:80:c2:00:00:0e "$m1" 88cc
+sleep 0.5
+check "with no_linklocal_learn, c3's LLDP from c1's MAC address leaves c1 on v-c1" \
+	test "$(fdb_port "$m1")" = v-c1
+ip link set br0 type bridge no_linklocal_learn 0
+# sniff_c3 NS: run a connection attempt while c3 counts its frames for c1
+sniff_c3() {
+	ip netns exec c3 python3 "$PKT" sniff eth0 "$m1" 3 >"$tmp/sniff" 2>"$tmp/sniff.err" &
+	local pid=$! i
+	for i in $(seq 50); do grep -q ready "$tmp/sniff.err" && break; sleep 0.1; done
+	T=$TB tcp "$1" 10.1.0.11 8080
+	wait "$pid"
+	cat "$tmp/sniff"
+}
+ip netns exec c3 python3 "$PKT" eth eth0 01:80:c2:00:00:0e "$m1" 88cc
+sleep 0.5
+check "without it the bridge learns c1's MAC address on c3's port (a control): $(fdb_port "$m1")" \
+	test "$(fdb_port "$m1")" = v-c3
+check "... yet c3's port lets none of c2's frames for c1 through to c3" test "$(sniff_c3 c2)" = 0
+ip netns exec c1 ping -c1 -W1 10.1.0.12 >/dev/null	# c1 speaks: learnt on v-c1 again
+check "... and once c1 speaks, c2 reaches it again" tcp c2 10.1.0.11 8080
+
+# a link-local neighbour advertisement speaks for the port's own address
+# only (fe80:: and its MAC address's EUI-64), not the router's
+llr=$(ip -6 -br addr show dev br0 scope link | awk '{ sub("/.*", "", $3); print $3 }')
+mr=$(ip -br link show br0 | awk '{ print $3 }')
+ip netns exec c2 ping -6 -c1 -W1 "$llr%eth0" >/dev/null
+s0=$(stat_of v-c3 drop_spoof)
+ip netns exec c3 python3 "$PKT" na eth0 "$llr"
+sleep 1
+check "c3's advertisement for the router's link-local address is dropped: c2 has it at $(neigh_of c2 "$llr")" \
+	test "$(neigh_of c2 "$llr")" = "$mr"
+check "... as spoofed" test "$(( $(stat_of v-c3 drop_spoof) - s0 ))" = 1
+
+# a unicast frame the bridge floods (it has not learnt where c1 is) is c1's
+# alone: c3's port drops its copy unjudged, so it kills no connection
+ip -n c2 neigh replace 10.1.0.11 lladdr "$m1" dev eth0 nud permanent
+bridge fdb del "$m1" dev v-c1 master
+p0=$(stat_of v-c3 drop_policy)
+check "c2 -> c1:8080 while the bridge floods it to every port" tcp c2 10.1.0.11 8080
+check "... c3's port did not judge its copy (drop_policy unchanged)" \
+	test "$(stat_of v-c3 drop_policy)" = "$p0"
+ip -n c2 neigh del 10.1.0.11 dev eth0
+
+# a port whose MAC address the kernel cannot read (a tap: no peer)
+ip tuntap add tap0 mode tap
+ip link set tap0 master br0
+check "a tap on the bridge is refused without its instance's MAC address" \
+	sh -c '! sgnl attach dev tap0 group app 2>/dev/null && ! sgnl stats dev tap0 >/dev/null 2>&1'
+check "... and attached with one" sgnl attach dev tap0 group app mac 02:00:5e:00:00:99
+check "... which is the attachment's" test "$(mac_att tap0)" = 02:00:5e:00:00:99
+sgnl detach dev tap0
+ip link set tap0 nomaster
+sgnl attach dev tap0 group app
+check "an attached tap with no MAC address cannot join a bridge" \
+	sh -c '! ip link set tap0 master br0 2>/dev/null && ! bridge link show dev tap0 | grep -q br0'
+ip link del tap0
+
 # every port leaving the bridge (no bridged attachment is left: the bridge
 # hooks go) and joining it again (they come back before a port forwards)
 for c in c1 c2 c3; do ip link set "v-$c" nomaster; done
@@ -166,5 +246,10 @@ sleep 1
 check "detached: c3's ARP for c1's address poisons c2's cache ($m3)" \
 	test "$(neigh_of c2 10.1.0.11)" = "$m3"
 check "detached: and so does its advertisement" test "$(neigh_of c2 fd01::11)" = "$m3"
+ip netns exec c3 python3 "$PKT" eth eth0 "$m2" "$m1" 0800
+sleep 0.5
+check "detached: c3's frame from c1's MAC address moves it to v-c3" test "$(fdb_port "$m1")" = v-c3
+check "detached: and c3 gets c2's frames for c1 (the sniffer sees them)" test "$(sniff_c3 c2)" -gt 0
 ip link del br0
+rm -rf "$tmp"
 finish

@@ -13,6 +13,9 @@
   sgpkt.py na IFNAME TARGET                an unsolicited, overriding
                                            neighbour advertisement to ff02::1
                                            for TARGET at IFNAME's MAC address
+  sgpkt.py eth IFNAME DST SRC ETHERTYPE    a 64-byte Ethernet frame from any
+                                           source MAC address (hex ETHERTYPE)
+  sgpkt.py sniff IFNAME MAC SECONDS        count frames IFNAME gets for MAC
   sgpkt.py recv4 PROTO SECONDS [SRC]       count IPv4 packets of PROTO
   sgpkt.py recv6 TYPE SECONDS [SRC]        count ICMPv6 messages of TYPE
                                            (from SRC only, if given)
@@ -87,14 +90,28 @@ def mac_of(ifname):
     return bytes.fromhex(open("/sys/class/net/%s/address" % ifname).read().strip().replace(":", ""))
 
 
-def ether(ifname, dst, ethertype, payload):
+def ether(ifname, dst, ethertype, payload, src=None):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((ifname, 0))
-    s.send(dst + mac_of(ifname) + struct.pack("!H", ethertype) + payload)
+    s.send(dst + (src or mac_of(ifname)) + struct.pack("!H", ethertype) + payload)
+
+
+def mac(text):
+    return bytes.fromhex(text.replace(":", ""))
+
+
+def eth(ifname, dst, src, ethertype):
+    ether(ifname, mac(dst), int(ethertype, 16), b"\0" * 50, mac(src))
+
+
+def sniff(ifname, dst, seconds):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))  # ETH_P_ALL
+    s.bind((ifname, 0))
+    count(s, seconds, lambda f: f[:6] == mac(dst), None)
 
 
 def arp(ifname, op, spa, tpa, sha=None):
-    sha = bytes.fromhex(sha.replace(":", "")) if sha else mac_of(ifname)
+    sha = mac(sha) if sha else mac_of(ifname)
     body = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, int(op), sha,
                        socket.inet_aton(spa), b"\0" * 6, socket.inet_aton(tpa))
     ether(ifname, b"\xff" * 6, 0x0806, body)
@@ -145,7 +162,8 @@ def recv6(typ, seconds, src=None):
 
 if __name__ == "__main__":
     cmds = {"raw4": raw4, "icmp6": icmp6, "frag4": frag4, "frag6": frag6,
-            "arp": arp, "na": na, "recv4": recv4, "recv6": recv6}
+            "arp": arp, "na": na, "eth": eth, "sniff": sniff,
+            "recv4": recv4, "recv6": recv6}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])

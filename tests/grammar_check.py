@@ -94,6 +94,7 @@ VALUES = {
     "GROUP": ["web", "my web"], "NAME": ["web", "db-1"], "NAME|ID": ["web", "sg-0000abcd"],
     "TEXT": ["HTTP from anywhere", "x"], "KEY=VALUE": ["tier=web", "k="], "KEY": ["tier"],
     "N[-M]": ["80", "8000-8100", "ssh"], "N": ["22", "https"], "T": ["8", "echo-request"],
+    "MAC": ["02:42:ac:11:00:02", "52:54:00:12:34:56"],
     "C": ["0"], "CIDR": ["10.0.0.0/8", "2001:db8::/32"], "ADDR": ["10.0.0.1", "fd00::1"],
     "IFNAME": ["lo"], "PATH": ["/"], "FILE": [top + "/examples/three-tier.json"],
     "RULE-ID": ["sgr-0000abcd"], "DURATION": ["30d", "12h"],

@@ -126,6 +126,9 @@ af 0 '"ingress all from group default",' '{ "groups": [] }'
 af 0 '"members": [ "192.0.2.1", "2001:db8::1" ]' '{ "groups": [ { "name": "w", "members": [ "192.0.2.1", "2001:db8:0::1" ] } ] }'
 af 0 '{ "dev": "eth9", "groups": [ "default" ] }' '{ "attachments": [ { "dev": "eth9" } ] }'
 af 0 '"flowlog": true' '{ "groups": [ { "name": "w" } ], "attachments": [ { "cgroup": "/a", "groups": [ "w" ], "flowlog": true } ] }'
+af 0 '"mac": "02:42:ac:11:00:0b"' '{ "attachments": [ { "dev": "eth9", "mac": "02:42:AC:11:00:0B" } ] }'
+af 2 "mac: not a unicast MAC address ('01:00:5e:00:00:01')" '{ "attachments": [ { "dev": "eth9", "mac": "01:00:5e:00:00:01" } ] }'
+af 2 "mac: not a unicast MAC address ('2:42:ac:11:0:b')" '{ "attachments": [ { "dev": "eth9", "mac": "2:42:ac:11:0:b" } ] }'
 # a name that is more than one word reads back as one
 sp='{ "groups": [ { "name": "my web", "rules": [ "ingress all from group \"my web\"" ] }, { "name": "#x", "rules": [ "ingress all from group \"#x\"" ] } ] }'
 af 0 '"ingress all from group \"my web\""' "$sp"
@@ -323,6 +326,8 @@ if [ ! -d /sys/module/secgroup ]; then
 	t 2 "unknown protocol 'tcpp'" rule add web ingress tcpp port 80 from 0.0.0.0/0
 	t 2 "bad port or range '0'" --json rule add web ingress tcp port 0 from 0.0.0.0/0
 	t 2 "attach: unknown argument 'colour'" attach dev veth0 group web colour
+	t 2 "attach: bad MAC address '00:00:00:00:00:00'" attach dev veth0 mac 00:00:00:00:00:00
+	t 2 "attach: bad MAC address ''" attach dev veth0 group web mac
 	t 2 "detach: unknown argument 'now'" detach dev nosuchdev now
 	t 2 "duplicate object key" apply "$tmpd/dup.json"
 	t 1 "the secgroup module is not loaded" group list

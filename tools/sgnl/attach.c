@@ -103,6 +103,10 @@ static json_object *attach_json(struct nlattr *nest)
 		json_object_array_add(arr, json_object_new_string(buf));
 	}
 	json_object_object_add(o, "addrs", arr);
+	if (t[SECGROUP_ATTACH_A_MAC]) {
+		sg_format_mac(nla_data(t[SECGROUP_ATTACH_A_MAC]), buf, sizeof(buf));
+		json_object_object_add(o, "mac", json_object_new_string(buf));
+	}
 	json_object_object_add(o, "flowlog", json_object_new_boolean(
 		nla_get_u32(t[SECGROUP_ATTACH_A_FLAGS]) & SECGROUP_ATTACH_F_FLOWLOG));
 	st = json_object_new_object();
@@ -156,6 +160,12 @@ int attach_parse(struct args *a, struct attach_args *at)
 			if (++at->naddrs == SECGROUP_ATTACH_ADDRS_MAX + 1)
 				return usage_err("attach: at most %d addresses",
 						 SECGROUP_ATTACH_ADDRS_MAX);
+		} else if (!strcmp(w, "mac")) {
+			v = next(a);
+			if (!v || sg_parse_mac(v, at->mac))
+				return usage_err("attach: bad MAC address '%s' (a unicast one, as 02:42:ac:11:00:02)",
+						 v ? v : "");
+			at->has_mac = true;
 		} else if (!strcmp(w, "flowlog")) {
 			at->flags |= SECGROUP_ATTACH_F_FLOWLOG;
 		} else if (!strcmp(w, "flush")) {
@@ -215,6 +225,8 @@ int cmd_attach(struct args *a)
 	}
 	if (at.flags)
 		nla_put_u32(m, SECGROUP_ATTACH_A_FLAGS, at.flags);
+	if (at.has_mac)
+		nla_put(m, SECGROUP_ATTACH_A_MAC, 6, at.mac);
 	nla_nest_end(m, n);
 	if (at.flush)
 		nla_put_u32(m, SECGROUP_A_FLAGS, SECGROUP_F_FLUSH);
@@ -368,6 +380,8 @@ static void stats_text(json_object *at, json_object *groups)
 		for (i = 0; i < json_object_array_length(g); i++)
 			printf(" %s", json_object_get_string(json_object_array_get_idx(g, i)));
 	}
+	if (json_object_object_get(at, "mac"))
+		printf("  mac %s", json_object_get_string(json_object_object_get(at, "mac")));
 	if (json_object_get_boolean(json_object_object_get(at, "flowlog")))
 		printf("  flowlog");
 	printf("\n  new accepted %s  dropped: policy %s spoofed %s invalid %s\n",

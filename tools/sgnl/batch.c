@@ -375,6 +375,8 @@ static int attach_lists(struct batch *b, const struct attach_args *at,
 	if (!to->ngroups)
 		conf_attach_add_group(to, "default");
 	to->flowlog = at->flags & SECGROUP_ATTACH_F_FLOWLOG;
+	to->has_mac = at->has_mac;
+	memcpy(to->mac, at->mac, sizeof(to->mac));
 	return 0;
 }
 
@@ -404,6 +406,8 @@ static int b_attach(struct batch *b, struct args *a)
 		to->addrs = new.addrs;
 		to->naddrs = new.naddrs;
 		to->flowlog = new.flowlog;
+		to->has_mac = new.has_mac;
+		memcpy(to->mac, new.mac, sizeof(to->mac));
 		b->attachments = true;
 	} else {
 		conf_attach_clear(&new);

@@ -59,6 +59,8 @@ struct conf_attach {
 	size_t ngroups;
 	struct sg_ip *addrs;
 	size_t naddrs;
+	bool has_mac;			/* false: the kernel's default (a veth's peer's) */
+	uint8_t mac[6];
 	bool flowlog;
 };
 

@@ -130,6 +130,11 @@ static const char *attach_words(const struct conf_attach *at, char *buf, size_t 
 		snprintf(buf + n, len - n, " addr %s", ip);
 	}
 	n = strlen(buf);
+	if (at->has_mac) {
+		sg_format_mac(at->mac, ip, sizeof(ip));
+		snprintf(buf + n, len - n, " mac %s", ip);
+		n = strlen(buf);
+	}
 	if (at->flowlog)
 		snprintf(buf + n, len - n, " flowlog");
 	return buf;

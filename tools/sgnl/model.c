@@ -85,6 +85,7 @@ void conf_attach_clear(struct conf_attach *at)
 	at->addrs = NULL;
 	at->ngroups = 0;
 	at->naddrs = 0;
+	at->has_mac = false;
 	at->flowlog = false;
 }
 
@@ -640,13 +641,17 @@ void conf_attach_add_addr(struct conf_attach *at, const struct sg_ip *ip)
 	*GROW(at->addrs, at->naddrs) = host_ip(ip);
 }
 
-/* the same instance, groups in the same order, addresses and flow log */
+/*
+ * The same instance, groups in the same order, addresses and flow log;
+ * and MAC address, if both give one (none: whatever the kernel reads).
+ */
 bool conf_attach_equal(const struct conf_attach *a, const struct conf_attach *b)
 {
 	size_t i;
 
 	if (a->cgroup != b->cgroup || strcmp(a->name, b->name) || a->flowlog != b->flowlog ||
-	    a->ngroups != b->ngroups || a->naddrs != b->naddrs)
+	    a->ngroups != b->ngroups || a->naddrs != b->naddrs ||
+	    (a->has_mac && b->has_mac && memcmp(a->mac, b->mac, sizeof(a->mac))))
 		return false;
 	for (i = 0; i < a->ngroups; i++)
 		if (strcmp(a->groups[i], b->groups[i]))

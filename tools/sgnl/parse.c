@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/ether.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,23 @@ int sg_parse_u8(const char *s, uint8_t *v)
 		return -EINVAL;
 	*v = x;
 	return 0;
+}
+
+int sg_parse_mac(const char *s, uint8_t mac[6])
+{
+	struct ether_addr e;
+	static const uint8_t zero[6];
+
+	if (strlen(s) != 17 || !ether_aton_r(s, &e))
+		return -EINVAL;
+	memcpy(mac, e.ether_addr_octet, 6);
+	return (mac[0] & 1) || !memcmp(mac, zero, 6) ? -EINVAL : 0;
+}
+
+void sg_format_mac(const uint8_t mac[6], char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x",
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
 
 int sg_parse_ip(const char *s, struct sg_ip *ip, bool cidr)

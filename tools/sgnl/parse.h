@@ -26,6 +26,9 @@ struct sg_proto {
 };
 
 int sg_parse_ip(const char *s, struct sg_ip *ip, bool cidr);
+/* a unicast MAC address, 02:42:ac:11:00:02 */
+int sg_parse_mac(const char *s, uint8_t mac[6]);
+void sg_format_mac(const uint8_t mac[6], char *buf, size_t len);
 int sg_parse_proto(const char *s, struct sg_proto *p);
 /* N, N-M; numbers or /etc/services names for @proto */
 int sg_parse_ports(const char *s, uint8_t proto, uint16_t *lo, uint16_t *hi);

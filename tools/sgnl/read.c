@@ -216,10 +216,12 @@ static int read_names(struct reader *rd, json_object *groups, json_object *names
 static int read_attach(struct reader *rd, json_object *at, json_object *names,
 		       struct conf *c)
 {
-	static const char *const keys[] = { "dev", "cgroup", "groups", "addrs", "flowlog", NULL };
+	static const char *const keys[] = { "dev", "cgroup", "groups", "addrs", "mac", "flowlog",
+					    NULL };
 	json_object *list = jget(at, "groups");
 	bool dev = jget(at, "dev");
 	struct conf_attach *ca;
+	uint8_t mac[6] = { 0 };
 	size_t i;
 	int err;
 
@@ -233,8 +235,12 @@ static int read_attach(struct reader *rd, json_object *at, json_object *names,
 		err = want_type(rd, jget(at, "addrs"), json_type_array, "addrs");
 	if (!err)
 		err = want_type(rd, jget(at, "flowlog"), json_type_boolean, "flowlog");
+	if (!err)
+		err = want_type(rd, jget(at, "mac"), json_type_string, "mac");
 	if (err)
 		return err;
+	if (jget(at, "mac") && sg_parse_mac(jstr(at, "mac"), mac))
+		return bad(rd, "mac: not a unicast MAC address ('%s')", jstr(at, "mac"));
 	if (!!jget(at, "dev") + !!jget(at, "cgroup") != 1)
 		return bad(rd, "name one instance: \"dev\" or \"cgroup\"");
 	for (i = 0; list && i < json_object_array_length(list); i++) {
@@ -250,6 +256,8 @@ static int read_attach(struct reader *rd, json_object *at, json_object *names,
 	if (!list)
 		conf_attach_add_group(ca, "default");
 	ca->flowlog = json_object_get_boolean(jget(at, "flowlog"));
+	ca->has_mac = jget(at, "mac");
+	memcpy(ca->mac, mac, sizeof(mac));
 	return read_addrs(rd, jget(at, "addrs"), "addrs", add_addr, ca);
 }
 

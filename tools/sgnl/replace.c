@@ -82,7 +82,8 @@ static int put_attach(struct nl_msg *m, const struct conf_attach *at, int *fd)
 				return 1;
 		nla_nest_end(m, l);
 	}
-	if (nla_put_u32(m, SECGROUP_ATTACH_A_FLAGS, at->flowlog ? SECGROUP_ATTACH_F_FLOWLOG : 0))
+	if (nla_put_u32(m, SECGROUP_ATTACH_A_FLAGS, at->flowlog ? SECGROUP_ATTACH_F_FLOWLOG : 0) ||
+	    (at->has_mac && nla_put(m, SECGROUP_ATTACH_A_MAC, 6, at->mac)))
 		return 1;
 	nla_nest_end(m, n);
 	return 0;

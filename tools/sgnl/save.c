@@ -52,6 +52,12 @@ static json_object *attach_json_entry(const struct conf_attach *at)
 	json_object_object_add(o, "groups", l);
 	if (at->naddrs)
 		json_object_object_add(o, "addrs", addrs_json(at->addrs, at->naddrs));
+	if (at->has_mac) {
+		char buf[18];
+
+		sg_format_mac(at->mac, buf, sizeof(buf));
+		json_object_object_add(o, "mac", json_object_new_string(buf));
+	}
 	if (at->flowlog)
 		json_object_object_add(o, "flowlog", json_object_new_boolean(1));
 	return o;

@@ -66,7 +66,8 @@ static const struct help {
 	{ "rule", "list", rule_list,
 	  "rule list [GROUP] [ingress|egress] [port N] [peer CIDR | peer group NAME|ID]\n" },
 	{ "attach", NULL, cmd_attach,
-	  "attach {dev IFNAME | cgroup PATH} [group NAME|ID]... [addr ADDR]... [flowlog] [flush]\n" },
+	  "attach {dev IFNAME | cgroup PATH} [group NAME|ID]... [addr ADDR]... [mac MAC] [flowlog]\n"
+	  "       [flush]\n" },
 	{ "detach", NULL, cmd_detach, "detach {dev IFNAME | cgroup PATH}\n" },
 	{ "member", "add", member_add, "member add GROUP ADDR [flush]\n" },
 	{ "member", "del", member_del, "member del GROUP ADDR [flush]\n" },

@@ -84,6 +84,8 @@ struct attach_args {
 	const char *groups[SECGROUP_ATTACH_GROUPS_MAX];
 	struct sg_ip addrs[SECGROUP_ATTACH_ADDRS_MAX + 1];	/* + the one refused */
 	int ngroups, naddrs;
+	bool has_mac;
+	uint8_t mac[6];
 	uint32_t flags;		/* SECGROUP_ATTACH_F_* */
 	bool flush;
 };

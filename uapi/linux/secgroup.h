@@ -249,6 +249,9 @@ enum secgroup_attach_attr {
 	SECGROUP_ATTACH_A_STATS,	/* nest, SECGROUP_STATS_A_* (replies) */
 	SECGROUP_ATTACH_A_PAD,
 	SECGROUP_ATTACH_A_GROUP_NAME,	/* string, only inside GROUPS (CONFIG_REPLACE) */
+	SECGROUP_ATTACH_A_MAC,		/* 6 bytes, the instance's MAC address (a bridge
+					 * port's frames must come from it); absent: a
+					 * veth's peer's, taken when attached */
 
 	__SECGROUP_ATTACH_A_MAX
 };
