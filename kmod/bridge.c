@@ -262,11 +262,12 @@ static unsigned int sg_hook_br_local(void *priv, struct sk_buff *skb,
  * Ingress: a frame the bridge sends to the instance.  A unicast frame for
  * another MAC address is one the bridge floods, as it does when it has not
  * learnt the destination yet: not the instance's, and not judged.  A first
- * packet routed into the bridge was confirmed at the bridge device
- * already: if it is dropped here, its conntrack entry goes too, or the
- * instance could answer it (as a "reply", past its egress rules) after
- * all.  A broadcast or multicast one is shared by every port the bridge
- * floods it to: one port's drop leaves it to the others.
+ * packet routed into the bridge (of a new connection, or of one a helper
+ * expects) was confirmed at the bridge device already: if it is dropped
+ * here, its conntrack entry goes too, or the instance could answer it (as
+ * a "reply", past its egress rules) after all.  A broadcast or multicast
+ * one is shared by every port the bridge floods it to: one port's drop
+ * leaves it to the others.
  */
 static unsigned int sg_hook_br_out(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
@@ -294,7 +295,8 @@ static unsigned int sg_hook_br_out(void *priv, struct sk_buff *skb,
 	verdict = sg_filter_bridged(priv, att, skb, state, pf, SECGROUP_INGRESS);
 	if (verdict != NF_ACCEPT && is_unicast_ether_addr(dest)) {
 		ct = nf_ct_get(skb, &ctinfo);
-		if (ct && ctinfo == IP_CT_NEW && nf_ct_is_confirmed(ct))
+		if (ct && nf_ct_is_confirmed(ct) &&
+		    (ctinfo == IP_CT_NEW || (ctinfo == IP_CT_RELATED && ct->master)))
 			nf_ct_kill(ct);
 	}
 	return verdict;
@@ -377,12 +379,18 @@ int sg_bridge_event(struct net_device *dev, unsigned long event, void *ptr)
 	struct sg_attach *att;
 	int err = 0;
 
-	if (!netif_is_bridge_master(info->upper_dev))
-		return 0;
 	mutex_lock(&sn->lock);
 	att = sg_attach_find(sn, SG_ATTACH_DEV, dev->ifindex);
 	if (!att)
 		goto out;
+	if (!netif_is_bridge_master(info->upper_dev)) {
+		if (event == NETDEV_PRECHANGEUPPER && info->linking) {
+			NL_SET_ERR_MSG(info->info.extack,
+				       "secgroup: an attached device's frames would go to this upper device unjudged: only a bridge may be over it");
+			err = -EBUSY;
+		}
+		goto out;
+	}
 	if (event == NETDEV_PRECHANGEUPPER) {
 		if (info->linking && is_zero_ether_addr(att->conf.mac)) {
 			NL_SET_ERR_MSG(info->info.extack,
@@ -428,4 +436,27 @@ bool sg_dev_peer_mac(struct net_device *dev, u8 *mac)
 	}
 	rcu_read_unlock();
 	return ok;
+}
+
+/*
+ * A device some upper device other than a bridge takes frames from (a
+ * bond, team, OVS or VLAN device, a macvlan): the IP hooks would see that
+ * one, never an attachment of this one.
+ */
+bool sg_dev_other_upper(struct net_device *dev)
+{
+	struct list_head *iter;
+	struct net_device *up;
+	bool other = false;
+
+	ASSERT_RTNL();
+	rcu_read_lock();
+	netdev_for_each_upper_dev_rcu(dev, up, iter) {
+		if (!netif_is_bridge_master(up)) {
+			other = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return other;
 }

@@ -4,7 +4,8 @@
  * netns that the current policies would not allow as a new one.  Each
  * connection is judged as its first packet was: the egress rules of the
  * device instance it came from and the ingress rules of the one it goes to,
- * found by routing its addresses (after DNAT, for the receiver).
+ * found by routing its addresses (after DNAT, for the receiver); an
+ * address routed to a bridge is a bridged instance's that lists it.
  * Connections of cgroup instances are not judged (conntrack does not record
  * the socket).
  */
@@ -40,6 +41,44 @@ static int sg_route_ifindex(struct net *net, const struct sg_addr *a)
 }
 
 /*
+ * The attachment of a port of the bridge @br whose instance lists @a as its
+ * own address.  Under sn->lock and rcu_read_lock().
+ */
+static struct sg_attach *sg_ct_port_of(struct sg_net *sn, const struct net_device *br,
+				       const struct sg_addr *a)
+{
+	struct net_device *dev;
+	struct sg_attach *att;
+	u32 i;
+
+	lockdep_assert_held(&sn->lock);
+	list_for_each_entry(att, &sn->attachments, node) {
+		if (!att->bridged)
+			continue;
+		dev = dev_get_by_index_rcu(sn->net, att->key.id);
+		if (!dev || netdev_master_upper_dev_get_rcu(dev) != br)
+			continue;
+		for (i = 0; i < att->conf.naddrs; i++)
+			if (sg_addr_eq(&att->conf.addrs[i], a))
+				return att;
+	}
+	return NULL;
+}
+
+/* The device instance @a routes to (or a port of the bridge it routes to). */
+static struct sg_attach *sg_ct_instance(struct sg_net *sn, const struct sg_addr *a,
+					int ifindex)
+{
+	struct sg_attach *att = sg_attach_lookup_rcu(sn, SG_ATTACH_DEV, ifindex);
+	struct net_device *dev;
+
+	if (att || !sn->nbridged)
+		return att;
+	dev = dev_get_by_index_rcu(sn->net, ifindex);
+	return dev && netif_is_bridge_master(dev) ? sg_ct_port_of(sn, dev, a) : NULL;
+}
+
+/*
  * Where the connection's first packet came from, as sg_origin() saw it:
  * the attached device its source routes to, the local socket that opened
  * it (its source is the host's own), or the outside.
@@ -48,6 +87,7 @@ static void sg_ct_origin(struct sg_net *sn, const struct sg_pkt *first,
 			 struct sg_attach_key *o)
 {
 	int ifindex = sg_route_ifindex(sn->net, &first->src);
+	struct sg_attach *att;
 
 	if (ifindex == LOOPBACK_IFINDEX) {
 		sg_local_origin(sn, sn->net, first, o);
@@ -55,9 +95,10 @@ static void sg_ct_origin(struct sg_net *sn, const struct sg_pkt *first,
 	}
 	memset(o, 0, sizeof(*o));
 	o->kind = SG_FROM_REMOTE;
-	if (ifindex && sg_attach_lookup_rcu(sn, SG_ATTACH_DEV, ifindex)) {
+	att = ifindex ? sg_ct_instance(sn, &first->src, ifindex) : NULL;
+	if (att) {
 		o->kind = SG_ATTACH_DEV;
-		o->id = ifindex;
+		o->id = att->key.id;
 	}
 }
 
@@ -72,7 +113,7 @@ static bool sg_ct_denied(struct sg_net *sn, const struct sg_addr *at,
 
 	if (!ifindex)
 		return false;
-	att = sg_attach_lookup_rcu(sn, SG_ATTACH_DEV, ifindex);
+	att = sg_ct_instance(sn, at, ifindex);
 	if (!att)
 		return false;
 	if (dir == SECGROUP_INGRESS)

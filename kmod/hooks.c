@@ -123,6 +123,7 @@ struct sg_ctx {
 	struct sk_buff *skb;
 	const struct net_device *in;	/* LOCAL_IN's; NULL: skb_iif */
 	u8 pf;
+	bool bridged;			/* at a bridge port (bridge.c) */
 	struct sg_pkt p;
 	bool read;			/* p is read (or could not be) */
 	bool parsed;			/* p is read */
@@ -143,13 +144,18 @@ static bool sg_ctx_parse(struct sg_ctx *c)
  * conntrack says is enough, and only the source is read (for
  * anti-spoofing).  A connection a helper expects is judged as a new one:
  * its first packet, RELATED to a master and not confirmed yet (an ICMP
- * error is RELATED to a confirmed connection).
+ * error is RELATED to a confirmed connection).  At a bridge port every
+ * packet of it until the reply (all RELATED): one routed into the bridge
+ * was confirmed at the bridge device before the port's hook.
  */
-static bool sg_ct_judged(const struct nf_conn *ct, enum ip_conntrack_info ctinfo)
+static bool sg_ct_judged(const struct nf_conn *ct, enum ip_conntrack_info ctinfo,
+			 bool bridged)
 {
 	if (!ct || ctinfo == IP_CT_NEW)
 		return false;
-	return !(ctinfo == IP_CT_RELATED && ct->master && !nf_ct_is_confirmed(ct));
+	if (ctinfo != IP_CT_RELATED || !ct->master)
+		return true;
+	return !bridged && nf_ct_is_confirmed(ct);
 }
 
 /*
@@ -161,7 +167,7 @@ static bool sg_judged_in(const struct sk_buff *skb)
 	enum ip_conntrack_info ctinfo;
 	const struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
 
-	return sg_ct_judged(ct, ctinfo);
+	return sg_ct_judged(ct, ctinfo, false);
 }
 
 /* The source address alone, for anti-spoofing on the judged path. */
@@ -232,7 +238,7 @@ static unsigned int sg_filter(struct sg_ctx *c, const struct sg_attach *att, u8 
 	 * is RELATED to the connection it quotes) may still pass it.
 	 */
 	ct = nf_ct_get(c->skb, &ctinfo);
-	if (sg_ct_judged(ct, ctinfo)) {
+	if (sg_ct_judged(ct, ctinfo, c->bridged)) {
 		if (dir == SECGROUP_INGRESS)
 			return NF_ACCEPT;	/* established, related, replies */
 		src = sg_ctx_src(c);
@@ -270,6 +276,7 @@ static void sg_ctx_init(struct sg_ctx *c, struct sg_net *sn, struct sk_buff *skb
 	c->skb = skb;
 	c->in = in;
 	c->pf = state->pf;
+	c->bridged = false;
 	c->read = false;
 	c->parsed = false;
 }
@@ -286,6 +293,7 @@ unsigned int sg_filter_bridged(struct sg_net *sn, const struct sg_attach *att,
 
 	sg_ctx_init(&c, sn, skb, state, NULL);	/* skb_iif: the port it came in on */
 	c.pf = pf;
+	c.bridged = true;
 	return sg_filter(&c, att, dir);
 }
 

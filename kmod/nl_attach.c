@@ -255,6 +255,11 @@ int sg_attach_parse_key(struct sg_net *sn, struct nlattr **tb,
 						    "a bridge is no instance: attach its ports");
 				return -EOPNOTSUPP;
 			}
+			if (sg_dev_other_upper(dev)) {
+				NL_SET_ERR_MSG_ATTR(extack, ifi,
+						    "the device's frames go to an upper device (a bond, team, OVS or VLAN device, a macvlan): attach that one");
+				return -EBUSY;
+			}
 		}
 		req->key.kind = SG_ATTACH_DEV;
 		req->key.id = nla_get_u32(ifi);

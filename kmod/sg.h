@@ -347,6 +347,7 @@ void sg_bridge_hooks_off(struct sg_net *sn);
 void sg_bridge_track(struct sg_net *sn, struct sg_attach *att, bool bridged);
 int sg_bridge_event(struct net_device *dev, unsigned long event, void *ptr);
 bool sg_dev_peer_mac(struct net_device *dev, u8 *mac);
+bool sg_dev_other_upper(struct net_device *dev);
 
 /* conntrack.c: flush connections the current policies no longer allow */
 void sg_ct_flush(struct sg_net *sn);

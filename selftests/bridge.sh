@@ -228,6 +228,63 @@ check "an attached tap with no MAC address cannot join a bridge" \
 	sh -c '! ip link set tap0 master br0 2>/dev/null && ! bridge link show dev tap0 | grep -q br0'
 ip link del tap0
 
+# SECGROUP_F_FLUSH finds a bridged instance by its address: c3 -> c1:7100
+ip netns exec c1 socat TCP6-LISTEN:7100,ipv6only=0,reuseaddr,fork EXEC:cat 2>/dev/null &
+wait_listen c1 7100
+sgnl rule add app ingress tcp port 7100 from 10.1.0.13/32 >/dev/null
+coproc F { ip netns exec c3 socat -T30 - TCP:10.1.0.11:7100 2>/dev/null; }
+exec 7<&"${F[0]}" 8>&"${F[1]}"
+echo one >&8; line=; read -r -t 5 line <&7
+check "c3 -> c1:7100, an echo connection across the bridge" test "$line" = one
+sgnl rule del app ingress tcp port 7100 from 10.1.0.13/32 >/dev/null
+echo two >&8; line=; read -r -t 5 line <&7
+check "... survives a revoke" test "$line" = two
+sgnl rule add lone ingress tcp port 1 from 192.0.2.1/32 flush >/dev/null
+echo three >&8; line=; read -r -t 5 line <&7
+check "... and a change with flush ends it: c1 found on its port by its address" test -z "$line"
+kill "$F_PID" 2>/dev/null; wait "$F_PID" 2>/dev/null
+
+# a connection a helper expects, routed into the bridge, is judged as a new
+# one at the port, although the bridge device confirmed it first: c1, an
+# active FTP client, asks the internet to connect to its port 10000
+if modprobe nf_conntrack_ftp 2>/dev/null; then
+	nft -f - <<-EOF
+	table ip sghelp {
+		ct helper ftp { type "ftp" protocol tcp; }
+		chain pre { type filter hook prerouting priority 0; tcp dport 21 ct helper set "ftp"; }
+	}
+	EOF
+	ip netns exec internet socat TCP-LISTEN:21,reuseaddr SYSTEM:'sleep 3' 2>/dev/null &
+	wait_listen internet 21
+	ip netns exec c1 socat TCP6-LISTEN:10000,ipv6only=0,reuseaddr SYSTEM:'echo ok' 2>/dev/null &
+	wait_listen c1 10000
+	p0=$(stat_of v-c1 drop_policy)
+	{ printf 'PORT 10,1,0,11,39,16\r\n' | ip netns exec c1 socat -t2 - TCP:198.51.100.7:21; } &
+	ftp=$!
+	sleep 1
+	check "the FTP helper expects internet -> c1:10000 (a control)" \
+		sh -c 'conntrack -L expect 2>/dev/null | grep -q "dport=10000"'
+	check "... which c1's ingress rules refuse: it does not connect" no_tcp internet 10.1.0.11 10000
+	check "... dropped by policy at c1's port" test "$(stat_of v-c1 drop_policy)" -gt "$p0"
+	wait "$ftp"
+	nft delete table ip sghelp
+else
+	ok "an expected connection routed into the bridge # SKIP no nf_conntrack_ftp"
+fi
+
+# a device some other upper device takes frames from is never judged as
+# itself: an attached one gets no such upper, and one with it is refused
+ip link add dmy0 type dummy
+sgnl attach dev dmy0 group app
+check "an attached device gets no VLAN device over it" \
+	sh -c '! ip link add link dmy0 name dmy0.7 type vlan id 7 2>/dev/null'
+check "... and no macvlan" sh -c '! ip link add link dmy0 name mv0 type macvlan 2>/dev/null'
+sgnl detach dev dmy0
+ip link add link dmy0 name dmy0.7 type vlan id 7
+check "a device with a VLAN device over it is refused, nothing attached" \
+	sh -c '! sgnl attach dev dmy0 group app 2>/dev/null && ! sgnl stats dev dmy0 >/dev/null 2>&1'
+ip link del dmy0
+
 # every port leaving the bridge (no bridged attachment is left: the bridge
 # hooks go) and joining it again (they come back before a port forwards)
 for c in c1 c2 c3; do ip link set "v-$c" nomaster; done
