@@ -33,6 +33,7 @@
 #include <linux/ipv6.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter_bridge.h>
+#include <linux/netfilter_ipv4.h>
 #include <linux/rtnetlink.h>
 #include <net/addrconf.h>
 #include <net/ndisc.h>
@@ -73,7 +74,7 @@ static u8 sg_br_l3(struct sk_buff *skb)
 		    !pskb_may_pull(skb, nh + ihl))
 			return 0;
 		iph = ip_hdr(skb);
-		if (ntohs(iph->tot_len) < ihl || ntohs(iph->tot_len) > skb->len - nh)
+		if (sg_ip_totlen(skb) < ihl || sg_ip_totlen(skb) > skb->len - nh)
 			return 0;
 		return NFPROTO_IPV4;
 	}

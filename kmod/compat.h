@@ -7,6 +7,7 @@
 #define _SG_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/ip.h>
 #include <net/genetlink.h>
 
 /* 6.2 moved the parsed request of a dump into genl_dumpit_info.info */
@@ -25,5 +26,15 @@ static inline struct nlattr **sg_dump_attrs(struct netlink_callback *cb)
 #else
 #define sg_split_ops genl_split_ops
 #endif
+
+/* 6.3's BIG TCP for IPv4: a GSO packet past 64 KiB has a tot_len of 0 */
+static inline unsigned int sg_ip_totlen(const struct sk_buff *skb)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+	return ntohs(ip_hdr(skb)->tot_len);
+#else
+	return skb_ip_totlen(skb);
+#endif
+}
 
 #endif
