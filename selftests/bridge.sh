@@ -85,8 +85,10 @@ matrix() {	# the policy on every path, with WHAT saying which case
 }
 
 matrix "no br_netfilter"
+check "an accepted one routed into the bridge has its conntrack entry (a control)" \
+	sh -c 'conntrack -L -p tcp --dport 80 -s 198.51.100.7 -d 10.1.0.11 2>/dev/null | grep -q .'
 check "a blocked first packet routed into the bridge leaves no conntrack entry" \
-	sh -c '! conntrack -L -p tcp --dport 8080 -d 10.1.0.11 2>/dev/null | grep -q .'
+	sh -c '! conntrack -L -p tcp --dport 8080 -s 198.51.100.7 -d 10.1.0.11 2>/dev/null | grep -q .'
 
 # each connection judged once per attachment: one new connection each
 a0=$(stat_of v-c1 new_accepted) b0=$(stat_of v-c2 new_accepted)
@@ -115,13 +117,18 @@ spoof_from_99() {
 	ip netns exec c3 socat -T$((T + 1)) -t$T - \
 		TCP:10.1.0.11:80,bind=10.1.0.99,connect-timeout=$T,shut-none </dev/null 2>/dev/null | grep -q ok
 }
+m1=$(mac_of c1) m3=$(mac_of c3)
 ip -n c3 addr add 10.1.0.99/24 dev eth0
+# c3 knows c1's MAC address already: its ARP from .99 (dropped) is not why
+ip -n c3 neigh replace 10.1.0.11 lladdr "$m1" dev eth0 nud permanent
 no_spoof_from_99() { ! T=$TB spoof_from_99; }
+s0=$(stat_of v-c3 drop_spoof)
 check "c3 from an address not its own is blocked" no_spoof_from_99
+check "... as spoofed" test "$(stat_of v-c3 drop_spoof)" -gt "$s0"
+ip -n c3 neigh del 10.1.0.11 dev eth0
 ip -n c3 addr del 10.1.0.99/24 dev eth0
 tcp c2 10.1.0.11 8080
 s0=$(stat_of v-c3 drop_spoof)
-m1=$(mac_of c1) m3=$(mac_of c3)
 ip netns exec c3 python3 "$PKT" arp eth0 2 10.1.0.13 10.1.0.12
 sleep 1
 check "c3's ARP for its own address reaches c2 (a control: c2 learns $m3)" \
