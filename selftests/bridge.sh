@@ -111,6 +111,13 @@ else
 	ok "br_netfilter # SKIP not available"
 fi
 
+# a VLAN-aware bridge: the ports are access ports of VLAN 1 (untagged,
+# PVID), as docker's and libvirt's are; the bridge tags a frame after
+# PRE_ROUTING and untags it before POST_ROUTING, so the hooks see it bare
+ip link set br0 type bridge vlan_filtering 1
+matrix "vlan_filtering 1"
+ip link set br0 type bridge vlan_filtering 0
+
 # anti-spoofing: an address of c3's that is not its own, ARP and ND for
 # c1's address, a router advertisement, a tagged frame
 spoof_from_99() {
