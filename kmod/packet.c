@@ -93,12 +93,13 @@ static bool sg_link_scope(const struct in6_addr *a)
  * The link's own control traffic, which conntrack does not track and no
  * rule is needed for: neighbour discovery with the hop limit of 255 that
  * proves it was not forwarded (RFC 4861), to a link-scope address or, for
- * unicast neighbour unreachability detection, to the host itself; MLD with
+ * unicast neighbour unreachability detection, to the host itself (or, from
+ * a bridge port, whose ND bridge.c has vetted, to another port); MLD with
  * a hop limit of 1 from a link-local (or, in DAD, unspecified) source to a
  * link-scope multicast group (RFC 3810).  Forwarding decrements the hop
  * limit before POST_ROUTING, so nothing forwarded qualifies there.
  */
-bool sg_link_control(struct net *net, const struct sg_pkt *p, u8 dir)
+bool sg_link_control(struct net *net, const struct sg_pkt *p, u8 dir, bool bridged)
 {
 	const struct in6_addr *dst = &p->dst.v6, *src = &p->src.v6;
 
@@ -110,7 +111,7 @@ bool sg_link_control(struct net *net, const struct sg_pkt *p, u8 dir)
 			return false;
 		if (sg_link_scope(dst))
 			return true;
-		return dir == SECGROUP_INGRESS || ipv6_chk_addr(net, dst, NULL, 0);
+		return dir == SECGROUP_INGRESS || bridged || ipv6_chk_addr(net, dst, NULL, 0);
 	case ICMPV6_MGM_QUERY ... ICMPV6_MGM_REDUCTION:
 	case ICMPV6_MLD2_REPORT:
 		return p->hop_limit == 1 && ipv6_addr_is_multicast(dst) &&

@@ -313,7 +313,7 @@ struct sg_pkt {
 
 /* packet.c */
 bool sg_parse(const struct sk_buff *skb, u8 pf, struct sg_pkt *p);
-bool sg_link_control(struct net *net, const struct sg_pkt *p, u8 dir);
+bool sg_link_control(struct net *net, const struct sg_pkt *p, u8 dir, bool bridged);
 bool sg_link_source(const struct sg_addr *src);
 bool sg_tcp_not_syn(const struct sg_pkt *p);
 

@@ -206,6 +206,16 @@ check "... yet c3's port lets none of c2's frames for c1 through to c3" test "$(
 ip netns exec c1 ping -c1 -W1 10.1.0.12 >/dev/null	# c1 speaks: learnt on v-c1 again
 check "... and once c1 speaks, c2 reaches it again" tcp c2 10.1.0.11 8080
 
+# neighbour discovery between ports is the link's: c3, in a group that
+# lets nothing out, still answers c1's solicitation for its address
+sgnl group add mute no-default-egress >/dev/null
+sgnl attach dev v-c3 group mute addr 10.1.0.13 addr fd01::13
+ip -n c1 neigh flush dev eth0
+ip netns exec c1 ping -6 -c1 -W1 fd01::13 >/dev/null 2>&1
+check "c3, with no egress rule, answers c1's neighbour solicitation: c1 has it at $(neigh_of c1 fd01::13)" \
+	test "$(neigh_of c1 fd01::13)" = "$m3"
+sgnl attach dev v-c3 group lone addr 10.1.0.13 addr fd01::13
+
 # a link-local neighbour advertisement speaks for the port's own address
 # only (fe80:: and its MAC address's EUI-64), not the router's
 llr=$(ip -6 -br addr show dev br0 scope link | awk '{ sub("/.*", "", $3); print $3 }')
