@@ -27,6 +27,7 @@
  * them.
  */
 #include <linux/etherdevice.h>
+#include <linux/if_bridge.h>
 #include <linux/if_arp.h>
 #include <linux/if_vlan.h>
 #include <linux/ip.h>
@@ -137,34 +138,47 @@ static bool sg_br_nd_opts_ok(const struct sk_buff *skb, unsigned int off,
 }
 
 /*
- * The target of a neighbour solicitation or advertisement is the
- * instance's: one of its addresses, or the link-local address its MAC
- * address makes (fe80::/64 with the modified EUI-64, RFC 4291), so it
+ * An IPv6 address the instance may speak for: one of its addresses (any,
+ * when it lists none), or if link-local, one it lists or the one its MAC
+ * address makes (fe80::/64 with the modified EUI-64, RFC 4291), so that it
  * cannot claim the router's or another's link-local address.
  */
+static bool sg_br_own6(const struct sg_policy *pol, const struct in6_addr *a)
+{
+	struct in6_addr ll = { .s6_addr = { 0xfe, 0x80 } };
+	struct sg_addr x = sg_addr_v6(a);
+	u32 i;
+
+	if (!(ipv6_addr_type(a) & IPV6_ADDR_LINKLOCAL))
+		return sg_src_allowed(pol, &x);
+	addrconf_addr_eui48(&ll.s6_addr[8], (const char *)pol->mac);
+	if (ipv6_addr_equal(a, &ll))
+		return true;
+	for (i = 0; i < pol->naddrs; i++)
+		if (sg_addr_eq(&pol->addrs[i], &x))
+			return true;
+	return false;
+}
+
+/* The target of a neighbour solicitation or advertisement is the instance's. */
 static bool sg_br_nd_target_ok(const struct sg_policy *pol, const struct sk_buff *skb,
 			       unsigned int thoff)
 {
-	struct in6_addr _t, ll = { .s6_addr = { 0xfe, 0x80 } };
 	const struct in6_addr *t;
-	struct sg_addr a;
+	struct in6_addr _t;
 
 	t = skb_header_pointer(skb, thoff + 8, sizeof(_t), &_t);
-	if (!t)
-		return false;
-	a = sg_addr_v6(t);
-	if (sg_src_allowed(pol, &a))
-		return true;
-	addrconf_addr_eui48(&ll.s6_addr[8], (const char *)pol->mac);
-	return ipv6_addr_equal(t, &ll);
+	return t && sg_br_own6(pol, t);
 }
 
 /*
- * Neighbour discovery from an instance speaks for itself: its link-layer
- * address options are the frame's source, an advertisement or a duplicate
- * address probe is for its own address, and it sends no router
- * advertisement or redirect (RA guard, RFC 6105).  Anything else passes
- * to the IP path.
+ * Neighbour discovery from an instance speaks for itself: from its own
+ * address (or none, probing), its link-layer address options are the
+ * frame's source, an advertisement or a duplicate address probe is for its
+ * own address, and it sends no router advertisement or redirect (RA
+ * guard, RFC 6105).  Any ICMPv6 from a link-local source must be from its
+ * own: the IP path lets ND and MLD from any link-local source pass as the
+ * link's.  Anything else passes to the IP path.
  */
 static bool sg_br_nd_ok(const struct sg_policy *pol, struct sk_buff *skb)
 {
@@ -182,8 +196,11 @@ static bool sg_br_nd_ok(const struct sg_policy *pol, struct sk_buff *skb)
 	type = skb_header_pointer(skb, thoff, 1, &_type);
 	if (!type)
 		return true;	/* the IP path drops what it cannot read */
-	end = skb_network_offset(skb) + sizeof(*ip6) + ntohs(ip6->payload_len);
+	ip6 = ipv6_hdr(skb);	/* ipv6_find_hdr() may have pulled */
 	dad = ipv6_addr_any(&ip6->saddr);
+	if (!dad && !sg_br_own6(pol, &ip6->saddr))
+		return false;
+	end = skb_network_offset(skb) + sizeof(*ip6) + ntohs(ip6->payload_len);
 	switch (*type) {
 	case NDISC_ROUTER_SOLICITATION:
 		return sg_br_nd_opts_ok(skb, thoff + 8, end, dad);
@@ -200,6 +217,15 @@ static bool sg_br_nd_ok(const struct sg_policy *pol, struct sk_buff *skb)
 	default:
 		return true;
 	}
+}
+
+/* A unicast IP destination: a frame for one receiver, not a flood's copy. */
+static bool sg_br_ip_unicast(const struct sk_buff *skb, u8 pf)
+{
+	if (pf == NFPROTO_IPV4)
+		return !ipv4_is_multicast(ip_hdr(skb)->daddr) &&
+		       !ipv4_is_lbcast(ip_hdr(skb)->daddr);
+	return !ipv6_addr_is_multicast(&ipv6_hdr(skb)->daddr);
 }
 
 static unsigned int sg_br_drop(const struct sg_attach *att, bool spoof)
@@ -241,8 +267,9 @@ static unsigned int sg_hook_br_in(void *priv, struct sk_buff *skb,
 }
 
 /*
- * A link-local frame (LLDP, 802.1X, ...) an attached port sends to the
- * bridge itself: the bridge learns its source after this hook too.
+ * A frame an attached port sends to the bridge itself: a link-local one
+ * (802.1X, ...), which the bridge learns from after this hook, or one
+ * passed up to the host, whose source PRE_ROUTING checked already.
  */
 static unsigned int sg_hook_br_local(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
@@ -252,7 +279,7 @@ static unsigned int sg_hook_br_local(void *priv, struct sk_buff *skb,
 
 	att = sg_attach_lookup_rcu(priv, SG_ATTACH_DEV, state->in->ifindex);
 	if (!att)
-		return NF_ACCEPT;	/* or the bridge device: frames passed up */
+		return NF_ACCEPT;
 	pol = rcu_dereference(att->policy);
 	if (!ether_addr_equal(eth_hdr(skb)->h_source, pol->mac))
 		return sg_br_drop(att, true);
@@ -267,8 +294,8 @@ static unsigned int sg_hook_br_local(void *priv, struct sk_buff *skb,
  * expects) was confirmed at the bridge device already: if it is dropped
  * here, its conntrack entry goes too, or the instance could answer it (as
  * a "reply", past its egress rules) after all.  A broadcast or multicast
- * one is shared by every port the bridge floods it to: one port's drop
- * leaves it to the others.
+ * one is shared by every port the bridge floods it to (as a unicast frame,
+ * with multicast_to_unicast): one port's drop leaves it to the others.
  */
 static unsigned int sg_hook_br_out(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
@@ -294,7 +321,7 @@ static unsigned int sg_hook_br_out(void *priv, struct sk_buff *skb,
 	if (!pf)
 		return sg_br_drop(att, false);
 	verdict = sg_filter_bridged(priv, att, skb, state, pf, SECGROUP_INGRESS);
-	if (verdict != NF_ACCEPT && is_unicast_ether_addr(dest)) {
+	if (verdict != NF_ACCEPT && sg_br_ip_unicast(skb, pf)) {
 		ct = nf_ct_get(skb, &ctinfo);
 		if (ct && nf_ct_is_confirmed(ct) &&
 		    (ctinfo == IP_CT_NEW || (ctinfo == IP_CT_RELATED && ct->master)))
@@ -399,6 +426,11 @@ int sg_bridge_event(struct net_device *dev, unsigned long event, void *ptr)
 			err = -EINVAL;
 			goto out;
 		}
+		if (info->linking)
+			err = sg_bridge_mac_ok(sn, dev, info->upper_dev, att->conf.mac,
+					       info->info.extack);
+		if (err)
+			goto out;
 		if (info->linking && !sn->br_hooks && !sn->dying)
 			err = sg_bridge_hooks_on(sn);
 		if (err)
@@ -460,4 +492,47 @@ bool sg_dev_other_upper(struct net_device *dev)
 	}
 	rcu_read_unlock();
 	return other;
+}
+
+/*
+ * May the instance behind @dev, a port of the bridge @br (or joining it),
+ * have @mac?  Not if it is the bridge's own, one the bridge has learnt on
+ * another port (an instance that is not attached, a router on the
+ * uplink), or another attached port's instance's: its instance could pick
+ * that address for its veth before it is attached.
+ */
+int sg_bridge_mac_ok(struct sg_net *sn, const struct net_device *dev,
+		     const struct net_device *br, const u8 *mac,
+		     struct netlink_ext_ack *extack)
+{
+	struct net_device *port, *d;
+	struct sg_attach *att;
+	u16 vid = 0;
+
+	lockdep_assert_held(&sn->lock);
+	ASSERT_RTNL();
+	if (ether_addr_equal(mac, br->dev_addr)) {
+		NL_SET_ERR_MSG(extack, "secgroup: the MAC address is the bridge's own");
+		return -EADDRINUSE;
+	}
+	if (br_vlan_enabled(br) &&
+	    br_vlan_get_pvid(netif_is_bridge_port(dev) ? dev : br, &vid))
+		vid = 0;
+	port = br_fdb_find_port(br, mac, vid);
+	if (port && port != dev) {
+		NL_SET_ERR_MSG(extack, "secgroup: the bridge has the MAC address on another port");
+		return -EADDRINUSE;
+	}
+	list_for_each_entry(att, &sn->attachments, node) {
+		if (att->key.kind != SG_ATTACH_DEV || att->key.id == dev->ifindex ||
+		    !ether_addr_equal(att->conf.mac, mac))
+			continue;
+		d = __dev_get_by_index(sn->net, att->key.id);
+		if (d && netdev_master_upper_dev_get(d) == br) {
+			NL_SET_ERR_MSG(extack,
+				       "secgroup: another attached port of the bridge has the MAC address");
+			return -EADDRINUSE;
+		}
+	}
+	return 0;
 }

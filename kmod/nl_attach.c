@@ -128,9 +128,25 @@ static int sg_attach_parse_addrs(struct nlattr *list, struct sg_attach_conf *c,
 }
 
 /*
- * The instance's MAC address: given, or a veth's peer's as it is now (a
- * container's eth0).  A bridge port's frames must come from it, so a
- * bridge port whose MAC address is not known is refused.
+ * The instance's MAC address when none is given: the attachment's, if it
+ * has one already (its instance does not get to change it by changing its
+ * veth's), else a veth's peer's as it is now (a container's eth0).
+ */
+static void sg_attach_default_mac(struct sg_net *sn, struct net_device *dev,
+				  struct sg_attach_req *req)
+{
+	struct sg_attach *att = sg_attach_find(sn, SG_ATTACH_DEV, req->key.id);
+
+	if (att && !is_zero_ether_addr(att->conf.mac))
+		ether_addr_copy(req->conf.mac, att->conf.mac);
+	else
+		sg_dev_peer_mac(dev, req->conf.mac);
+}
+
+/*
+ * The instance's MAC address: given, or the default.  A bridge port's
+ * frames must come from it: a bridge port whose MAC address is not known
+ * is refused, and so is one that is the bridge's or another port's.
  */
 static int sg_attach_parse_mac(struct sg_net *sn, struct nlattr **tb,
 			       struct sg_attach_req *req,
@@ -139,25 +155,33 @@ static int sg_attach_parse_mac(struct sg_net *sn, struct nlattr **tb,
 	struct nlattr *mac = tb[SECGROUP_ATTACH_A_MAC];
 	struct net_device *dev;
 
-	if (mac) {
-		if (!is_valid_ether_addr(nla_data(mac))) {
-			NL_SET_ERR_MSG_ATTR(extack, mac, "not a unicast MAC address");
+	if (mac && !is_valid_ether_addr(nla_data(mac))) {
+		NL_SET_ERR_MSG_ATTR(extack, mac, "not a unicast MAC address");
+		return -EINVAL;
+	}
+	if (req->key.kind != SG_ATTACH_DEV) {
+		if (mac) {
+			NL_SET_ERR_MSG_ATTR(extack, mac, "a cgroup has no MAC address");
 			return -EINVAL;
 		}
-		ether_addr_copy(req->conf.mac, nla_data(mac));
 		return 0;
 	}
-	if (req->key.kind != SG_ATTACH_DEV)
-		return 0;
 	dev = __dev_get_by_index(sn->net, req->key.id);	/* sg_attach_parse_key */
-	if (dev && sg_dev_peer_mac(dev, req->conf.mac))
+	if (!dev)
 		return 0;
-	if (dev && netif_is_bridge_port(dev)) {
+	if (mac)
+		ether_addr_copy(req->conf.mac, nla_data(mac));
+	else
+		sg_attach_default_mac(sn, dev, req);
+	if (!netif_is_bridge_port(dev))
+		return 0;
+	if (is_zero_ether_addr(req->conf.mac)) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[SECGROUP_ATTACH_A_IFINDEX],
 				    "a bridge port needs its instance's MAC address: it is not a veth to read it from");
 		return -EINVAL;
 	}
-	return 0;
+	return sg_bridge_mac_ok(sn, dev, netdev_master_upper_dev_get(dev), req->conf.mac,
+				extack);
 }
 
 /*

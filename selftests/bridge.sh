@@ -227,6 +227,28 @@ sleep 1
 check "c3's advertisement for the router's link-local address is dropped: c2 has it at $(neigh_of c2 "$llr")" \
 	test "$(neigh_of c2 "$llr")" = "$mr"
 check "... as spoofed" test "$(( $(stat_of v-c3 drop_spoof) - s0 ))" = 1
+# nor from it: a solicitation from the router's link-local address, with
+# c3's MAC address in its source option, would make c2 note that instead
+s0=$(stat_of v-c3 drop_spoof)
+ip netns exec c3 python3 "$PKT" ns eth0 "$llr" fd01::12
+sleep 1
+check "c3's solicitation from the router's link-local address is dropped: c2 has it at $(neigh_of c2 "$llr")" \
+	test "$(neigh_of c2 "$llr")" = "$mr"
+check "... as spoofed" test "$(( $(stat_of v-c3 drop_spoof) - s0 ))" = 1
+
+# the instance does not choose its MAC address by changing its veth's:
+# an attachment keeps the one it has, and a new one may not be another's
+ip -n c3 link set eth0 address "$m2"
+sgnl attach dev v-c3 group lone addr 10.1.0.13 addr fd01::13
+check "c3 re-attached after taking c2's MAC address keeps its own" test "$(mac_att v-c3)" = "$m3"
+sgnl detach dev v-c3
+check "attached anew with c2's, it is refused: c2's attached port has it" \
+	sh -c '! sgnl attach dev v-c3 group lone 2>/dev/null && ! sgnl stats dev v-c3 >/dev/null 2>&1'
+check "... and so is the bridge's own MAC address, given" \
+	sh -c "! sgnl attach dev v-c3 group lone mac $mr 2>/dev/null"
+ip -n c3 link set eth0 address "$m3"
+sgnl attach dev v-c3 group lone addr 10.1.0.13 addr fd01::13
+check "with its own again, c3 is attached with it" test "$(mac_att v-c3)" = "$m3"
 
 # a unicast frame the bridge floods (it has not learnt where c1 is) is c1's
 # alone: c3's port drops its copy unjudged, so it kills no connection
@@ -327,6 +349,10 @@ sleep 1
 check "detached: c3's ARP for c1's address poisons c2's cache ($m3)" \
 	test "$(neigh_of c2 10.1.0.11)" = "$m3"
 check "detached: and so does its advertisement" test "$(neigh_of c2 fd01::11)" = "$m3"
+ip netns exec c3 python3 "$PKT" ns eth0 "$llr" fd01::12
+sleep 1
+check "detached: c3's solicitation from the router's link-local address poisons c2's cache" \
+	test "$(neigh_of c2 "$llr")" = "$m3"
 ip netns exec c3 python3 "$PKT" eth eth0 "$m2" "$m1" 0800
 sleep 0.5
 check "detached: c3's frame from c1's MAC address moves it to v-c3" test "$(fdb_port "$m1")" = v-c3

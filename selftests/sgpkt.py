@@ -13,6 +13,9 @@
   sgpkt.py na IFNAME TARGET                an unsolicited, overriding
                                            neighbour advertisement to ff02::1
                                            for TARGET at IFNAME's MAC address
+  sgpkt.py ns IFNAME SRC TARGET            a neighbour solicitation from SRC
+                                           (any address) for TARGET, whose
+                                           source option is IFNAME's MAC
   sgpkt.py eth IFNAME DST SRC ETHERTYPE    a 64-byte Ethernet frame from any
                                            source MAC address (hex ETHERTYPE)
   sgpkt.py sniff IFNAME MAC SECONDS        count frames IFNAME gets for MAC
@@ -117,19 +120,31 @@ def arp(ifname, op, spa, tpa, sha=None):
     ether(ifname, b"\xff" * 6, 0x0806, body)
 
 
+def nd(ifname, src, dst, msg):
+    """an ND message with hop limit 255 from src to dst (packed addresses)"""
+    pseudo = src + dst + struct.pack("!I3xB", len(msg), socket.IPPROTO_ICMPV6)
+    msg = msg[:2] + struct.pack("!H", csum(pseudo + msg)) + msg[4:]
+    hdr = struct.pack("!IHBB16s16s", 6 << 28, len(msg), socket.IPPROTO_ICMPV6, 255, src, dst)
+    ether(ifname, b"\x33\x33" + dst[12:], 0x86DD, hdr + msg)
+
+
 def na(ifname, target):
     mac = mac_of(ifname)
     src = socket.inet_pton(socket.AF_INET6, "fe80::" + ":".join(
         "%x" % x for x in struct.unpack("!4H", bytes([mac[0] ^ 2]) + mac[1:3] +
                                       b"\xff\xfe" + mac[3:])))
-    dst = socket.inet_pton(socket.AF_INET6, "ff02::1")
     # router 0, solicited 0, override 1; the target link-layer address
     msg = struct.pack("!BBHI16s", 136, 0, 0, 0x20000000,
                       socket.inet_pton(socket.AF_INET6, target)) + bytes([2, 1]) + mac
-    pseudo = src + dst + struct.pack("!I3xB", len(msg), socket.IPPROTO_ICMPV6)
-    msg = msg[:2] + struct.pack("!H", csum(pseudo + msg)) + msg[4:]
-    hdr = struct.pack("!IHBB16s16s", 6 << 28, len(msg), socket.IPPROTO_ICMPV6, 255, src, dst)
-    ether(ifname, b"\x33\x33\x00\x00\x00\x01", 0x86DD, hdr + msg)
+    nd(ifname, src, socket.inet_pton(socket.AF_INET6, "ff02::1"), msg)
+
+
+def ns(ifname, src, target):
+    t = socket.inet_pton(socket.AF_INET6, target)
+    snm = socket.inet_pton(socket.AF_INET6, "ff02::1:ff00:0")[:13] + t[13:]
+    # the source link-layer address option: IFNAME's MAC
+    msg = struct.pack("!BBHI16s", 135, 0, 0, 0, t) + bytes([1, 1]) + mac_of(ifname)
+    nd(ifname, socket.inet_pton(socket.AF_INET6, src), snm, msg)
 
 
 def count(s, seconds, match, src):
@@ -162,7 +177,7 @@ def recv6(typ, seconds, src=None):
 
 if __name__ == "__main__":
     cmds = {"raw4": raw4, "icmp6": icmp6, "frag4": frag4, "frag6": frag6,
-            "arp": arp, "na": na, "eth": eth, "sniff": sniff,
+            "arp": arp, "na": na, "ns": ns, "eth": eth, "sniff": sniff,
             "recv4": recv4, "recv6": recv6}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
