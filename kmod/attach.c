@@ -207,20 +207,23 @@ void sg_attach_count_groups(struct sg_net *sn, const struct sg_attach_conf *c,
 	}
 }
 
-/* A device of the netns that is a bridge port (RTNL orders it against the notifier). */
-static bool sg_dev_bridged(struct sg_net *sn, u64 ifindex)
+/* @att's device, if it is a bridge port (RTNL orders it against the notifier). */
+static struct net_device *sg_dev_bridged(struct sg_net *sn, const struct sg_attach *att)
 {
 	struct net_device *dev;
 
 	ASSERT_RTNL();
-	dev = __dev_get_by_index(sn->net, ifindex);
-	return dev && netif_is_bridge_port(dev);
+	if (att->key.kind != SG_ATTACH_DEV)
+		return NULL;
+	dev = __dev_get_by_index(sn->net, att->key.id);
+	return dev && netif_is_bridge_port(dev) ? dev : NULL;
 }
 
 /* Make @att visible to the datapath and register the hooks its kind needs. */
 static int sg_attach_publish(struct sg_net *sn, struct sg_attach *att,
 			     struct netlink_ext_ack *extack)
 {
+	struct net_device *dev;
 	int err;
 
 	err = sg_attach_hash_insert(sn, att);
@@ -229,13 +232,14 @@ static int sg_attach_publish(struct sg_net *sn, struct sg_attach *att,
 		return err;
 	}
 	sn->nattach[att->key.kind]++;
-	if (att->key.kind == SG_ATTACH_DEV)
-		sg_bridge_track(sn, att, sg_dev_bridged(sn, att->key.id));
-	err = sg_hooks_update(sn);
+	dev = sg_dev_bridged(sn, att);
+	err = dev ? sg_bridge_track(sn, att, dev, true) : 0;
+	if (!err)
+		err = sg_hooks_update(sn);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot register the netfilter hooks");
 		sn->nattach[att->key.kind]--;
-		sg_bridge_track(sn, att, false);
+		sg_bridge_track(sn, att, NULL, false);
 		sg_hooks_update(sn);	/* unregistering cannot fail */
 		sg_attach_hash_remove(sn, att);
 		synchronize_rcu();
@@ -343,7 +347,7 @@ void sg_attach_unlink(struct sg_net *sn, struct sg_attach *att)
 	if (att->key.kind == SG_ATTACH_CGROUP)
 		hlist_del_rcu(&att->cg_node);
 	sn->nattach[att->key.kind]--;
-	sg_bridge_track(sn, att, false);
+	sg_bridge_track(sn, att, NULL, false);
 	call_rcu(&att->rcu, sg_attach_free_rcu);
 }
 
@@ -417,7 +421,7 @@ void sg_attach_exit(struct sg_net *sn)
 			hlist_del_rcu(&att->cg_node);
 		sg_attach_put_members(sn, &att->key, &att->conf);
 		sn->nattach[att->key.kind]--;
-		sg_bridge_track(sn, att, false);
+		sg_bridge_track(sn, att, NULL, false);
 		call_rcu(&att->rcu, sg_attach_free_rcu);
 	}
 	rhashtable_destroy(&sn->attach_ht);

@@ -21,8 +21,9 @@
  * the bridge another's address nor get another's frames when the bridge
  * floods them.  Its ARP and neighbour discovery must speak for its own
  * addresses and that MAC address, and it may not advertise itself as a
- * router.  Link-local frames (LLDP, 802.1X) are learnt from at LOCAL_IN,
- * so their source is checked there too.  Nothing has checked a bridged
+ * router.  The source MAC address is checked before the bridge gets a
+ * frame (a netdev ingress hook on the port), since the bridge learns from
+ * some (LLDP, BPDUs) with no hook of its own first.  Nothing has checked a bridged
  * frame's headers yet: they are checked here before the IP path reads
  * them.
  */
@@ -238,9 +239,21 @@ static unsigned int sg_br_drop(const struct sg_attach *att, bool spoof)
 }
 
 /*
- * Egress: a frame the instance sends into the bridge, from its own MAC
- * address; the bridge learns the source only after this hook.
+ * Every frame a bridge port of @priv's instance gets, before the bridge
+ * does (its rx_handler runs after the ingress hooks): from the instance's
+ * MAC address, or the bridge would learn another's on this port.
  */
+static unsigned int sg_hook_port(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	const struct sg_attach *att = priv;	/* unregistered before it is freed */
+
+	if (ether_addr_equal(eth_hdr(skb)->h_source, rcu_dereference(att->policy)->mac))
+		return NF_ACCEPT;
+	return sg_br_drop(att, true);
+}
+
+/* Egress: a frame the instance sends into the bridge (sg_hook_port() passed it). */
 static unsigned int sg_hook_br_in(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
@@ -252,8 +265,6 @@ static unsigned int sg_hook_br_in(void *priv, struct sk_buff *skb,
 	if (!att)
 		return NF_ACCEPT;
 	pol = rcu_dereference(att->policy);
-	if (!ether_addr_equal(eth_hdr(skb)->h_source, pol->mac))
-		return sg_br_drop(att, true);
 	if (sg_br_tagged(skb) || skb_network_offset(skb))	/* not as the bridge passes it */
 		return sg_br_drop(att, false);
 	if (skb->protocol == htons(ETH_P_ARP))
@@ -264,26 +275,6 @@ static unsigned int sg_hook_br_in(void *priv, struct sk_buff *skb,
 	if (pf == NFPROTO_IPV6 && !sg_br_nd_ok(pol, skb))
 		return sg_br_drop(att, true);
 	return sg_filter_bridged(priv, att, skb, state, pf, SECGROUP_EGRESS);
-}
-
-/*
- * A frame an attached port sends to the bridge itself: a link-local one
- * (802.1X, ...), which the bridge learns from after this hook, or one
- * passed up to the host, whose source PRE_ROUTING checked already.
- */
-static unsigned int sg_hook_br_local(void *priv, struct sk_buff *skb,
-				     const struct nf_hook_state *state)
-{
-	const struct sg_policy *pol;
-	struct sg_attach *att;
-
-	att = sg_attach_lookup_rcu(priv, SG_ATTACH_DEV, state->in->ifindex);
-	if (!att)
-		return NF_ACCEPT;
-	pol = rcu_dereference(att->policy);
-	if (!ether_addr_equal(eth_hdr(skb)->h_source, pol->mac))
-		return sg_br_drop(att, true);
-	return NF_ACCEPT;
 }
 
 /*
@@ -338,8 +329,6 @@ static const struct nf_hook_ops sg_br_ops[SG_BR_HOOKS] = {
 	  .priority = SG_BR_PRI },
 	{ .hook = sg_hook_br_out, .pf = NFPROTO_BRIDGE, .hooknum = NF_BR_POST_ROUTING,
 	  .priority = SG_BR_PRI },
-	{ .hook = sg_hook_br_local, .pf = NFPROTO_BRIDGE, .hooknum = NF_BR_LOCAL_IN,
-	  .priority = SG_BR_PRI },
 };
 
 static int sg_bridge_hooks_on(struct sg_net *sn)
@@ -380,17 +369,37 @@ int sg_bridge_hooks_update(struct sg_net *sn)
 	return 0;
 }
 
-/* @att's device is a bridge port now (@bridged), or no longer. */
-void sg_bridge_track(struct sg_net *sn, struct sg_attach *att, bool bridged)
+/* Before nftables' netdev chains at any usual priority. */
+#define SG_PORT_PRI (NF_IP_PRI_FIRST + 1)
+
+/*
+ * @att's device @dev is a bridge port now (@bridged), or no longer (@dev
+ * may then be NULL).  Only becoming one can fail: its ingress hook.
+ */
+int sg_bridge_track(struct sg_net *sn, struct sg_attach *att, struct net_device *dev,
+		    bool bridged)
 {
+	int err;
+
 	lockdep_assert_held(&sn->lock);
 	if (att->bridged == bridged)
-		return;
-	att->bridged = bridged;
-	if (bridged)
+		return 0;
+	if (bridged) {
+		att->port_ops = (struct nf_hook_ops) {
+			.hook = sg_hook_port, .pf = NFPROTO_NETDEV,
+			.hooknum = NF_NETDEV_INGRESS, .priority = SG_PORT_PRI,
+			.priv = att, .dev = dev,
+		};
+		err = nf_register_net_hook(sn->net, &att->port_ops);
+		if (err)
+			return err;
 		sn->nbridged++;
-	else
+	} else {
+		nf_unregister_net_hook(sn->net, &att->port_ops);
 		sn->nbridged--;
+	}
+	att->bridged = bridged;
+	return 0;
 }
 
 /*
@@ -438,10 +447,15 @@ int sg_bridge_event(struct net_device *dev, unsigned long event, void *ptr)
 				       "secgroup: cannot register the bridge hooks for an attached port");
 		goto out;
 	}
-	sg_bridge_track(sn, att, info->linking);
+	err = sg_bridge_track(sn, att, dev, info->linking);
+	if (err) {
+		NL_SET_ERR_MSG(info->info.extack,
+			       "secgroup: cannot register the port's ingress hook");
+		goto out;
+	}
 	err = sg_hooks_update(sn);	/* registered at PRECHANGEUPPER: no error */
 	if (err) {
-		sg_bridge_track(sn, att, false);
+		sg_bridge_track(sn, att, NULL, false);
 		sg_hooks_update(sn);	/* unregistering cannot fail */
 	}
 out:

@@ -117,7 +117,7 @@ enum sg_attach_kind {
 #define SG_ATTACH_KINDS 2
 #define SG_HOOKS_PER_KIND 4		/* IPv4 and IPv6, in and out */
 #define SG_ATTACH_SLOTS 256
-#define SG_BR_HOOKS 3			/* bridge.c: a port's egress, ingress, link-local */
+#define SG_BR_HOOKS 2			/* bridge.c: a port's egress and ingress */
 
 /* An instance; also who makes an address a member, and a packet's origin. */
 struct sg_attach_key {
@@ -156,6 +156,7 @@ struct sg_attach {
 	struct sg_policy __rcu *policy;
 	struct sg_attach_stats __percpu *stats;
 	bool bridged;			/* a device that is a bridge port */
+	struct nf_hook_ops port_ops;	/* bridge.c: its netdev ingress hook, if so */
 };
 
 struct sg_flowlog;
@@ -344,7 +345,8 @@ unsigned int sg_filter_bridged(struct sg_net *sn, const struct sg_attach *att,
 /* bridge.c: device attachments on bridge ports */
 int sg_bridge_hooks_update(struct sg_net *sn);
 void sg_bridge_hooks_off(struct sg_net *sn);
-void sg_bridge_track(struct sg_net *sn, struct sg_attach *att, bool bridged);
+int sg_bridge_track(struct sg_net *sn, struct sg_attach *att, struct net_device *dev,
+		    bool bridged);
 int sg_bridge_event(struct net_device *dev, unsigned long event, void *ptr);
 bool sg_dev_peer_mac(struct net_device *dev, u8 *mac);
 bool sg_dev_other_upper(struct net_device *dev);
