@@ -18,6 +18,7 @@ PKGS=(
 	iproute2 iputils-ping nftables conntrack socat iperf3 python3 util-linux procps
 	groff-base python3-yaml python3-jsonschema dkms
 	gnuplot-nox	# make bench's plot
+	docker.io iptables	# selftests/docker.sh: dockerd in the VM, with its own rules
 	debhelper dh-dkms lintian dpkg-dev git
 	linux-source-6.1
 	linux-source-6.12	# bookworm-backports: its YNL tools, for tests/ynl_check.py
