@@ -33,11 +33,13 @@
 #include <linux/if_vlan.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/udp.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/rtnetlink.h>
 #include <net/addrconf.h>
+#include <net/ip.h>
 #include <net/ndisc.h>
 #include <net/netfilter/nf_conntrack.h>
 
@@ -229,6 +231,49 @@ static bool sg_br_ip_unicast(const struct sk_buff *skb, u8 pf)
 	return !ipv6_addr_is_multicast(&ipv6_hdr(skb)->daddr);
 }
 
+/* DHCP (IPv4): a client's message (68 to 67), a server's (67 to 68), or none. */
+enum sg_dhcp { SG_DHCP_NONE, SG_DHCP_CLIENT, SG_DHCP_SERVER };
+
+static enum sg_dhcp sg_br_dhcp(const struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct udphdr *uh;
+	struct udphdr _uh;
+
+	if (iph->protocol != IPPROTO_UDP || ip_is_fragment(iph))
+		return SG_DHCP_NONE;
+	uh = skb_header_pointer(skb, skb_network_offset(skb) + iph->ihl * 4, sizeof(_uh), &_uh);
+	if (!uh)
+		return SG_DHCP_NONE;
+	if (uh->source == htons(68) && uh->dest == htons(67))
+		return SG_DHCP_CLIENT;
+	if (uh->source == htons(67) && uh->dest == htons(68))
+		return SG_DHCP_SERVER;
+	return SG_DHCP_NONE;
+}
+
+/*
+ * DHCP on a bridge port is the link's, as ND is: a VM on libvirt's
+ * network asks the host's dnsmasq for its address.  A client's message
+ * passes, from no address yet (0.0.0.0) or one of its own; a server's
+ * from an instance does not (DHCP guard: no port hands out leases to the
+ * others, as no port advertises a route).  NF_REPEAT: not DHCP.
+ */
+static unsigned int sg_br_dhcp_out(const struct sg_policy *pol, const struct sk_buff *skb)
+{
+	struct sg_addr src;
+
+	switch (sg_br_dhcp(skb)) {
+	case SG_DHCP_CLIENT:
+		src = sg_addr_v4(ip_hdr(skb)->saddr);
+		return !src.v4 || sg_src_allowed(pol, &src) ? NF_ACCEPT : NF_DROP;
+	case SG_DHCP_SERVER:
+		return NF_DROP;
+	default:
+		return NF_REPEAT;
+	}
+}
+
 static unsigned int sg_br_drop(const struct sg_attach *att, bool spoof)
 {
 	if (spoof)
@@ -258,6 +303,7 @@ static unsigned int sg_hook_br_in(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
 	const struct sg_policy *pol;
+	unsigned int verdict;
 	struct sg_attach *att;
 	u8 pf;
 
@@ -274,6 +320,11 @@ static unsigned int sg_hook_br_in(void *priv, struct sk_buff *skb,
 		return sg_br_drop(att, false);
 	if (pf == NFPROTO_IPV6 && !sg_br_nd_ok(pol, skb))
 		return sg_br_drop(att, true);
+	if (pf == NFPROTO_IPV4) {
+		verdict = sg_br_dhcp_out(pol, skb);
+		if (verdict != NF_REPEAT)
+			return verdict == NF_ACCEPT ? NF_ACCEPT : sg_br_drop(att, true);
+	}
 	return sg_filter_bridged(priv, att, skb, state, pf, SECGROUP_EGRESS);
 }
 
@@ -311,6 +362,8 @@ static unsigned int sg_hook_br_out(void *priv, struct sk_buff *skb,
 	pf = sg_br_l3(skb);
 	if (!pf)
 		return sg_br_drop(att, false);
+	if (pf == NFPROTO_IPV4 && sg_br_dhcp(skb) == SG_DHCP_SERVER)
+		return NF_ACCEPT;	/* the link's: ports send none (sg_br_dhcp_out()) */
 	verdict = sg_filter_bridged(priv, att, skb, state, pf, SECGROUP_INGRESS);
 	if (verdict != NF_ACCEPT && sg_br_ip_unicast(skb, pf)) {
 		ct = nf_ct_get(skb, &ctinfo);

@@ -290,6 +290,35 @@ check "an attached tap with no MAC address cannot join a bridge" \
 	sh -c '! ip link set tap0 master br0 2>/dev/null && ! bridge link show dev tap0 | grep -q br0'
 ip link del tap0
 
+# DHCP is the link's, as on libvirt's network: c3 gets a lease from the
+# host's server although nothing in its groups allows it; no port serves
+# leases to the others (DHCP guard)
+# udhcpd_conf NAME IFACE START END: a server's configuration, $tmp/NAME
+udhcpd_conf() {
+	printf 'start %s\nend %s\ninterface %s\nlease_file %s\npidfile %s\n' \
+		"$3" "$4" "$2" "$tmp/$1.leases" "$tmp/$1.pid" >"$tmp/$1"
+	: >"$tmp/$1.leases"
+}
+# lease NS: the address NS's DHCP client is offered and given, if any
+lease() {
+	ip netns exec "$1" busybox udhcpc -f -q -n -B -t 3 -T 1 -i eth0 -s /bin/true 2>&1 |
+		sed -n 's/.*lease of \([0-9.]*\) obtained.*/\1/p'
+}
+udhcpd_conf host br0 10.1.0.100 10.1.0.110
+busybox udhcpd -f "$tmp/host" 2>/dev/null &
+dhcpd=$!
+sleep 0.5
+check "c3 gets a lease from the host's DHCP server" test "$(lease c3)" = 10.1.0.100
+kill "$dhcpd"; wait "$dhcpd" 2>/dev/null
+udhcpd_conf rogue eth0 10.1.0.200 10.1.0.210
+ip netns exec c2 busybox udhcpd -f "$tmp/rogue" 2>/dev/null &
+dhcpd=$!
+sleep 0.5
+s0=$(stat_of v-c2 drop_spoof)
+check "c2, running a DHCP server, leases c3 nothing" test -z "$(lease c3)"
+check "... its offers are dropped as spoofed" test "$(stat_of v-c2 drop_spoof)" -gt "$s0"
+kill "$dhcpd"; wait "$dhcpd" 2>/dev/null
+
 # SECGROUP_F_FLUSH finds a bridged instance by its address: c3 -> c1:7100
 ip netns exec c1 socat TCP6-LISTEN:7100,ipv6only=0,reuseaddr,fork EXEC:cat 2>/dev/null &
 wait_listen c1 7100
@@ -359,6 +388,11 @@ check "... and c1 reaches c2:8080" tcp c1 10.1.0.12 8080
 
 # the controls: detached, the same connections and spoofs get through
 for c in c1 c2 c3; do sgnl detach dev "v-$c"; done
+ip netns exec c2 busybox udhcpd -f "$tmp/rogue" 2>/dev/null &
+dhcpd=$!
+sleep 0.5
+check "detached: c2's DHCP server leases c3 an address" test -n "$(lease c3)"
+kill "$dhcpd"; wait "$dhcpd" 2>/dev/null
 check "detached: c3 -> c1:8080 passes (the drops above were secgroup's)" tcp c3 10.1.0.11 8080
 check "detached: internet -> c1:8080 passes" tcp internet 10.1.0.11 8080
 ip netns exec c3 python3 "$PKT" arp eth0 1 10.1.0.11 10.1.0.12
