@@ -411,6 +411,23 @@ check "detached: and so does its LLDP" lldp_moves
 bridge fdb replace "$m1" dev v-c3 master static
 check "detached: and c3 gets c2's frames for c1 (the sniffer sees them)" test "$(sniff_c3 c2)" -gt 0
 bridge fdb del "$m1" dev v-c3 master static
+# with no bridged attachment left (no bridge hooks), a device attached
+# before it joins the bridge is judged from its first frame there: the
+# hooks come as it joins
+ip netns add c4
+NS_LIST+=(c4)
+ip link add v-c4 type veth peer name eth0 netns c4
+ip -n c4 link set lo up
+ip -n c4 addr add 10.1.0.14/24 dev eth0
+ip -n c4 link set eth0 up
+ip link set v-c4 up
+serve c4 80
+sgnl attach dev v-c4 group lone addr 10.1.0.14
+ip link set v-c4 master br0
+check "c4, attached before it joined the bridge: c1 -> c4:80 blocked" no_tcp c1 10.1.0.14 80
+check "... by c4's policy" test "$(stat_of v-c4 drop_policy)" -gt 0
+sgnl detach dev v-c4
+check "... and once detached, c1 -> c4:80 passes" tcp c1 10.1.0.14 80
 ip link del br0
 rm -rf "$tmp"
 finish
