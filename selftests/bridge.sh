@@ -92,6 +92,24 @@ check "an accepted one routed into the bridge has its conntrack entry (a control
 check "a blocked first packet routed into the bridge leaves no conntrack entry" \
 	sh -c '! conntrack -L -p tcp --dport 8080 -s 198.51.100.7 -d 10.1.0.11 2>/dev/null | grep -q .'
 
+# the host's NAT, as docker's: a published port (DNAT) is judged at the
+# port with the container's own port; going out, masquerade comes after
+nft -f - <<-EOF
+	table ip sgnat {
+		chain pre { type nat hook prerouting priority -100;
+			tcp dport 8081 dnat to 10.1.0.11:80
+			tcp dport 8082 dnat to 10.1.0.11:8080
+		}
+		chain post { type nat hook postrouting priority 100;
+			ip saddr 10.1.0.0/24 oifname "v-internet" masquerade
+		}
+	}
+EOF
+check "internet -> host:8081, DNAT to c1:80: c1's rules see port 80" tcp internet 10.255.255.1 8081
+check "internet -> host:8082, DNAT to c1:8080: blocked" no_tcp internet 10.255.255.1 8082
+check "c1 -> internet:80 through masquerade" tcp c1 198.51.100.7 80
+nft delete table ip sgnat
+
 # each connection judged once per attachment: one new connection each
 a0=$(stat_of v-c1 new_accepted) b0=$(stat_of v-c2 new_accepted)
 tcp c1 10.1.0.12 8080
