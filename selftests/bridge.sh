@@ -326,15 +326,20 @@ udhcpd_conf host br0 10.1.0.100 10.1.0.110
 busybox udhcpd -f "$tmp/host" 2>/dev/null &
 dhcpd=$!
 sleep 0.5
-check "c3 gets a lease from the host's DHCP server" test "$(lease c3)" = 10.1.0.100
+in_range() { case "$1" in 10.1.0.1[01][0-9]) return 0 ;; esac; return 1; }
+got=$(lease c3)
+check "c3 gets a lease from the host's DHCP server (${got:-none})" in_range "$got"
 kill "$dhcpd"; wait "$dhcpd" 2>/dev/null
 udhcpd_conf rogue eth0 10.1.0.200 10.1.0.210
 ip netns exec c2 busybox udhcpd -f "$tmp/rogue" 2>/dev/null &
 dhcpd=$!
 sleep 0.5
+# c2's rules let the discovery in: the server answers, and the port drops it
+sgnl rule add app ingress udp port 67 from 0.0.0.0/0 >/dev/null
 s0=$(stat_of v-c2 drop_spoof)
 check "c2, running a DHCP server, leases c3 nothing" test -z "$(lease c3)"
 check "... its offers are dropped as spoofed" test "$(stat_of v-c2 drop_spoof)" -gt "$s0"
+sgnl rule del app ingress udp port 67 from 0.0.0.0/0 >/dev/null
 kill "$dhcpd"; wait "$dhcpd" 2>/dev/null
 
 # SECGROUP_F_FLUSH finds a bridged instance by its address: c3 -> c1:7100

@@ -11,6 +11,8 @@
 # docker's masquerade.
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/.." && pwd)
+# Debian's docker CLI, beside its dockerd (not another one earlier on PATH)
+PATH=$top/tools/sgnl:/usr/sbin:/usr/bin:$PATH
 command -v dockerd >/dev/null || { echo "1..0 # SKIP no dockerd (docker.io)"; exit $ksft_skip; }
 ip link add sgbrprobe type bridge 2>/dev/null && ip link del sgbrprobe ||
 	{ echo "1..0 # SKIP no bridge in this kernel"; exit $ksft_skip; }
@@ -58,6 +60,9 @@ no_tcp_http() { ! T=$TB tcp_http "$@"; }
 # get NAME URL: the page, fetched from inside container NAME
 get() { docker exec "$1" wget -q -T "${T2:-$T}" -O - "$2" 2>/dev/null | grep -q ok; }
 no_get() { ! T2=$TB get "$@"; }
+# (diagnostic: in this VM docker exec has printed nothing at all so far)
+docker exec other wget -T 3 -O - "http://$dbip:5432/" 2>&1 | sed 's/^/# other: /'
+echo "# docker exec's status: ${PIPESTATUS[0]}"
 check "docker runs: other reaches db:5432 before anything is attached (a control)" \
 	get other "http://$dbip:5432/"
 check "docker's own rules are in place (DOCKER chain, DNAT to web)" \
