@@ -34,6 +34,7 @@ const struct nla_policy sg_attach_policy[SECGROUP_ATTACH_A_MAX + 1] = {
 	[SECGROUP_ATTACH_A_PAD] = { .type = NLA_REJECT },
 	[SECGROUP_ATTACH_A_GROUP_NAME] = { .type = NLA_REJECT },
 	[SECGROUP_ATTACH_A_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
+	[SECGROUP_ATTACH_A_MAC_DEFAULT] = { .type = NLA_REJECT },
 };
 
 static const struct nla_policy sg_cfg_attach_groups_policy[SECGROUP_ATTACH_A_MAX + 1] = {
@@ -130,17 +131,20 @@ static int sg_attach_parse_addrs(struct nlattr *list, struct sg_attach_conf *c,
 /*
  * The instance's MAC address when none is given: the attachment's, if it
  * has one already (its instance does not get to change it by changing its
- * veth's), else a veth's peer's as it is now (a container's eth0).
+ * veth's), given or not as it was, else a veth's peer's as it is now (a
+ * container's eth0), which is not given.
  */
 static void sg_attach_default_mac(struct sg_net *sn, struct net_device *dev,
 				  struct sg_attach_req *req)
 {
 	struct sg_attach *att = sg_attach_find(sn, SG_ATTACH_DEV, req->key.id);
 
-	if (att && !is_zero_ether_addr(att->conf.mac))
+	if (att && !is_zero_ether_addr(att->conf.mac)) {
 		ether_addr_copy(req->conf.mac, att->conf.mac);
-	else
-		sg_dev_peer_mac(dev, req->conf.mac);
+		req->conf.mac_default = att->conf.mac_default;
+	} else {
+		req->conf.mac_default = sg_dev_peer_mac(dev, req->conf.mac);
+	}
 }
 
 /*
@@ -547,6 +551,8 @@ int sg_fill_attach(struct sk_buff *skb, struct sg_net *sn,
 	nla_nest_end(skb, list);
 	if (!is_zero_ether_addr(att->conf.mac) &&
 	    nla_put(skb, SECGROUP_ATTACH_A_MAC, ETH_ALEN, att->conf.mac))
+		goto cancel;
+	if (att->conf.mac_default && nla_put_flag(skb, SECGROUP_ATTACH_A_MAC_DEFAULT))
 		goto cancel;
 	if (sg_fill_stats(skb, att))
 		goto cancel;

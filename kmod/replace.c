@@ -653,6 +653,7 @@ static bool sg_attach_changed(const struct sg_attach_conf *a,
 
 	if (a->ngroups != b->ngroups || a->naddrs != b->naddrs ||
 	    a->flags != b->flags || !ether_addr_equal(a->mac, b->mac) ||
+	    a->mac_default != b->mac_default ||
 	    memcmp(a->groups, b->groups, b->ngroups * sizeof(*b->groups)))
 		return true;
 	for (i = 0; i < b->naddrs; i++)

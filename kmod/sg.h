@@ -136,6 +136,7 @@ struct sg_attach_conf {
 	u32 naddrs;
 	struct sg_addr *addrs;		/* anti-spoofing; none: off */
 	u8 mac[ETH_ALEN];		/* the instance's; zero: not known */
+	bool mac_default;		/* @mac was not given: the kernel took it */
 };
 
 /* A request to attach an instance: ATTACH_NEW, or one CONFIG_REPLACE plans. */
@@ -314,7 +315,7 @@ struct sg_pkt {
 
 /* packet.c */
 bool sg_parse(const struct sk_buff *skb, u8 pf, struct sg_pkt *p);
-bool sg_link_control(struct net *net, const struct sg_pkt *p, u8 dir, bool bridged);
+bool sg_link_control(struct net *net, const struct sg_pkt *p, u8 dir, bool to_port);
 bool sg_link_source(const struct sg_addr *src);
 bool sg_tcp_not_syn(const struct sg_pkt *p);
 

@@ -141,7 +141,8 @@ static int on_attach(struct nlattr **tb, uint8_t cmd, void *arg)
 		conf_attach_add_addr(at, &ip);
 	}
 	at->flowlog = nla_get_u32(t[SECGROUP_ATTACH_A_FLAGS]) & SECGROUP_ATTACH_F_FLOWLOG;
-	if (t[SECGROUP_ATTACH_A_MAC]) {
+	/* a MAC address the kernel took is not configuration: save leaves it out */
+	if (t[SECGROUP_ATTACH_A_MAC] && !t[SECGROUP_ATTACH_A_MAC_DEFAULT]) {
 		at->has_mac = true;
 		memcpy(at->mac, nla_data(t[SECGROUP_ATTACH_A_MAC]), sizeof(at->mac));
 	}

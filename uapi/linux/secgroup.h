@@ -252,6 +252,8 @@ enum secgroup_attach_attr {
 	SECGROUP_ATTACH_A_MAC,		/* 6 bytes, the instance's MAC address (a bridge
 					 * port's frames must come from it); absent: a
 					 * veth's peer's, taken when attached */
+	SECGROUP_ATTACH_A_MAC_DEFAULT,	/* flag (replies): MAC was not given, the
+					 * kernel took it (sgnl save leaves it out) */
 
 	__SECGROUP_ATTACH_A_MAX
 };
