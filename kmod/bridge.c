@@ -93,11 +93,22 @@ static u8 sg_br_l3(struct sk_buff *skb)
 }
 
 /*
+ * An address of the host's: no instance speaks for it in ARP or neighbour
+ * discovery, not even one that lists no addresses (whose sources are not
+ * checked), or it could take the router's place for the other ports.
+ */
+static bool sg_br_host4(struct net *net, __be32 a)
+{
+	return inet_addr_type(net, a) == RTN_LOCAL;
+}
+
+/*
  * ARP from an instance: Ethernet and IPv4, a request or a reply, from the
  * frame's own MAC address, for one of the instance's addresses (or none,
- * in a request: an address probe, RFC 5227).
+ * in a request: an address probe, RFC 5227), never the host's.
  */
-static bool sg_br_arp_ok(const struct sg_policy *pol, const struct sk_buff *skb)
+static bool sg_br_arp_ok(struct net *net, const struct sg_policy *pol,
+			 const struct sk_buff *skb)
 {
 	const struct sg_arp *a;
 	struct sg_arp _a;
@@ -114,7 +125,7 @@ static bool sg_br_arp_ok(const struct sg_policy *pol, const struct sk_buff *skb)
 	spa = sg_addr_v4(get_unaligned((const __be32 *)a->spa));
 	if (!spa.v4 && a->h.ar_op == htons(ARPOP_REQUEST))
 		return true;
-	return sg_src_allowed(pol, &spa);
+	return sg_src_allowed(pol, &spa) && !sg_br_host4(net, spa.v4);
 }
 
 /* A link-layer address option (source or target), if any, is the frame's. */
@@ -142,16 +153,20 @@ static bool sg_br_nd_opts_ok(const struct sk_buff *skb, unsigned int off,
 
 /*
  * An IPv6 address the instance may speak for: one of its addresses (any,
- * when it lists none), or if link-local, one it lists or the one its MAC
- * address makes (fe80::/64 with the modified EUI-64, RFC 4291), so that it
- * cannot claim the router's or another's link-local address.
+ * when it lists none) but the host's, or if link-local, one it lists or
+ * the one its MAC address makes (fe80::/64 with the modified EUI-64, RFC
+ * 4291), so that it cannot claim the router's or another's link-local
+ * address.
  */
-static bool sg_br_own6(const struct sg_policy *pol, const struct in6_addr *a)
+static bool sg_br_own6(struct net *net, const struct sg_policy *pol,
+		       const struct in6_addr *a)
 {
 	struct in6_addr ll = { .s6_addr = { 0xfe, 0x80 } };
 	struct sg_addr x = sg_addr_v6(a);
 	u32 i;
 
+	if (ipv6_chk_addr(net, a, NULL, 0))
+		return false;
 	if (!(ipv6_addr_type(a) & IPV6_ADDR_LINKLOCAL))
 		return sg_src_allowed(pol, &x);
 	addrconf_addr_eui48(&ll.s6_addr[8], (const char *)pol->mac);
@@ -164,14 +179,14 @@ static bool sg_br_own6(const struct sg_policy *pol, const struct in6_addr *a)
 }
 
 /* The target of a neighbour solicitation or advertisement is the instance's. */
-static bool sg_br_nd_target_ok(const struct sg_policy *pol, const struct sk_buff *skb,
-			       unsigned int thoff)
+static bool sg_br_nd_target_ok(struct net *net, const struct sg_policy *pol,
+			       const struct sk_buff *skb, unsigned int thoff)
 {
 	const struct in6_addr *t;
 	struct in6_addr _t;
 
 	t = skb_header_pointer(skb, thoff + 8, sizeof(_t), &_t);
-	return t && sg_br_own6(pol, t);
+	return t && sg_br_own6(net, pol, t);
 }
 
 /*
@@ -183,7 +198,7 @@ static bool sg_br_nd_target_ok(const struct sg_policy *pol, const struct sk_buff
  * own: the IP path lets ND and MLD from any link-local source pass as the
  * link's.  Anything else passes to the IP path.
  */
-static bool sg_br_nd_ok(const struct sg_policy *pol, struct sk_buff *skb)
+static bool sg_br_nd_ok(struct net *net, const struct sg_policy *pol, struct sk_buff *skb)
 {
 	const struct ipv6hdr *ip6 = ipv6_hdr(skb);
 	unsigned int thoff = 0, end;
@@ -201,18 +216,18 @@ static bool sg_br_nd_ok(const struct sg_policy *pol, struct sk_buff *skb)
 		return true;	/* the IP path drops what it cannot read */
 	ip6 = ipv6_hdr(skb);	/* ipv6_find_hdr() may have pulled */
 	dad = ipv6_addr_any(&ip6->saddr);
-	if (!dad && !sg_br_own6(pol, &ip6->saddr))
+	if (!dad && !sg_br_own6(net, pol, &ip6->saddr))
 		return false;
 	end = skb_network_offset(skb) + sizeof(*ip6) + ntohs(ip6->payload_len);
 	switch (*type) {
 	case NDISC_ROUTER_SOLICITATION:
 		return sg_br_nd_opts_ok(skb, thoff + 8, end, dad);
 	case NDISC_NEIGHBOUR_SOLICITATION:
-		if (dad && !sg_br_nd_target_ok(pol, skb, thoff))
+		if (dad && !sg_br_nd_target_ok(net, pol, skb, thoff))
 			return false;
 		return sg_br_nd_opts_ok(skb, thoff + 24, end, dad);
 	case NDISC_NEIGHBOUR_ADVERTISEMENT:
-		return sg_br_nd_target_ok(pol, skb, thoff) &&
+		return sg_br_nd_target_ok(net, pol, skb, thoff) &&
 		       sg_br_nd_opts_ok(skb, thoff + 24, end, false);
 	case NDISC_ROUTER_ADVERTISEMENT:
 	case NDISC_REDIRECT:
@@ -255,17 +270,24 @@ static enum sg_dhcp sg_br_dhcp(const struct sk_buff *skb)
 /*
  * DHCP on a bridge port is the link's, as ND is: a VM on libvirt's
  * network asks the host's dnsmasq for its address.  A client's message
- * passes, from no address yet (0.0.0.0) or one of its own; a server's
- * from an instance does not (DHCP guard: no port hands out leases to the
- * others, as no port advertises a route).  NF_REPEAT: not DHCP.
+ * on the link (broadcast, or to the host) passes, from no address yet
+ * (0.0.0.0) or one of its own; to anywhere else it is a datagram like
+ * any other, for the rules (or 68 to 67 would be a way out past them).
+ * A server's from an instance does not pass (DHCP guard: no port hands
+ * out leases to the others, as no port advertises a route).  NF_REPEAT:
+ * for the rules.
  */
-static unsigned int sg_br_dhcp_out(const struct sg_policy *pol, const struct sk_buff *skb)
+static unsigned int sg_br_dhcp_out(struct net *net, const struct sg_policy *pol,
+				   const struct sk_buff *skb)
 {
+	const struct iphdr *iph = ip_hdr(skb);
 	struct sg_addr src;
 
 	switch (sg_br_dhcp(skb)) {
 	case SG_DHCP_CLIENT:
-		src = sg_addr_v4(ip_hdr(skb)->saddr);
+		if (!ipv4_is_lbcast(iph->daddr) && !sg_br_host4(net, iph->daddr))
+			return NF_REPEAT;
+		src = sg_addr_v4(iph->saddr);
 		return !src.v4 || sg_src_allowed(pol, &src) ? NF_ACCEPT : NF_DROP;
 	case SG_DHCP_SERVER:
 		return NF_DROP;
@@ -283,22 +305,38 @@ static unsigned int sg_br_drop(const struct sg_attach *att, bool spoof)
 	return NF_DROP;
 }
 
+/* From the instance's MAC address, or the bridge would learn another's on its port. */
+static bool sg_br_from_own_mac(const struct sg_policy *pol, const struct sk_buff *skb)
+{
+	return ether_addr_equal(eth_hdr(skb)->h_source, pol->mac);
+}
+
 /*
  * Every frame a bridge port of @priv's instance gets, before the bridge
  * does (its rx_handler runs after the ingress hooks): from the instance's
- * MAC address, or the bridge would learn another's on this port.
+ * MAC address, and not to the link's own control protocols (STP's BPDUs,
+ * LLDP, 802.1X: 01:80:c2:00:00:0X), which the bridge takes or passes up
+ * the port with no hook of its own: an instance may not make itself the
+ * spanning tree's root.
  */
 static unsigned int sg_hook_port(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
 	const struct sg_attach *att = priv;	/* unregistered before it is freed */
 
-	if (ether_addr_equal(eth_hdr(skb)->h_source, rcu_dereference(att->policy)->mac))
-		return NF_ACCEPT;
-	return sg_br_drop(att, true);
+	if (!sg_br_from_own_mac(rcu_dereference(att->policy), skb))
+		return sg_br_drop(att, true);
+	if (is_link_local_ether_addr(eth_hdr(skb)->h_dest))
+		return sg_br_drop(att, false);
+	return NF_ACCEPT;
 }
 
-/* Egress: a frame the instance sends into the bridge (sg_hook_port() passed it). */
+/*
+ * Egress: a frame the instance sends into the bridge.  sg_hook_port()
+ * passed it, unless the frame skipped the ingress hooks (tc_skip_classify,
+ * which ifb sets and a veth does not clear): its source is checked again
+ * before the bridge learns it.
+ */
 static unsigned int sg_hook_br_in(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
@@ -311,17 +349,19 @@ static unsigned int sg_hook_br_in(void *priv, struct sk_buff *skb,
 	if (!att)
 		return NF_ACCEPT;
 	pol = rcu_dereference(att->policy);
+	if (!sg_br_from_own_mac(pol, skb))
+		return sg_br_drop(att, true);
 	if (sg_br_tagged(skb) || skb_network_offset(skb))	/* not as the bridge passes it */
 		return sg_br_drop(att, false);
 	if (skb->protocol == htons(ETH_P_ARP))
-		return sg_br_arp_ok(pol, skb) ? NF_ACCEPT : sg_br_drop(att, true);
+		return sg_br_arp_ok(state->net, pol, skb) ? NF_ACCEPT : sg_br_drop(att, true);
 	pf = sg_br_l3(skb);
 	if (!pf)
 		return sg_br_drop(att, false);
-	if (pf == NFPROTO_IPV6 && !sg_br_nd_ok(pol, skb))
+	if (pf == NFPROTO_IPV6 && !sg_br_nd_ok(state->net, pol, skb))
 		return sg_br_drop(att, true);
 	if (pf == NFPROTO_IPV4) {
-		verdict = sg_br_dhcp_out(pol, skb);
+		verdict = sg_br_dhcp_out(state->net, pol, skb);
 		if (verdict != NF_REPEAT)
 			return verdict == NF_ACCEPT ? NF_ACCEPT : sg_br_drop(att, true);
 	}
@@ -337,7 +377,9 @@ static unsigned int sg_hook_br_in(void *priv, struct sk_buff *skb,
  * here, its conntrack entry goes too, or the instance could answer it (as
  * a "reply", past its egress rules) after all.  A broadcast or multicast
  * one is shared by every port the bridge floods it to (as a unicast frame,
- * with multicast_to_unicast): one port's drop leaves it to the others.
+ * with multicast_to_unicast), and so is an IP-unicast one in a broadcast
+ * frame (to a subnet's broadcast address): one port's drop leaves it to
+ * the others.
  */
 static unsigned int sg_hook_br_out(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
@@ -362,10 +404,15 @@ static unsigned int sg_hook_br_out(void *priv, struct sk_buff *skb,
 	pf = sg_br_l3(skb);
 	if (!pf)
 		return sg_br_drop(att, false);
-	if (pf == NFPROTO_IPV4 && sg_br_dhcp(skb) == SG_DHCP_SERVER)
-		return NF_ACCEPT;	/* the link's: ports send none (sg_br_dhcp_out()) */
+	/*
+	 * The host's DHCP server is the link's (ports send none:
+	 * sg_br_dhcp_out()); no skb_iif: the host sent it, nothing
+	 * forwarded or bridged from elsewhere.
+	 */
+	if (pf == NFPROTO_IPV4 && !skb->skb_iif && sg_br_dhcp(skb) == SG_DHCP_SERVER)
+		return NF_ACCEPT;
 	verdict = sg_filter_bridged(priv, att, skb, state, pf, SECGROUP_INGRESS);
-	if (verdict != NF_ACCEPT && sg_br_ip_unicast(skb, pf)) {
+	if (verdict != NF_ACCEPT && is_unicast_ether_addr(dest) && sg_br_ip_unicast(skb, pf)) {
 		ct = nf_ct_get(skb, &ctinfo);
 		if (ct && nf_ct_is_confirmed(ct) &&
 		    (ctinfo == IP_CT_NEW || (ctinfo == IP_CT_RELATED && ct->master)))

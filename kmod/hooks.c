@@ -247,7 +247,10 @@ static unsigned int sg_filter(struct sg_ctx *c, const struct sg_attach *att, u8 
 	}
 	if (!sg_ctx_parse(c))
 		goto invalid;
-	link = sg_link_control(c->net, &c->p, dir, c->bridged) && sg_kernel_sent(c->skb);
+	/* bridged, to another port: a frame for the bridge's MAC is routed */
+	link = sg_link_control(c->net, &c->p, dir,
+			       c->bridged && c->skb->pkt_type != PACKET_HOST) &&
+	       sg_kernel_sent(c->skb);
 	if (dir == SECGROUP_EGRESS && !sg_src_allowed(pol, &c->p.src) &&
 	    !(link && sg_link_source(&c->p.src))) {
 		this_cpu_inc(att->stats->drop_spoof);

@@ -94,12 +94,12 @@ static bool sg_link_scope(const struct in6_addr *a)
  * rule is needed for: neighbour discovery with the hop limit of 255 that
  * proves it was not forwarded (RFC 4861), to a link-scope address or, for
  * unicast neighbour unreachability detection, to the host itself (or, from
- * a bridge port, whose ND bridge.c has vetted, to another port); MLD with
- * a hop limit of 1 from a link-local (or, in DAD, unspecified) source to a
- * link-scope multicast group (RFC 3810).  Forwarding decrements the hop
+ * a bridge port, whose ND bridge.c has vetted, to another port: @to_port);
+ * MLD with a hop limit of 1 from a link-local (or, in DAD, unspecified)
+ * source to a link-scope multicast group (RFC 3810).  Forwarding decrements the hop
  * limit before POST_ROUTING, so nothing forwarded qualifies there.
  */
-bool sg_link_control(struct net *net, const struct sg_pkt *p, u8 dir, bool bridged)
+bool sg_link_control(struct net *net, const struct sg_pkt *p, u8 dir, bool to_port)
 {
 	const struct in6_addr *dst = &p->dst.v6, *src = &p->src.v6;
 
@@ -111,7 +111,7 @@ bool sg_link_control(struct net *net, const struct sg_pkt *p, u8 dir, bool bridg
 			return false;
 		if (sg_link_scope(dst))
 			return true;
-		return dir == SECGROUP_INGRESS || bridged || ipv6_chk_addr(net, dst, NULL, 0);
+		return dir == SECGROUP_INGRESS || to_port || ipv6_chk_addr(net, dst, NULL, 0);
 	case ICMPV6_MGM_QUERY ... ICMPV6_MGM_REDUCTION:
 	case ICMPV6_MLD2_REPORT:
 		return p->hop_limit == 1 && ipv6_addr_is_multicast(dst) &&

@@ -301,6 +301,13 @@ check "a tap on the bridge is refused without its instance's MAC address" \
 	sh -c '! sgnl attach dev tap0 group app 2>/dev/null && ! sgnl stats dev tap0 >/dev/null 2>&1'
 check "... and attached with one" sgnl attach dev tap0 group app mac 02:00:5e:00:00:99
 check "... which is the attachment's" test "$(mac_att tap0)" = 02:00:5e:00:00:99
+# save_mac DEV: the MAC address sgnl save gives DEV, or None
+save_mac() {
+	sgnl save | python3 -c "import json, sys
+print(next((a.get('mac') for a in json.load(sys.stdin)['attachments'] if a.get('dev') == '$1'), 'no attachment'))"
+}
+check "... and sgnl save keeps it: it was given" test "$(save_mac tap0)" = 02:00:5e:00:00:99
+check "sgnl save leaves c1's out: the kernel took it ($(save_mac v-c1))" test "$(save_mac v-c1)" = None
 sgnl detach dev tap0
 ip link set tap0 nomaster
 sgnl attach dev tap0 group app
@@ -341,6 +348,106 @@ check "c2, running a DHCP server, leases c3 nothing" test -z "$(lease c3)"
 check "... its offers are dropped as spoofed" test "$(stat_of v-c2 drop_spoof)" -gt "$s0"
 sgnl rule del app ingress udp port 67 from 0.0.0.0/0 >/dev/null
 kill "$dhcpd"; wait "$dhcpd" 2>/dev/null
+
+# DHCP's ports are no way past the rules: a client's message leaves the
+# link (to the internet) only as its egress rules allow, and a server's
+# reaches a port past its ingress rules only from the host
+in_ns() { if [ "$1" = host ]; then shift; "$@"; else ip netns exec "$@"; fi; }
+# udp_arrives TO SRC FROM DST DPORT SPORT: how many datagrams of one, sent
+# by FROM (a netns, or host) to DST:DPORT from SPORT, reach TO from SRC
+udp_arrives() {
+	local i pid
+	ip netns exec "$1" python3 "$PKT" recv4 17 2 "$2" >"$tmp/recv" 2>"$tmp/recv.err" &
+	pid=$!
+	for i in $(seq 50); do grep -q ready "$tmp/recv.err" && break; sleep 0.1; done
+	echo x | in_ns "$3" socat -u - "UDP4-SENDTO:$4:$5,sourceport=$6" 2>/dev/null
+	wait "$pid"
+	cat "$tmp/recv"
+}
+sgnl attach dev v-c3 group mute addr 10.1.0.13 addr fd01::13
+check "c3, with no egress rule, sends nothing from udp 68 to internet:67" \
+	test "$(udp_arrives internet 10.1.0.13 c3 198.51.100.7 67 68)" = 0
+check "... c1, whose egress is open, does (a control)" \
+	test "$(udp_arrives internet 10.1.0.11 c1 198.51.100.7 67 68)" -gt 0
+check "the internet's udp 67 to c3:68 does not get in past c3's rules" \
+	test "$(udp_arrives c3 198.51.100.7 internet 10.1.0.13 68 67)" = 0
+check "... the host's does (a control: its server is the link's)" \
+	test "$(udp_arrives c3 10.1.0.1 host 10.1.0.13 68 67)" -gt 0
+# neighbour discovery is the link's between ports, never a way out: c3's
+# solicitation (hop limit 255) to an address beyond the router is judged
+# by its egress rules, as any packet to there
+# nd_arrives FROM SRC: how many of FROM's solicitations to the internet reach it
+nd_arrives() {
+	local i pid
+	ip netns exec internet python3 "$PKT" recv6 135 2 "$2" >"$tmp/recv" 2>"$tmp/recv.err" &
+	pid=$!
+	for i in $(seq 50); do grep -q ready "$tmp/recv.err" && break; sleep 0.1; done
+	ip netns exec "$1" python3 "$PKT" icmp6 2001:db8:7::7 135 255 2>/dev/null
+	wait "$pid"
+	cat "$tmp/recv"
+}
+check "c3's neighbour solicitation to the internet is not routed out" \
+	test "$(nd_arrives c3 fd01::13)" = 0
+check "... c1's is (a control: its egress is open)" test "$(nd_arrives c1 fd01::11)" -gt 0
+# an instance attached with no addresses (its sources are not checked)
+# still does not speak for the host's: not the router's address in ARP,
+# nor in neighbour discovery
+sgnl attach dev v-c3 group lone
+ip netns exec c2 ping -c1 -W1 10.1.0.1 >/dev/null
+ip netns exec c2 ping -6 -c1 -W1 fd01::1 >/dev/null
+sleep 1	# past the neighbour entries' locktime
+s0=$(stat_of v-c3 drop_spoof)
+ip netns exec c3 python3 "$PKT" arp eth0 2 10.1.0.1 10.1.0.12
+ip netns exec c3 python3 "$PKT" na eth0 fd01::1
+sleep 1
+check "c3, attached with no addresses, does not take the router's IPv4 address: c2 has it at $(neigh_of c2 10.1.0.1)" \
+	test "$(neigh_of c2 10.1.0.1)" = "$mr"
+check "... nor its IPv6 address: c2 has it at $(neigh_of c2 fd01::1)" \
+	test "$(neigh_of c2 fd01::1)" = "$mr"
+check "... both dropped as spoofed (drop_spoof +2)" \
+	test "$(( $(stat_of v-c3 drop_spoof) - s0 ))" = 2
+ip netns exec c3 python3 "$PKT" arp eth0 2 10.1.0.77 10.1.0.12
+sleep 1
+check "... while its ARP for an address not the host's reaches c2 (a control)" \
+	test "$(neigh_of c2 10.1.0.77)" = "$m3"
+sgnl attach dev v-c3 group lone addr 10.1.0.13 addr fd01::13
+# ifb sends a frame back out with tc_skip_classify set, which a veth
+# passes on: the port's ingress hook does not see it, so the bridge
+# hook checks its source MAC address again before the bridge learns it
+# ifb_spoof on|off: c3's frames leave from c1's MAC address through an ifb
+ifb_spoof() {
+	if [ "$1" = on ]; then
+		ip -n c3 link add ifb0 type ifb && ip -n c3 link set ifb0 up &&
+		tc -n c3 qdisc add dev eth0 clsact &&
+		tc -n c3 filter add dev eth0 egress protocol all flower src_mac "$m3" \
+			action pedit ex munge eth src set "$m1" pipe \
+			action mirred egress redirect dev ifb0
+	else
+		tc -n c3 qdisc del dev eth0 clsact 2>/dev/null
+		ip -n c3 link del ifb0 2>/dev/null
+	fi
+}
+# ifb_moves: c3's frames through the ifb move c1's MAC address to v-c3
+ifb_moves() {
+	local i
+	for i in 1 2 3 4 5; do
+		ip netns exec c3 ping -c1 -W1 10.1.0.12 >/dev/null 2>&1
+		[ "$(fdb_port "$m1")" = v-c3 ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+no_ifb_move() { ! ifb_moves; }
+if modprobe ifb numifbs=0 2>/dev/null && ifb_spoof on; then
+	s0=$(stat_of v-c3 drop_spoof)
+	check "c3's frames from c1's MAC address through an ifb do not move it" no_ifb_move
+	check "... they are dropped as spoofed" test "$(stat_of v-c3 drop_spoof)" -gt "$s0"
+	ifb_spoof off
+	ip netns exec c1 ping -c1 -W1 10.1.0.12 >/dev/null
+else
+	ifb_spoof off
+	ok "frames through an ifb # SKIP no ifb, flower, pedit or mirred here"
+fi
 
 # SECGROUP_F_FLUSH finds a bridged instance by its address: c3 -> c1:7100
 ip netns exec c1 socat TCP6-LISTEN:7100,ipv6only=0,reuseaddr,fork EXEC:cat 2>/dev/null &
@@ -434,6 +541,17 @@ check "detached: and so does its LLDP" lldp_moves
 bridge fdb replace "$m1" dev v-c3 master static
 check "detached: and c3 gets c2's frames for c1 (the sniffer sees them)" test "$(sniff_c3 c2)" -gt 0
 bridge fdb del "$m1" dev v-c3 master static
+ip netns exec c1 ping -c1 -W1 10.1.0.12 >/dev/null	# back to v-c1
+if ifb_spoof on; then
+	check "detached: c3's frames through the ifb move c1's MAC address (pedit works)" ifb_moves
+	ifb_spoof off
+	ip netns exec c1 ping -c1 -W1 10.1.0.12 >/dev/null
+fi
+sleep 1
+ip netns exec c3 python3 "$PKT" arp eth0 2 10.1.0.1 10.1.0.12
+sleep 1
+check "detached: c3's ARP for the router's address poisons c2's cache" \
+	test "$(neigh_of c2 10.1.0.1)" = "$m3"
 # with no bridged attachment left (no bridge hooks), a device attached
 # before it joins the bridge is judged from its first frame there: the
 # hooks come as it joins
@@ -451,6 +569,23 @@ check "c4, attached before it joined the bridge: c1 -> c4:80 blocked" no_tcp c1 
 check "... by c4's policy" test "$(stat_of v-c4 drop_policy)" -gt 0
 sgnl detach dev v-c4
 check "... and once detached, c1 -> c4:80 passes" tcp c1 10.1.0.14 80
+# an instance does not speak the spanning tree protocol: with STP on (as
+# libvirt's networks have it), c4's BPDU claiming the root (priority 0)
+# is dropped at its port, and br0 stays its own root
+root_id() { cat /sys/class/net/br0/bridge/root_id; }
+ip link set br0 type bridge forward_delay 200 stp_state 1
+sgnl attach dev v-c4 group lone addr 10.1.0.14
+sleep 1
+r0=$(root_id) i0=$(stat_of v-c4 drop_invalid)
+ip netns exec c4 python3 "$PKT" bpdu eth0
+sleep 1
+check "c4's BPDU claiming the root does not make it the root ($(root_id))" test "$(root_id)" = "$r0"
+check "... it is dropped as invalid" test "$(stat_of v-c4 drop_invalid)" -gt "$i0"
+sgnl detach dev v-c4
+ip netns exec c4 python3 "$PKT" bpdu eth0
+sleep 1
+check "... once detached, the same BPDU makes c4 the root ($(root_id), a control)" \
+	sh -c "root_id=\$(cat /sys/class/net/br0/bridge/root_id); test \"\${root_id%%.*}\" = 0000"
 ip link del br0
 rm -rf "$tmp"
 finish

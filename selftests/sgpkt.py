@@ -18,6 +18,8 @@
                                            source option is IFNAME's MAC
   sgpkt.py eth IFNAME DST SRC ETHERTYPE    a 64-byte Ethernet frame from any
                                            source MAC address (hex ETHERTYPE)
+  sgpkt.py bpdu IFNAME                     a spanning tree configuration BPDU
+                                           claiming the root, priority 0
   sgpkt.py sniff IFNAME MAC SECONDS        count frames IFNAME gets for MAC
   sgpkt.py recv4 PROTO SECONDS [SRC]       count IPv4 packets of PROTO
   sgpkt.py recv6 TYPE SECONDS [SRC]        count ICMPv6 messages of TYPE
@@ -107,6 +109,17 @@ def eth(ifname, dst, src, ethertype):
     ether(ifname, mac(dst), int(ethertype, 16), b"\0" * 50, mac(src))
 
 
+def bpdu(ifname):
+    me = b"\0\0" + mac_of(ifname)   # bridge id: priority 0 and the MAC address
+    # protocol 0, version 0, type 0 (configuration), flags; root id, its
+    # path cost, the sender's id, port 0x8001; message age 0, max age 20 s,
+    # hello 2 s, forward delay 15 s (in 1/256 s)
+    body = struct.pack("!HBBB8sI8sHHHHH", 0, 0, 0, 0, me, 0, me, 0x8001,
+                       0, 20 * 256, 2 * 256, 15 * 256)
+    llc = b"\x42\x42\x03"           # 802.2 LLC, the spanning tree's SAP
+    ether(ifname, mac("01:80:c2:00:00:00"), len(llc + body), llc + body)
+
+
 def sniff(ifname, dst, seconds):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))  # ETH_P_ALL
     s.bind((ifname, 0))
@@ -177,7 +190,7 @@ def recv6(typ, seconds, src=None):
 
 if __name__ == "__main__":
     cmds = {"raw4": raw4, "icmp6": icmp6, "frag4": frag4, "frag6": frag6,
-            "arp": arp, "na": na, "ns": ns, "eth": eth, "sniff": sniff,
+            "arp": arp, "na": na, "ns": ns, "eth": eth, "bpdu": bpdu, "sniff": sniff,
             "recv4": recv4, "recv6": recv6}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
