@@ -357,7 +357,7 @@ in_ns() { if [ "$1" = host ]; then shift; "$@"; else ip netns exec "$@"; fi; }
 # by FROM (a netns, or host) to DST:DPORT from SPORT, reach TO from SRC
 udp_arrives() {
 	local i pid
-	ip netns exec "$1" python3 "$PKT" recv4 17 2 "$2" >"$tmp/recv" 2>"$tmp/recv.err" &
+	ip netns exec "$1" python3 "$PKT" recv4 17 $((T + 1)) "$2" >"$tmp/recv" 2>"$tmp/recv.err" &
 	pid=$!
 	for i in $(seq 50); do grep -q ready "$tmp/recv.err" && break; sleep 0.1; done
 	echo x | in_ns "$3" socat -u - "UDP4-SENDTO:$4:$5,sourceport=$6" 2>/dev/null
@@ -379,7 +379,7 @@ check "... the host's does (a control: its server is the link's)" \
 # nd_arrives FROM SRC: how many of FROM's solicitations to the internet reach it
 nd_arrives() {
 	local i pid
-	ip netns exec internet python3 "$PKT" recv6 135 2 "$2" >"$tmp/recv" 2>"$tmp/recv.err" &
+	ip netns exec internet python3 "$PKT" recv6 135 $((T + 1)) "$2" >"$tmp/recv" 2>"$tmp/recv.err" &
 	pid=$!
 	for i in $(seq 50); do grep -q ready "$tmp/recv.err" && break; sleep 0.1; done
 	ip netns exec "$1" python3 "$PKT" icmp6 2001:db8:7::7 135 255 2>/dev/null
@@ -475,16 +475,19 @@ if modprobe nf_conntrack_ftp 2>/dev/null; then
 		chain pre { type filter hook prerouting priority 0; tcp dport 21 ct helper set "ftp"; }
 	}
 	EOF
-	ip netns exec internet socat TCP-LISTEN:21,reuseaddr SYSTEM:'sleep 5' 2>/dev/null &
+	ip netns exec internet socat TCP-LISTEN:21,reuseaddr SYSTEM:"sleep $((3 * T))" 2>/dev/null &
 	wait_listen internet 21
 	ip netns exec c1 socat TCP6-LISTEN:10000,ipv6only=0,reuseaddr SYSTEM:'echo ok' 2>/dev/null &
 	wait_listen c1 10000
 	p0=$(stat_of v-c1 drop_policy)
 	# the helper reads a command that follows a line it saw end
-	{ printf 'NOOP\r\n'; sleep 0.3; printf 'PORT 10,1,0,11,39,16\r\n'; sleep 3; } |
+	{ printf 'NOOP\r\n'; sleep 0.3; printf 'PORT 10,1,0,11,39,16\r\n'; sleep $((2 * T)); } |
 		ip netns exec c1 socat -t1 - TCP:198.51.100.7:21 &
 	ftp=$!
-	sleep 1
+	for i in $(seq $((10 * T))); do
+		conntrack -L expect 2>/dev/null | grep -q "dport=10000" && break
+		sleep 0.1
+	done
 	check "the FTP helper expects internet -> c1:10000 (a control)" \
 		sh -c 'conntrack -L expect 2>/dev/null | grep -q "dport=10000"'
 	check "... which c1's ingress rules refuse: it does not connect" no_tcp internet 10.1.0.11 10000
