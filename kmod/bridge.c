@@ -334,8 +334,8 @@ static unsigned int sg_hook_port(void *priv, struct sk_buff *skb,
 /*
  * Egress: a frame the instance sends into the bridge.  sg_hook_port()
  * passed it, unless the frame skipped the ingress hooks (tc_skip_classify,
- * which ifb sets and a veth does not clear): its source is checked again
- * before the bridge learns it.
+ * which ifb sets, if a veth passes it on: a review's reading, not
+ * reproduced): its source is checked again before the bridge learns it.
  */
 static unsigned int sg_hook_br_in(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
