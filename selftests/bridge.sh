@@ -480,9 +480,19 @@ if modprobe nf_conntrack_ftp 2>/dev/null; then
 	ip netns exec c1 socat TCP6-LISTEN:10000,ipv6only=0,reuseaddr SYSTEM:'echo ok' 2>/dev/null &
 	wait_listen c1 10000
 	p0=$(stat_of v-c1 drop_policy)
-	# the helper reads a command that follows a line it saw end
-	{ printf 'NOOP\r\n'; sleep 0.3; printf 'PORT 10,1,0,11,39,16\r\n'; sleep $((2 * T)); } |
-		ip netns exec c1 socat -t1 - TCP:198.51.100.7:21 &
+	# the helper reads a command only at a segment's start, after a line
+	# it saw end: send PORT once the server has acked NOOP (the SYN counts
+	# one byte), or a slow start (KASAN) puts both lines in one segment
+	{
+		printf 'NOOP\r\n'
+		for i in $(seq $((10 * T))); do
+			ip netns exec c1 ss -Htni '( dport = :21 )' |
+				grep -Eq 'bytes_acked:7( |$)' && break
+			sleep 0.1
+		done
+		printf 'PORT 10,1,0,11,39,16\r\n'
+		sleep $((2 * T))
+	} | ip netns exec c1 socat -t1 - TCP:198.51.100.7:21 &
 	ftp=$!
 	for i in $(seq $((10 * T))); do
 		conntrack -L expect 2>/dev/null | grep -q "dport=10000" && break
