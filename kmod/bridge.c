@@ -537,7 +537,7 @@ int sg_bridge_event(struct net_device *dev, unsigned long event, void *ptr)
 		}
 		if (info->linking)
 			err = sg_bridge_mac_ok(sn, dev, info->upper_dev, att->conf.mac,
-					       info->info.extack);
+					       true, info->info.extack);
 		if (err)
 			goto out;
 		if (info->linking && !sn->br_hooks && !sn->dying)
@@ -609,19 +609,39 @@ bool sg_dev_other_upper(struct net_device *dev)
 }
 
 /*
+ * The VLAN @dev's untagged frames are in on a VLAN-filtering bridge @br,
+ * or 0.  A device joining @br is a port at PRECHANGEUPPER but has no VLAN
+ * group until nbp_vlan_init(): it is about to take the bridge's default
+ * PVID, which the bridge device's own is unless an admin changed that.
+ */
+static u16 sg_bridge_pvid(const struct net_device *dev, const struct net_device *br)
+{
+	u16 vid = 0;
+
+	if (!br_vlan_enabled(br))
+		return 0;
+	if (netif_is_bridge_port(dev) && !br_vlan_get_pvid(dev, &vid) && vid)
+		return vid;
+	if (br_vlan_get_pvid(br, &vid))
+		return 0;
+	return vid;
+}
+
+/*
  * May the instance behind @dev, a port of the bridge @br (or joining it),
  * have @mac?  Not if it is the bridge's own, one the bridge has learnt on
  * another port (an instance that is not attached, a router on the
- * uplink), or another attached port's instance's: its instance could pick
- * that address for its veth before it is attached.
+ * uplink), or, with @others, another attached port's instance's: its
+ * instance could pick that address for its veth before it is attached.
+ * A configuration replace checks its instances against each other instead
+ * (sg_cfg_macs()): they are all of the attachments.
  */
 int sg_bridge_mac_ok(struct sg_net *sn, const struct net_device *dev,
-		     const struct net_device *br, const u8 *mac,
+		     const struct net_device *br, const u8 *mac, bool others,
 		     struct netlink_ext_ack *extack)
 {
 	struct net_device *port, *d;
 	struct sg_attach *att;
-	u16 vid = 0;
 
 	lockdep_assert_held(&sn->lock);
 	ASSERT_RTNL();
@@ -629,14 +649,13 @@ int sg_bridge_mac_ok(struct sg_net *sn, const struct net_device *dev,
 		NL_SET_ERR_MSG(extack, "secgroup: the MAC address is the bridge's own");
 		return -EADDRINUSE;
 	}
-	if (br_vlan_enabled(br) &&
-	    br_vlan_get_pvid(netif_is_bridge_port(dev) ? dev : br, &vid))
-		vid = 0;
-	port = br_fdb_find_port(br, mac, vid);
+	port = br_fdb_find_port(br, mac, sg_bridge_pvid(dev, br));
 	if (port && port != dev) {
 		NL_SET_ERR_MSG(extack, "secgroup: the bridge has the MAC address on another port");
 		return -EADDRINUSE;
 	}
+	if (!others)
+		return 0;
 	list_for_each_entry(att, &sn->attachments, node) {
 		if (att->key.kind != SG_ATTACH_DEV || att->key.id == dev->ifindex ||
 		    !ether_addr_equal(att->conf.mac, mac))

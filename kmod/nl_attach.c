@@ -150,10 +150,11 @@ static void sg_attach_default_mac(struct sg_net *sn, struct net_device *dev,
 /*
  * The instance's MAC address: given, or the default.  A bridge port's
  * frames must come from it: a bridge port whose MAC address is not known
- * is refused, and so is one that is the bridge's or another port's.
+ * is refused, and so is one that is the bridge's or another port's (of
+ * the attachments there are, unless @replace puts new ones in their place).
  */
 static int sg_attach_parse_mac(struct sg_net *sn, struct nlattr **tb,
-			       struct sg_attach_req *req,
+			       struct sg_attach_req *req, bool replace,
 			       struct netlink_ext_ack *extack)
 {
 	struct nlattr *mac = tb[SECGROUP_ATTACH_A_MAC];
@@ -185,7 +186,7 @@ static int sg_attach_parse_mac(struct sg_net *sn, struct nlattr **tb,
 		return -EINVAL;
 	}
 	return sg_bridge_mac_ok(sn, dev, netdev_master_upper_dev_get(dev), req->conf.mac,
-				extack);
+				!replace, extack);
 }
 
 /*
@@ -206,7 +207,7 @@ int sg_attach_parse_conf(struct sg_net *sn, struct list_head *names,
 	if (!err)
 		err = sg_attach_parse_addrs(tb[SECGROUP_ATTACH_A_ADDRS], c, extack);
 	if (!err)
-		err = sg_attach_parse_mac(sn, tb, req, extack);
+		err = sg_attach_parse_mac(sn, tb, req, !!names, extack);
 	return err;
 }
 

@@ -445,6 +445,63 @@ static int sg_cfg_keep_attach(struct sg_replace *rp, struct sg_attach *att)
 	return 0;
 }
 
+/* A bridged instance's MAC address and its bridge, for sg_cfg_macs(). */
+struct sg_mac_use {
+	u8 mac[ETH_ALEN];
+	int br;
+};
+
+static int sg_mac_use_cmp(const void *x, const void *y)
+{
+	const struct sg_mac_use *a = x, *b = y;
+	int c = memcmp(a->mac, b->mac, ETH_ALEN);
+
+	if (c)
+		return c;
+	return a->br < b->br ? -1 : a->br > b->br;
+}
+
+/*
+ * No two instances of the request on one bridge have one MAC address:
+ * each was checked against its bridge (sg_attach_parse_mac()), not
+ * against the others, which are all of the attachments to be.  Sorted,
+ * two such are next to each other.
+ */
+static int sg_cfg_macs(struct sg_replace *rp)
+{
+	struct sg_mac_use *use;
+	struct net_device *dev, *br;
+	u32 i, n = 0;
+	int err = 0;
+
+	ASSERT_RTNL();
+	use = kvmalloc_array(rp->nplan ?: 1, sizeof(*use), GFP_KERNEL_ACCOUNT);
+	if (!use) {
+		NL_SET_ERR_MSG(rp->extack, "out of memory planning the attachments");
+		return -ENOMEM;
+	}
+	for (i = 0; i < rp->nplan; i++) {
+		if (rp->plan[i].req.key.kind != SG_ATTACH_DEV)
+			continue;
+		dev = __dev_get_by_index(rp->sn->net, rp->plan[i].req.key.id);
+		br = dev && netif_is_bridge_port(dev) ? netdev_master_upper_dev_get(dev) : NULL;
+		if (!br)
+			continue;
+		ether_addr_copy(use[n].mac, rp->plan[i].req.conf.mac);
+		use[n++].br = br->ifindex;
+	}
+	sort(use, n, sizeof(*use), sg_mac_use_cmp, NULL);
+	for (i = 1; i < n && !err; i++) {
+		if (!sg_mac_use_cmp(&use[i - 1], &use[i])) {
+			NL_SET_ERR_MSG(rp->extack,
+				       "two attached ports of one bridge have one MAC address");
+			err = -EADDRINUSE;
+		}
+	}
+	kvfree(use);
+	return err;
+}
+
 /*
  * With SECGROUP_F_ATTACHMENTS (@listed) the request's attachments are all of
  * them; without, every attachment stays as it is.
@@ -475,7 +532,7 @@ static int sg_cfg_attachments(struct sg_replace *rp, bool listed)
 			if (err)
 				return err;
 		}
-		return 0;
+		return sg_cfg_macs(rp);
 	}
 	list_for_each_entry(att, &rp->sn->attachments, node) {
 		err = sg_cfg_keep_attach(rp, att);

@@ -352,7 +352,7 @@ int sg_bridge_event(struct net_device *dev, unsigned long event, void *ptr);
 bool sg_dev_peer_mac(struct net_device *dev, u8 *mac);
 bool sg_dev_other_upper(struct net_device *dev);
 int sg_bridge_mac_ok(struct sg_net *sn, const struct net_device *dev,
-		     const struct net_device *br, const u8 *mac,
+		     const struct net_device *br, const u8 *mac, bool others,
 		     struct netlink_ext_ack *extack);
 
 /* conntrack.c: flush connections the current policies no longer allow */

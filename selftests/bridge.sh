@@ -136,6 +136,28 @@ fi
 # PRE_ROUTING and untags it before POST_ROUTING, so the hooks see it bare
 ip link set br0 type bridge vlan_filtering 1
 matrix "vlan_filtering 1"
+# a device joining it is checked against what the bridge learnt in the
+# VLAN it is to be in (1), although it has no VLAN yet as it joins: c6,
+# attached with the MAC address of c5 (a port not attached), may not join
+port c5 15
+ip netns exec c5 ping -c1 -W1 10.1.0.1 >/dev/null
+m5=$(mac_of c5)
+ip netns add c6
+NS_LIST+=(c6)
+ip link add v-c6 type veth peer name eth0 netns c6
+ip -n c6 link set eth0 address "$m5" up
+ip link set v-c6 up
+sgnl attach dev v-c6 group lone
+check "c5's MAC address is learnt in VLAN 1 (a control)" \
+	sh -c "bridge fdb show br br0 | grep -q '^$m5 dev v-c5 vlan 1 '"
+check "c6, attached with c5's MAC address, cannot join the VLAN-aware bridge" \
+	sh -c '! ip link set v-c6 master br0 2>/dev/null && ! bridge link show dev v-c6 | grep -q br0'
+sgnl detach dev v-c6
+ip -n c6 link set eth0 address 02:00:5e:00:00:16
+sgnl attach dev v-c6 group lone
+check "... attached with a MAC address of its own, it joins (a control)" ip link set v-c6 master br0
+ip link del v-c6
+ip link del v-c5
 ip link set br0 type bridge vlan_filtering 0
 
 # anti-spoofing: an address of c3's that is not its own, ARP and ND for
@@ -314,6 +336,39 @@ sgnl attach dev tap0 group app
 check "an attached tap with no MAC address cannot join a bridge" \
 	sh -c '! ip link set tap0 master br0 2>/dev/null && ! bridge link show dev tap0 | grep -q br0'
 ip link del tap0
+
+# a configuration replace checks its bridge ports against each other, not
+# against the attachments it replaces: two dummy ports (taps) may trade
+# their MAC addresses in one apply, but not have one
+ip link add d1 type dummy
+ip link add d2 type dummy
+ip link set d1 master br0
+ip link set d2 master br0
+with_taps() {	# with_taps MAC1 MAC2: the configuration, d1 and d2 attached with them
+	sgnl save | python3 -c "import json, sys
+c = json.load(sys.stdin)
+c['attachments'] = [a for a in c['attachments'] if a.get('dev') not in ('d1', 'd2')]
+c['attachments'] += [{'dev': 'd1', 'groups': ['app'], 'mac': '$1'},
+                     {'dev': 'd2', 'groups': ['app'], 'mac': '$2'}]
+json.dump(c, sys.stdout)" >"$tmp/taps.json"
+}
+with_taps 02:00:5e:00:00:a1 02:00:5e:00:00:a2
+check "apply: d1 and d2, dummy ports of br0, each with a MAC address" sgnl apply "$tmp/taps.json"
+with_taps 02:00:5e:00:00:a2 02:00:5e:00:00:a1
+check "... trading them in one apply" sgnl apply "$tmp/taps.json"
+check "... d1 has d2's, d2 has d1's" \
+	test "$(mac_att d1) $(mac_att d2)" = "02:00:5e:00:00:a2 02:00:5e:00:00:a1"
+with_taps 02:00:5e:00:00:a3 02:00:5e:00:00:a3
+sgnl save >"$tmp/before"
+check "an apply giving both one MAC address is refused" \
+	sh -c "! sgnl apply $tmp/taps.json 2>$tmp/err &&
+		grep -q 'two attached ports of one bridge have one MAC address' $tmp/err"
+sgnl save >"$tmp/after"
+check "... and changes nothing" cmp -s "$tmp/before" "$tmp/after"
+sgnl detach dev d1
+sgnl detach dev d2
+ip link del d1
+ip link del d2
 
 # DHCP is the link's, as on libvirt's network: c3 gets a lease from the
 # host's server although nothing in its groups allows it; no port serves
