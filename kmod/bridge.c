@@ -609,22 +609,26 @@ bool sg_dev_other_upper(struct net_device *dev)
 }
 
 /*
- * The VLAN @dev's untagged frames are in on a VLAN-filtering bridge @br,
- * or 0.  A device joining @br is a port at PRECHANGEUPPER but has no VLAN
- * group until nbp_vlan_init(): it is about to take the bridge's default
- * PVID, which the bridge device's own is unless an admin changed that.
+ * Has the bridge @br learnt @mac on a port other than @dev, in any VLAN?
+ * A device joining a VLAN-filtering bridge is a port at PRECHANGEUPPER
+ * but has no VLAN yet (nbp_vlan_init() comes later): it is to get the
+ * bridge's default PVID, which modules cannot read, and the bridge
+ * device's own PVID may differ or be none.  A port may also be moved to
+ * another VLAN later.  VLAN_N_VID hash lookups, when an instance is
+ * attached or joins, not per packet.
  */
-static u16 sg_bridge_pvid(const struct net_device *dev, const struct net_device *br)
+static bool sg_bridge_learnt_other(const struct net_device *br,
+				   const struct net_device *dev, const u8 *mac)
 {
-	u16 vid = 0;
+	u16 vid, last = br_vlan_enabled(br) ? VLAN_N_VID - 2 : 0;
+	struct net_device *port;
 
-	if (!br_vlan_enabled(br))
-		return 0;
-	if (netif_is_bridge_port(dev) && !br_vlan_get_pvid(dev, &vid) && vid)
-		return vid;
-	if (br_vlan_get_pvid(br, &vid))
-		return 0;
-	return vid;
+	for (vid = 0; vid <= last; vid++) {
+		port = br_fdb_find_port(br, mac, vid);
+		if (port && port != dev)
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -640,8 +644,8 @@ int sg_bridge_mac_ok(struct sg_net *sn, const struct net_device *dev,
 		     const struct net_device *br, const u8 *mac, bool others,
 		     struct netlink_ext_ack *extack)
 {
-	struct net_device *port, *d;
 	struct sg_attach *att;
+	struct net_device *d;
 
 	lockdep_assert_held(&sn->lock);
 	ASSERT_RTNL();
@@ -649,8 +653,7 @@ int sg_bridge_mac_ok(struct sg_net *sn, const struct net_device *dev,
 		NL_SET_ERR_MSG(extack, "secgroup: the MAC address is the bridge's own");
 		return -EADDRINUSE;
 	}
-	port = br_fdb_find_port(br, mac, sg_bridge_pvid(dev, br));
-	if (port && port != dev) {
+	if (sg_bridge_learnt_other(br, dev, mac)) {
 		NL_SET_ERR_MSG(extack, "secgroup: the bridge has the MAC address on another port");
 		return -EADDRINUSE;
 	}

@@ -137,10 +137,12 @@ fi
 ip link set br0 type bridge vlan_filtering 1
 matrix "vlan_filtering 1"
 # a device joining it is checked against what the bridge learnt in the
-# VLAN it is to be in (1), although it has no VLAN yet as it joins: c6,
-# attached with the MAC address of c5 (a port not attached), may not join
+# VLAN it is to be in (1, the default PVID), although it has no VLAN yet
+# as it joins and the bridge's own PVID is another (10): c6, attached
+# with the MAC address of c5 (a port not attached), may not join
 port c5 15
-ip netns exec c5 ping -c1 -W1 10.1.0.1 >/dev/null
+bridge vlan add dev br0 vid 10 pvid untagged self
+ip netns exec c5 ping -c1 -W1 10.1.0.1 >/dev/null || :	# learnt, unanswered
 m5=$(mac_of c5)
 ip netns add c6
 NS_LIST+=(c6)
@@ -158,6 +160,8 @@ sgnl attach dev v-c6 group lone
 check "... attached with a MAC address of its own, it joins (a control)" ip link set v-c6 master br0
 ip link del v-c6
 ip link del v-c5
+bridge vlan add dev br0 vid 1 pvid untagged self
+bridge vlan del dev br0 vid 10 self
 ip link set br0 type bridge vlan_filtering 0
 
 # anti-spoofing: an address of c3's that is not its own, ARP and ND for
@@ -338,8 +342,8 @@ check "an attached tap with no MAC address cannot join a bridge" \
 ip link del tap0
 
 # a configuration replace checks its bridge ports against each other, not
-# against the attachments it replaces: two dummy ports (taps) may trade
-# their MAC addresses in one apply, but not have one
+# against the attachments it replaces: two dummy ports (standing in for
+# VMs' taps) may trade their MAC addresses in one apply, but not have one
 ip link add d1 type dummy
 ip link add d2 type dummy
 ip link set d1 master br0
