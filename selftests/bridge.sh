@@ -230,11 +230,15 @@ check "... they are dropped as spoofed, the link-local one too (drop_spoof +2)" 
 	test "$(( $(stat_of v-c3 drop_spoof) - s0 ))" = 2
 check "... and c2 still reaches c1:8080" tcp c2 10.1.0.11 8080
 # sniff_c3 NS: run a connection attempt while c3 counts its frames for c1
+# (NS sends them to c1's MAC address, whatever its cache had: an ARP
+# spoof of c3's may have left c3's there)
 sniff_c3() {
-	ip netns exec c3 python3 "$PKT" sniff eth0 "$m1" 3 >"$tmp/sniff" 2>"$tmp/sniff.err" &
+	ip netns exec c3 python3 "$PKT" sniff eth0 "$m1" $((T + 1)) >"$tmp/sniff" 2>"$tmp/sniff.err" &
 	local pid=$! i
-	for i in $(seq 50); do grep -q ready "$tmp/sniff.err" && break; sleep 0.1; done
+	for i in $(seq $((10 * T))); do grep -q ready "$tmp/sniff.err" && break; sleep 0.1; done
+	ip -n "$1" neigh replace 10.1.0.11 lladdr "$m1" dev eth0 nud permanent
 	T=$TB tcp "$1" 10.1.0.11 8080
+	ip -n "$1" neigh del 10.1.0.11 dev eth0
 	wait "$pid"
 	cat "$tmp/sniff"
 }
@@ -418,7 +422,7 @@ udp_arrives() {
 	local i pid
 	ip netns exec "$1" python3 "$PKT" recv4 17 $((T + 1)) "$2" >"$tmp/recv" 2>"$tmp/recv.err" &
 	pid=$!
-	for i in $(seq 50); do grep -q ready "$tmp/recv.err" && break; sleep 0.1; done
+	for i in $(seq $((10 * T))); do grep -q ready "$tmp/recv.err" && break; sleep 0.1; done
 	echo x | in_ns "$3" socat -u - "UDP4-SENDTO:$4:$5,sourceport=$6" 2>/dev/null
 	wait "$pid"
 	cat "$tmp/recv"
@@ -440,7 +444,7 @@ nd_arrives() {
 	local i pid
 	ip netns exec internet python3 "$PKT" recv6 135 $((T + 1)) "$2" >"$tmp/recv" 2>"$tmp/recv.err" &
 	pid=$!
-	for i in $(seq 50); do grep -q ready "$tmp/recv.err" && break; sleep 0.1; done
+	for i in $(seq $((10 * T))); do grep -q ready "$tmp/recv.err" && break; sleep 0.1; done
 	ip netns exec "$1" python3 "$PKT" icmp6 2001:db8:7::7 135 255 2>/dev/null
 	wait "$pid"
 	cat "$tmp/recv"
